@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs everything Graft needs on a fresh Debian machine, then builds it:
+#   - Debian packages: libdnnl-dev (native oneDNN kernels), chromium (report check in tests);
+#     with --bench also python3-torch (the benchmark peer).
+#   - npm packages (npm ci, which also compiles the TypeScript via the prepare script).
+#   - the native kernels (npm run build:native; skipped with a message where oneDNN is absent).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+pkgs=()
+dpkg -s libdnnl-dev >/dev/null 2>&1 || pkgs+=(libdnnl-dev)
+command -v chromium >/dev/null 2>&1 || pkgs+=(chromium)
+if [ "${1:-}" = "--bench" ]; then dpkg -s python3-torch >/dev/null 2>&1 || pkgs+=(python3-torch); fi
+if [ ${#pkgs[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: apt-get install ${pkgs[*]}" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pkgs[@]}" >/dev/null
+  else
+    echo "setup: missing Debian packages ${pkgs[*]}; install them with: sudo apt-get install -y ${pkgs[*]}" >&2
+  fi
+fi
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+else
+  npm run build
+fi
+npm run build:native || echo "setup: native kernels not built; Graft runs on the wasm path (see graft doctor)" >&2
