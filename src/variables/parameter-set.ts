@@ -16,6 +16,11 @@ export interface Parameter {
   variable: tf.Variable;
   /** Whether optimizers may change it (frozen when false). */
   trainable: boolean;
+  /**
+   * Dtype to use in checkpoints when it differs from the TF.js dtype: TF.js has no int64, so
+   * `global_step` is an int32 variable saved as `int64`, as TF writes it.
+   */
+  saveDtype?: 'int64';
 }
 
 /** Selection of parameters by scope and/or regular expression. */
@@ -53,11 +58,11 @@ export class ParameterSet implements Iterable<Parameter> {
   private readonly byName = new Map<string, Parameter>();
 
   constructor(params: Iterable<Parameter> = []) {
-    for (const p of params) this.add(p.name, p.variable, { trainable: p.trainable });
+    for (const p of params) this.add(p.name, p.variable, { trainable: p.trainable, saveDtype: p.saveDtype });
   }
 
   /** Add a parameter; a name already present is an error (`duplicate_parameter`). */
-  add(name: string, variable: tf.Variable, options: { trainable?: boolean } = {}): this {
+  add(name: string, variable: tf.Variable, options: { trainable?: boolean; saveDtype?: 'int64' } = {}): this {
     const key = stripOutputSuffix(name);
     if (this.byName.has(key)) {
       throw new InvalidArgumentError('duplicate_parameter', `parameter "${key}" is already in this ParameterSet`, {
@@ -65,7 +70,9 @@ export class ParameterSet implements Iterable<Parameter> {
         details: { name: key },
       });
     }
-    this.byName.set(key, { name: key, variable, trainable: options.trainable ?? variable.trainable });
+    const param: Parameter = { name: key, variable, trainable: options.trainable ?? variable.trainable };
+    if (options.saveDtype) param.saveDtype = options.saveDtype;
+    this.byName.set(key, param);
     return this;
   }
 
