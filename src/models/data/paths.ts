@@ -1,0 +1,43 @@
+/**
+ * Where the bundled real data lives: `data/` at the root of the installed package, found from
+ * this file's own URL (never from the working directory), or `GRAFT_DATA_DIR` when set.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GraftError } from '../../errors.js';
+
+let cached: string | undefined;
+
+/** The package's `data/` directory (holding `mnist/` and `banking77/`). */
+export function dataDir(): string {
+  const env = process.env.GRAFT_DATA_DIR;
+  if (env) return env;
+  if (cached) return cached;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg) && existsSync(join(dir, 'data'))) {
+      try {
+        const name = (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name;
+        if (name === 'graft') {
+          cached = join(dir, 'data');
+          return cached;
+        }
+      } catch {
+        // not our package.json; keep walking up
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  throw new GraftError('data_dir_not_found', `cannot find Graft's data/ directory above ${fileURLToPath(import.meta.url)}`, {
+    hint: 'reinstall the package (data/ ships with it) or set GRAFT_DATA_DIR to a folder holding mnist/ and banking77/',
+  });
+}
+
+/** A path inside the data directory. */
+export function dataPath(...parts: string[]): string {
+  return join(dataDir(), ...parts);
+}
