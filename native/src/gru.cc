@@ -1,0 +1,2 @@
+#include "common.h"
+namespace graft { void initGru(Napi::Env, Napi::Object) {} }

@@ -1,0 +1,157 @@
+// Fused TF1 BasicLSTMCell over a whole sequence, forward and backward each as one call.
+// Layout (TF-SEMANTICS §8.2): kernel [in + u, 4u], rows x then h, column blocks i, j, f, o;
+//   gates = [x, h] @ kernel + bias;  c' = c * sigmoid(f + forget_bias) + sigmoid(i) * tanh(j);
+//   h' = tanh(c') * sigmoid(o).
+// Forward: one GEMM projects every time step's input (x @ W_x + b), then per step one GEMM adds
+// h @ W_h and a fused elementwise pass applies the cell. It saves the activated gates
+// [batch, time, 4u] and the cell states [batch, time, u] for the backward pass, which walks the
+// steps in reverse (one GEMM per step for dh) and then computes dx, dW_x, dW_h with three GEMMs
+// over all steps at once.
+#include "common.h"
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+namespace graft {
+namespace {
+
+inline float sigmoid(float x) { return 1.f / (1.f + std::exp(-x)); }
+
+// lstmForward(heap, x, kernel, bias, h0|-1, c0|-1, out, gates, cs, B, T, In, U, forgetBias)
+Napi::Value LstmForward(const Napi::CallbackInfo& info) {
+  Heap h = heapArg(info, 0);
+  const int64_t B = intArg(info, 9), T = intArg(info, 10), In = intArg(info, 11), U = intArg(info, 12);
+  const float forgetBias = static_cast<float>(numArg(info, 13));
+  const int64_t G = 4 * U;
+  const float* x = h.f32(intArg(info, 1), B * T * In);
+  const float* kernel = h.f32(intArg(info, 2), (In + U) * G);
+  const float* bias = h.f32(intArg(info, 3), G);
+  const float* h0 = intArg(info, 4) >= 0 ? h.f32(intArg(info, 4), B * U) : nullptr;
+  const float* c0 = intArg(info, 5) >= 0 ? h.f32(intArg(info, 5), B * U) : nullptr;
+  float* out = h.f32(intArg(info, 6), B * T * U);
+  float* gates = h.f32(intArg(info, 7), B * T * G);
+  float* cs = h.f32(intArg(info, 8), B * T * U);
+  const float* wx = kernel;
+  const float* wh = kernel + In * G;
+
+  // Input projection for all steps: gates[b, t, :] = x[b, t, :] @ W_x + bias.
+#pragma omp parallel for schedule(static) if (B * T * G > 32768)
+  for (int64_t r = 0; r < B * T; r++) std::memcpy(gates + r * G, bias, sizeof(float) * G);
+  if (In > 0) sgemm(false, false, B * T, G, In, 1.f, x, In, wx, G, 1.f, gates, G);
+
+  for (int64_t t = 0; t < T; t++) {
+    float* gt = gates + t * G;  // row stride T * G
+    const float* hPrev = t == 0 ? h0 : out + (t - 1) * U;
+    const int64_t ldh = t == 0 ? U : T * U;
+    if (hPrev != nullptr) sgemm(false, false, B, G, U, 1.f, hPrev, ldh, wh, G, 1.f, gt, T * G);
+#pragma omp parallel for schedule(static) if (B * U > 4096)
+    for (int64_t b = 0; b < B; b++) {
+      float* g = gt + b * T * G;
+      const float* cPrev = t == 0 ? (c0 ? c0 + b * U : nullptr) : cs + (b * T + t - 1) * U;
+      float* cOut = cs + (b * T + t) * U;
+      float* hOut = out + (b * T + t) * U;
+      for (int64_t u = 0; u < U; u++) {
+        float i = sigmoid(g[u]);
+        float j = std::tanh(g[U + u]);
+        float f = sigmoid(g[2 * U + u] + forgetBias);
+        float o = sigmoid(g[3 * U + u]);
+        float c = (cPrev ? cPrev[u] * f : 0.f) + i * j;
+        g[u] = i;
+        g[U + u] = j;
+        g[2 * U + u] = f;
+        g[3 * U + u] = o;
+        cOut[u] = c;
+        hOut[u] = std::tanh(c) * o;
+      }
+    }
+  }
+  return info.Env().Undefined();
+}
+
+// lstmBackward(heap, x, kernel, h0|-1, c0|-1, out, gates, cs, dOut|-1, dhT|-1, dcT|-1,
+//              dx, dKernel, dBias, dh0, dc0, B, T, In, U)
+Napi::Value LstmBackward(const Napi::CallbackInfo& info) {
+  Heap h = heapArg(info, 0);
+  const int64_t B = intArg(info, 16), T = intArg(info, 17), In = intArg(info, 18), U = intArg(info, 19);
+  const int64_t G = 4 * U;
+  auto opt = [&](size_t i, int64_t n) -> const float* { return intArg(info, i) >= 0 ? h.f32(intArg(info, i), n) : nullptr; };
+  const float* x = h.f32(intArg(info, 1), B * T * In);
+  const float* kernel = h.f32(intArg(info, 2), (In + U) * G);
+  const float* h0 = opt(3, B * U);
+  const float* c0 = opt(4, B * U);
+  const float* out = h.f32(intArg(info, 5), B * T * U);
+  const float* gates = h.f32(intArg(info, 6), B * T * G);
+  const float* cs = h.f32(intArg(info, 7), B * T * U);
+  const float* dOut = opt(8, B * T * U);
+  const float* dhT = opt(9, B * U);
+  const float* dcT = opt(10, B * U);
+  float* dx = h.f32(intArg(info, 11), B * T * In);
+  float* dKernel = h.f32(intArg(info, 12), (In + U) * G);
+  float* dBias = h.f32(intArg(info, 13), G);
+  float* dh0 = h.f32(intArg(info, 14), B * U);
+  float* dc0 = h.f32(intArg(info, 15), B * U);
+  const float* wx = kernel;
+  const float* wh = kernel + In * G;
+
+  std::vector<float> dG(B * T * G), dh(B * U, 0.f), dc(B * U, 0.f), hPrev(B * T * U);
+  if (dhT) std::memcpy(dh.data(), dhT, sizeof(float) * B * U);
+  if (dcT) std::memcpy(dc.data(), dcT, sizeof(float) * B * U);
+
+  for (int64_t t = T - 1; t >= 0; t--) {
+#pragma omp parallel for schedule(static) if (B * U > 4096)
+    for (int64_t b = 0; b < B; b++) {
+      const float* g = gates + (b * T + t) * G;
+      float* d = dG.data() + (b * T + t) * G;
+      const float* c = cs + (b * T + t) * U;
+      const float* cPrev = t == 0 ? (c0 ? c0 + b * U : nullptr) : cs + (b * T + t - 1) * U;
+      const float* dO = dOut ? dOut + (b * T + t) * U : nullptr;
+      float* dhb = dh.data() + b * U;
+      float* dcb = dc.data() + b * U;
+      for (int64_t u = 0; u < U; u++) {
+        float i = g[u], j = g[U + u], f = g[2 * U + u], o = g[3 * U + u];
+        float dhv = dhb[u] + (dO ? dO[u] : 0.f);
+        float tc = std::tanh(c[u]);
+        float dcv = dcb[u] + dhv * o * (1.f - tc * tc);
+        float cp = cPrev ? cPrev[u] : 0.f;
+        d[u] = dcv * j * i * (1.f - i);
+        d[U + u] = dcv * i * (1.f - j * j);
+        d[2 * U + u] = dcv * cp * f * (1.f - f);
+        d[3 * U + u] = dhv * tc * o * (1.f - o);
+        dcb[u] = dcv * f;
+      }
+    }
+    // dh_{t-1} = dG_t @ W_h^T
+    sgemm(false, true, B, U, G, 1.f, dG.data() + t * G, T * G, wh, G, 0.f, dh.data(), U);
+  }
+  std::memcpy(dh0, dh.data(), sizeof(float) * B * U);
+  std::memcpy(dc0, dc.data(), sizeof(float) * B * U);
+
+  // h_{t-1} for every step: h0 (or zeros) then out[:, :T-1].
+  for (int64_t b = 0; b < B; b++) {
+    float* hp = hPrev.data() + b * T * U;
+    if (h0) std::memcpy(hp, h0 + b * U, sizeof(float) * U);
+    else std::memset(hp, 0, sizeof(float) * U);
+    if (T > 1) std::memcpy(hp + U, out + b * T * U, sizeof(float) * (T - 1) * U);
+  }
+  const int64_t R = B * T;
+  if (In > 0) {
+    sgemm(false, true, R, In, G, 1.f, dG.data(), G, wx, G, 0.f, dx, In);           // dx = dG @ W_x^T
+    sgemm(true, false, In, G, R, 1.f, x, In, dG.data(), G, 0.f, dKernel, G);       // dW_x = x^T @ dG
+  }
+  sgemm(true, false, U, G, R, 1.f, hPrev.data(), U, dG.data(), G, 0.f, dKernel + In * G, G);  // dW_h
+  for (int64_t k = 0; k < G; k++) dBias[k] = 0.f;
+  for (int64_t r = 0; r < R; r++) {
+    const float* d = dG.data() + r * G;
+    for (int64_t k = 0; k < G; k++) dBias[k] += d[k];
+  }
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void initLstm(Napi::Env env, Napi::Object exports) {
+  exports.Set("lstmForward", Napi::Function::New(env, LstmForward));
+  exports.Set("lstmBackward", Napi::Function::New(env, LstmBackward));
+}
+
+}  // namespace graft
