@@ -1,0 +1,231 @@
+/**
+ * Finding the layers two architectures share (article 003, "automate transfer of the common
+ * layers"), on `{name, dtype, shape}` lists only — no values, no files — so it is the same for a
+ * model in memory and for a checkpoint.
+ *
+ * A *layer* is the group of variables under one scope (the name without its last component:
+ * `encoder/rnn/basic_lstm_cell/{kernel,bias}` is layer `encoder/rnn/basic_lstm_cell`), in the
+ * order the model created them. Optimizer slots (`…/Adam`, `…/Adam_1`, `…/Momentum`, …), EMA
+ * shadows (`…/ExponentialMovingAverage`), `global_step` and `beta1_power`/`beta2_power` are
+ * not model variables and are left out (reported).
+ *
+ * Match modes (how a destination layer finds its source layer):
+ * - `name`: the same full variable names (and then shapes and dtypes must agree);
+ * - `structure`: the two layer sequences are walked from the first layer in step; layer i pairs
+ *   with layer i while both have the same variable leaf names, shapes and dtypes — whatever the
+ *   scope prefixes. The walk stops at the first layer that differs: the shared *early* layers;
+ * - `shape`: like `structure` but leaf names may differ (`kernel` vs `weights`), and the walk does
+ *   not stop at a difference: the longest in-order alignment of layers with equal shape lists.
+ */
+import { InvalidArgumentError } from '../errors.js';
+
+/** A variable's name, dtype and shape. */
+export interface VariableSpec {
+  name: string;
+  dtype: string;
+  shape: number[];
+}
+
+/** How layers are matched. */
+export type MatchMode = 'name' | 'shape' | 'structure';
+
+/** Variables under one scope. */
+export interface LayerSpec {
+  /** Scope path (the variable names minus their last component). */
+  scope: string;
+  /** Variables in creation order. */
+  variables: VariableSpec[];
+}
+
+/** A destination layer paired with a source layer. */
+export interface LayerPairing {
+  source: string;
+  destination: string;
+  /** Source variable → destination variable. */
+  variables: { source: string; destination: string; shape: number[]; dtype: string }[];
+  /** Why they were paired (one sentence). */
+  reason: string;
+}
+
+/** A variable (or layer) left alone, with why. */
+export interface LeftAlone {
+  name: string;
+  side: 'source' | 'destination';
+  reason: string;
+}
+
+/** The result of matching. */
+export interface CommonLayersMatch {
+  mode: MatchMode;
+  pairings: LayerPairing[];
+  leftAlone: LeftAlone[];
+}
+
+const NON_MODEL = [
+  { re: /\/(Adam|Adam_\d+|Momentum|RMSProp|RMSProp_\d+|Adagrad|ExponentialMovingAverage)$/, why: 'optimizer slot or EMA shadow, not a model variable' },
+  { re: /^(global_step|beta1_power|beta2_power)$/, why: 'training state (step counter / Adam power), not a model variable' },
+];
+
+/** Why a variable is not a model variable, or undefined when it is one. */
+export function nonModelReason(name: string): string | undefined {
+  return NON_MODEL.find((n) => n.re.test(name))?.why;
+}
+
+function scopeOf(name: string): string {
+  const i = name.lastIndexOf('/');
+  return i < 0 ? '' : name.slice(0, i);
+}
+
+function leafOf(name: string): string {
+  return name.slice(name.lastIndexOf('/') + 1);
+}
+
+/** Group model variables into layers, in first-seen order; the rest go to `skipped`. */
+export function groupLayers(vars: readonly VariableSpec[]): { layers: LayerSpec[]; skipped: { name: string; reason: string }[] } {
+  const layers: LayerSpec[] = [];
+  const byScope = new Map<string, LayerSpec>();
+  const skipped: { name: string; reason: string }[] = [];
+  for (const v of vars) {
+    const why = nonModelReason(v.name);
+    if (why) {
+      skipped.push({ name: v.name, reason: why });
+      continue;
+    }
+    const scope = scopeOf(v.name);
+    let layer = byScope.get(scope);
+    if (!layer) {
+      layer = { scope, variables: [] };
+      byScope.set(scope, layer);
+      layers.push(layer);
+    }
+    layer.variables.push(v);
+  }
+  return { layers, skipped };
+}
+
+const shapeStr = (s: readonly number[]) => `[${s.join(',')}]`;
+
+function sameSpec(a: VariableSpec, b: VariableSpec): boolean {
+  return a.dtype === b.dtype && a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
+}
+
+/** Same leaf names, shapes and dtypes (variables sorted by leaf). */
+function sameStructure(a: LayerSpec, b: LayerSpec): string | undefined {
+  if (a.variables.length !== b.variables.length) return `${a.variables.length} vs ${b.variables.length} variables`;
+  const sa = [...a.variables].sort((x, y) => (leafOf(x.name) < leafOf(y.name) ? -1 : 1));
+  const sb = [...b.variables].sort((x, y) => (leafOf(x.name) < leafOf(y.name) ? -1 : 1));
+  for (let i = 0; i < sa.length; i++) {
+    const x = sa[i]!;
+    const y = sb[i]!;
+    if (leafOf(x.name) !== leafOf(y.name)) return `variable names differ (${leafOf(x.name)} vs ${leafOf(y.name)})`;
+    if (!sameSpec(x, y)) return `${leafOf(x.name)} is ${x.dtype}${shapeStr(x.shape)} vs ${y.dtype}${shapeStr(y.shape)}`;
+  }
+  return undefined;
+}
+
+/** Same shapes and dtypes in creation order (names ignored). */
+function sameShapes(a: LayerSpec, b: LayerSpec): boolean {
+  return a.variables.length === b.variables.length && a.variables.every((v, i) => sameSpec(v, b.variables[i]!));
+}
+
+function pairVariables(src: LayerSpec, dst: LayerSpec, byLeaf: boolean): LayerPairing['variables'] {
+  return dst.variables.map((d, i) => {
+    const s = byLeaf ? src.variables.find((v) => leafOf(v.name) === leafOf(d.name))! : src.variables[i]!;
+    return { source: s.name, destination: d.name, shape: [...d.shape], dtype: d.dtype };
+  });
+}
+
+/** Find the layers `destination` shares with `source` (see the file comment for the modes). */
+export function matchCommonLayers(source: readonly VariableSpec[], destination: readonly VariableSpec[], mode: MatchMode = 'structure'): CommonLayersMatch {
+  if (mode !== 'name' && mode !== 'shape' && mode !== 'structure') {
+    throw new InvalidArgumentError('bad_match_mode', `match mode "${String(mode)}" is not one of name, shape, structure`, { hint: 'use structure (default), shape or name' });
+  }
+  const src = groupLayers(source);
+  const dst = groupLayers(destination);
+  const leftAlone: LeftAlone[] = [
+    ...src.skipped.map((s) => ({ name: s.name, side: 'source' as const, reason: s.reason })),
+    ...dst.skipped.map((s) => ({ name: s.name, side: 'destination' as const, reason: s.reason })),
+  ];
+  const pairings: LayerPairing[] = [];
+  const usedSrc = new Set<LayerSpec>();
+  const pairedDst = new Set<LayerSpec>();
+  const dstReason = new Map<LayerSpec, string>();
+
+  if (mode === 'name') {
+    const srcVars = new Map(src.layers.flatMap((l) => l.variables.map((v) => [v.name, v] as const)));
+    for (const d of dst.layers) {
+      const problems: string[] = [];
+      const vars: LayerPairing['variables'] = [];
+      for (const v of d.variables) {
+        const s = srcVars.get(v.name);
+        if (!s) problems.push(`${v.name} not in source`);
+        else if (!sameSpec(s, v)) problems.push(`${v.name} is ${s.dtype}${shapeStr(s.shape)} in source, ${v.dtype}${shapeStr(v.shape)} here`);
+        else vars.push({ source: s.name, destination: v.name, shape: [...v.shape], dtype: v.dtype });
+      }
+      if (problems.length === 0) {
+        pairings.push({ source: d.scope, destination: d.scope, variables: vars, reason: `same names, shapes and dtypes (${vars.length} variables)` });
+        pairedDst.add(d);
+        const sl = src.layers.find((l) => l.scope === d.scope);
+        if (sl) usedSrc.add(sl);
+      } else dstReason.set(d, problems.join('; '));
+    }
+  } else if (mode === 'structure') {
+    const n = Math.min(src.layers.length, dst.layers.length);
+    let stop: string | undefined;
+    for (let i = 0; i < n; i++) {
+      const s = src.layers[i]!;
+      const d = dst.layers[i]!;
+      const diff = sameStructure(s, d);
+      if (diff) {
+        stop = `layer ${i + 1} differs (${s.scope} vs ${d.scope}: ${diff}); structure matching stops at the first difference`;
+        dstReason.set(d, stop);
+        break;
+      }
+      pairings.push({
+        source: s.scope, destination: d.scope, variables: pairVariables(s, d, true),
+        reason: `layer ${i + 1} in both sequences with the same variables and shapes${s.scope === d.scope ? '' : ` (scope ${s.scope} → ${d.scope})`}`,
+      });
+      usedSrc.add(s);
+      pairedDst.add(d);
+    }
+    for (const d of dst.layers) if (!pairedDst.has(d) && !dstReason.has(d)) dstReason.set(d, stop ? `after the first difference (${stop.split(';')[0]})` : `the source has only ${src.layers.length} layers`);
+  } else {
+    // longest common subsequence of layers with equal shape lists
+    const a = src.layers;
+    const b = dst.layers;
+    const L = Array.from({ length: a.length + 1 }, () => new Int32Array(b.length + 1));
+    for (let i = a.length - 1; i >= 0; i--) {
+      for (let j = b.length - 1; j >= 0; j--) {
+        L[i]![j] = sameShapes(a[i]!, b[j]!) ? L[i + 1]![j + 1]! + 1 : Math.max(L[i + 1]![j]!, L[i]![j + 1]!);
+      }
+    }
+    let i = 0;
+    let j = 0;
+    while (i < a.length && j < b.length) {
+      if (sameShapes(a[i]!, b[j]!) && L[i]![j] === L[i + 1]![j + 1]! + 1) {
+        const s = a[i]!;
+        const d = b[j]!;
+        const namesDiffer = s.variables.some((v, k) => leafOf(v.name) !== leafOf(d.variables[k]!.name));
+        pairings.push({
+          source: s.scope, destination: d.scope, variables: pairVariables(s, d, false),
+          reason: `source layer ${i + 1} ↔ destination layer ${j + 1}: same shapes in order${namesDiffer ? ' (variable names differ)' : ''}${s.scope === d.scope ? '' : ` (scope ${s.scope} → ${d.scope})`}`,
+        });
+        usedSrc.add(s);
+        pairedDst.add(d);
+        i++;
+        j++;
+      } else if (L[i + 1]![j]! >= L[i]![j + 1]!) i++;
+      else j++;
+    }
+    for (const d of b) if (!pairedDst.has(d)) dstReason.set(d, `no source layer with shapes ${d.variables.map((v) => shapeStr(v.shape)).join(' ')} left in order`);
+  }
+  for (const d of dst.layers) {
+    if (pairedDst.has(d)) continue;
+    for (const v of d.variables) leftAlone.push({ name: v.name, side: 'destination', reason: dstReason.get(d) ?? 'no matching source layer' });
+  }
+  for (const s of src.layers) {
+    if (usedSrc.has(s)) continue;
+    for (const v of s.variables) leftAlone.push({ name: v.name, side: 'source', reason: 'not used: no destination layer matched it' });
+  }
+  return { mode, pairings, leftAlone };
+}
