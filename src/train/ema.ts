@@ -1,0 +1,166 @@
+/**
+ * `tf.train.ExponentialMovingAverage` (`python/training/moving_averages.py`, TF-SEMANTICS §7.1,
+ * read in TF source this session): shadows named `<var>/ExponentialMovingAverage` initialised to
+ * the variable's value, updated by `shadow -= (shadow - var) * (1 - decay)` in float32, with
+ * `decay = min(decay, (1 + n) / (10 + n))` when `numUpdates` is given (n cast to float32).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError } from '../errors.js';
+import { ParameterSet, stripOutputSuffix, type Parameter } from '../variables/parameter-set.js';
+import { newVariable } from '../variables/create.js';
+
+const f = Math.fround;
+
+/** Options of {@link ExponentialMovingAverage}. */
+export interface ExponentialMovingAverageOptions {
+  /** Number of updates so far (usually the global step); lowers the decay early in training. */
+  numUpdates?: tf.Variable | (() => number);
+  /** Default `ExponentialMovingAverage`; the shadow-name suffix. */
+  name?: string;
+}
+
+interface Tracked {
+  param: Parameter;
+  shadow: tf.Variable;
+  shadowName: string;
+}
+
+/** Moving averages of parameters, TF1-style. */
+export class ExponentialMovingAverage {
+  /** Suffix of shadow names. */
+  readonly name: string;
+  private readonly decay: number;
+  private readonly numUpdates?: tf.Variable | (() => number);
+  private readonly byName = new Map<string, Tracked>();
+  private readonly shadows = new ParameterSet();
+
+  constructor(decay: number, options: ExponentialMovingAverageOptions = {}) {
+    if (!(decay >= 0 && decay <= 1)) {
+      throw new InvalidArgumentError('invalid_decay', `ExponentialMovingAverage: decay must be in [0, 1], got ${decay}`, { hint: 'typical values are 0.999 or 0.9999' });
+    }
+    this.decay = decay;
+    if (options.numUpdates !== undefined) this.numUpdates = options.numUpdates;
+    this.name = options.name ?? 'ExponentialMovingAverage';
+  }
+
+  /**
+   * Start averaging these parameters: one shadow per float parameter, initialised to its current
+   * value. Parameters already averaged are skipped.
+   * @throws InvalidArgumentError `invalid_dtype` for non-float parameters ("The variables must be half, float, or double").
+   */
+  apply(params: ParameterSet): void {
+    for (const p of params) {
+      if (this.byName.has(p.name)) continue;
+      if (p.variable.dtype !== 'float32') {
+        throw new InvalidArgumentError('invalid_dtype', `The variables must be half, float, or double: ${p.name} is ${p.saveDtype ?? p.variable.dtype}`, {
+          hint: 'apply the moving average to float parameters only, e.g. params.trainable()',
+          details: { name: p.name, dtype: p.variable.dtype },
+        });
+      }
+      let shadowName = `${p.name}/${this.name}`;
+      for (let i = 1; this.shadows.has(shadowName) || params.has(shadowName); i++) shadowName = `${p.name}/${this.name}_${i}`;
+      // A real copy (not a shared buffer), so in-place kernels on the variable cannot touch it.
+      const initial = tf.tensor(p.variable.dataSync().slice(), p.variable.shape, 'float32');
+      const shadow = newVariable(shadowName, initial, { trainable: false });
+      initial.dispose();
+      this.shadows.add(shadowName, shadow, { trainable: false });
+      this.byName.set(p.name, { param: p, shadow, shadowName });
+    }
+  }
+
+  /** The decay this update uses: `min(decay, (1+n)/(10+n))` in float32, or `decay`. */
+  currentDecay(): number {
+    const d = f(this.decay);
+    if (this.numUpdates === undefined) return d;
+    const n = f(typeof this.numUpdates === 'function' ? this.numUpdates() : this.numUpdates.dataSync()[0]!);
+    return Math.min(d, f(f(1 + n) / f(10 + n)));
+  }
+
+  /** One update of every shadow (TF's `assign_moving_average` without zero-debias). */
+  update(): void {
+    const oneMinusDecay = f(1 - this.currentDecay());
+    tf.tidy(() => {
+      const c = tf.scalar(oneMinusDecay);
+      for (const t of this.byName.values()) t.shadow.assign(tf.sub(t.shadow, tf.mul(tf.sub(t.shadow, t.param.variable), c)));
+    });
+  }
+
+  /**
+   * The shadow variable of a parameter (by scoped name or variable).
+   * @throws InvalidArgumentError `not_averaged`.
+   */
+  average(nameOrVariable: string | tf.Variable): tf.Variable {
+    const t = this.find(nameOrVariable);
+    if (!t) {
+      const name = typeof nameOrVariable === 'string' ? nameOrVariable : nameOrVariable.name;
+      throw new InvalidArgumentError('not_averaged', `no moving average is kept for "${name}" (${this.byName.size} variables averaged)`, {
+        hint: 'call ema.apply(params) with a ParameterSet that contains it',
+        details: { name },
+      });
+    }
+    return t.shadow;
+  }
+
+  /** Checkpoint name of the average of `name`: the shadow's name, or `<name>/<ema name>` if not applied yet. */
+  averageName(nameOrVariable: string | tf.Variable): string {
+    const t = this.find(nameOrVariable);
+    if (t) return t.shadowName;
+    if (typeof nameOrVariable !== 'string') {
+      throw new InvalidArgumentError('not_averaged', `variable "${nameOrVariable.name}" is not averaged and has no scoped name here`, {
+        hint: 'pass the scoped name instead of the variable',
+      });
+    }
+    return `${stripOutputSuffix(nameOrVariable)}/${this.name}`;
+  }
+
+  /** The shadow variables under their checkpoint names (not trainable). */
+  variables(): ParameterSet {
+    return new ParameterSet(this.shadows);
+  }
+
+  /**
+   * TF's `variables_to_restore()`: trainable and averaged parameters map from their average's
+   * name; every other parameter from its own name unless that name is already a key. Give the
+   * result to a Saver to load the averages into the live variables.
+   */
+  variablesToRestore(params: ParameterSet): Record<string, Parameter> {
+    const out: Record<string, Parameter> = {};
+    const averaged = new Set<string>();
+    for (const p of params) {
+      if (p.trainable || this.byName.has(p.name)) {
+        out[this.averageName(p.name)] = p;
+        averaged.add(p.name);
+      }
+    }
+    for (const p of params) if (!averaged.has(p.name) && !(p.name in out)) out[p.name] = p;
+    return out;
+  }
+
+  /**
+   * Run `fn` with every averaged parameter holding its moving average, then put the raw values
+   * back — also when `fn` throws.
+   */
+  async withAveragesSwapped<T>(fn: () => T | Promise<T>): Promise<T> {
+    const saved = [...this.byName.values()].map((t) => {
+      const raw = tf.tensor(t.param.variable.dataSync().slice(), t.param.variable.shape, 'float32');
+      const avg = tf.tensor(t.shadow.dataSync().slice(), t.shadow.shape, 'float32');
+      t.param.variable.assign(avg);
+      avg.dispose();
+      return { t, raw };
+    });
+    try {
+      return await fn();
+    } finally {
+      for (const { t, raw } of saved) {
+        t.param.variable.assign(raw);
+        raw.dispose();
+      }
+    }
+  }
+
+  private find(nameOrVariable: string | tf.Variable): Tracked | undefined {
+    if (typeof nameOrVariable === 'string') return this.byName.get(stripOutputSuffix(nameOrVariable));
+    for (const t of this.byName.values()) if (t.param.variable === nameOrVariable) return t;
+    return undefined;
+  }
+}

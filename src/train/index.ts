@@ -1,0 +1,41 @@
+/** Training the TF1 way: optimizers over a variable subset, schedules, EMA, summaries, metrics. */
+export { Optimizer, clipByGlobalNorm } from './optimizer.js';
+export type { OptimizerOptions, GradAndVar, VarListOptions, ApplyGradientsOptions, MinimizeOptions, MinimizeReport } from './optimizer.js';
+export { GradientDescentOptimizer, MomentumOptimizer, AdamOptimizer, RMSPropOptimizer, AdagradOptimizer } from './optimizers.js';
+export type { MomentumOptions, AdamOptions, RMSPropOptions, AdagradOptions } from './optimizers.js';
+export { createGlobalStep, globalStepValue, assertGlobalStep, incrementGlobalStep, GLOBAL_STEP_NAME } from './global-step.js';
+export {
+  exponentialDecay,
+  naturalExpDecay,
+  inverseTimeDecay,
+  polynomialDecay,
+  piecewiseConstant,
+  cosineDecay,
+  cosineDecayRestarts,
+  linearWarmup,
+  learningRateAt,
+} from './schedules.js';
+export type {
+  LearningRate,
+  LearningRateSchedule,
+  DecayOptions,
+  PolynomialDecayOptions,
+  CosineDecayOptions,
+  CosineDecayRestartsOptions,
+  LinearWarmupOptions,
+} from './schedules.js';
+export { ExponentialMovingAverage } from './ema.js';
+export type { ExponentialMovingAverageOptions } from './ema.js';
+export { trainStep } from './train-step.js';
+export type { TrainStepOptions } from './train-step.js';
+export { SummaryWriter, FILE_VERSION } from './summary/summary-writer.js';
+export type { SummaryWriterOptions } from './summary/summary-writer.js';
+export { readEventFile, parseEventFile } from './summary/event-reader.js';
+export { encodeEvent, decodeEvent } from './summary/event.js';
+export type { Event, SummaryValue, HistogramProto, SummaryTensor } from './summary/event.js';
+export { encodeRecord, decodeRecords } from './summary/tfrecord.js';
+export { histogramOf, defaultBucketLimits } from './summary/histogram.js';
+export { JsonlLogger } from './jsonl-logger.js';
+export { ProgressBar } from './progress-bar.js';
+export type { ProgressBarOptions } from './progress-bar.js';
+export { accuracy, topKAccuracy, confusionMatrix, StreamingMean } from './metrics.js';

@@ -1,0 +1,295 @@
+/**
+ * TF1's `tf.train.Optimizer` over a ParameterSet (`python/training/optimizer.py`,
+ * TF-SEMANTICS §7.3): `minimize` = gradients of the loss for the chosen variables only, then
+ * `apply_gradients` (per-variable dense updates in TF's kernel op order, then `_finish`), then
+ * the step's update ops, the EMA update, and `global_step += 1`.
+ *
+ * Slots are variables named like TF's `slot_creator` names them: `<var>/<OptimizerName>`, then
+ * `<var>/<OptimizerName>_1` for a second slot of the same variable (Adam's m and v). Non-slot
+ * variables (`beta1_power`) keep their bare names. Slots exist only for variables that received
+ * a gradient, so a frozen variable gets none and is never written: frozen means bit-identical.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError } from '../errors.js';
+import { ParameterSet } from '../variables/parameter-set.js';
+import { newVariable, scopedNameOf } from '../variables/create.js';
+import { globalStepValue, incrementGlobalStep } from './global-step.js';
+import { learningRateAt, type LearningRate } from './schedules.js';
+import type { ExponentialMovingAverage } from './ema.js';
+
+/** Options every optimizer takes. */
+export interface OptimizerOptions {
+  /** A float or a schedule of the global step (then `globalStep` must be passed to each step). */
+  learningRate: LearningRate;
+  /** Optimizer name, used in slot names; defaults to TF's (`Adam`, `Momentum`, …). */
+  name?: string;
+}
+
+/** One gradient and the variable it updates. */
+export interface GradAndVar {
+  grad: tf.Tensor | null;
+  variable: tf.Variable;
+}
+
+/** Which variables a step trains. */
+export interface VarListOptions {
+  /**
+   * A ParameterSet (its trainable members are trained; frozen ones stay frozen) or an explicit
+   * variable list (trained as given, as TF's `var_list`). Default: every trainable parameter of
+   * the optimizer's `params`.
+   */
+  varList?: ParameterSet | tf.Variable[];
+  /** Keep only variables under these scopes (`/`-boundary prefixes, e.g. `inference/conv`). */
+  scopes?: string[];
+}
+
+/** Options of {@link Optimizer.applyGradients}. */
+export interface ApplyGradientsOptions {
+  /** Incremented after the update; also the step learning-rate schedules read. */
+  globalStep?: tf.Variable;
+}
+
+/** Options of {@link Optimizer.minimize}. */
+export interface MinimizeOptions extends VarListOptions {
+  /** Incremented last in the step; the step the learning-rate schedule reads (before the increment). */
+  globalStep?: tf.Variable;
+  /** Clip the gradients by their global norm (`tf.clip_by_global_norm`) to this value. */
+  clipGradientNorm?: number;
+  /** Run after the update, in order (TF1's UPDATE_OPS, e.g. batch-norm moving statistics). */
+  updateOps?: (() => void)[];
+  /** Updated after the update ops (`ema.apply` under `control_dependencies([train_op])`). */
+  ema?: ExponentialMovingAverage;
+}
+
+/** What one step did; plain data. */
+export interface MinimizeReport {
+  /** The loss before the update. */
+  loss: number;
+  /** Learning rate used (float32 value). */
+  learningRate: number;
+  /** Global step after the increment, or null without a global step. */
+  globalStep: number | null;
+  /** Global gradient norm before clipping, when clipping was asked for. */
+  gradientNorm: number | null;
+  /** Number of variables updated. */
+  updated: number;
+}
+
+/** Base class of the TF1 optimizers. */
+export abstract class Optimizer {
+  /** Name used in slot names (`<var>/<name>`). */
+  readonly name: string;
+  protected readonly params: ParameterSet;
+  protected readonly learningRate: LearningRate;
+  private readonly state = new ParameterSet();
+  private readonly slotsByVar = new Map<tf.Variable, Map<string, tf.Variable>>();
+  private readonly nonSlotVars = new Map<string, tf.Variable>();
+  private readonly constants = new Map<number, tf.Scalar>();
+  private iterations = 0;
+
+  protected constructor(params: ParameterSet, options: OptimizerOptions, defaultName: string) {
+    this.params = params;
+    this.learningRate = options.learningRate;
+    this.name = options.name ?? defaultName;
+    if (typeof options.learningRate === 'number' && !Number.isFinite(options.learningRate)) {
+      throw new InvalidArgumentError('invalid_learning_rate', `${this.name}: learningRate must be a finite number, got ${options.learningRate}`, {
+        hint: 'pass a number such as 0.001 or a schedule such as exponentialDecay(0.1, {...})',
+      });
+    }
+  }
+
+  /** Create this optimizer's slots for `vars` (TF's `_create_slots`); idempotent. */
+  protected abstract createSlotsFor(vars: tf.Variable[]): void;
+
+  /** Apply dense updates for all pairs at learning rate `lr` (float32 value). */
+  protected abstract applyDense(items: { grad: tf.Tensor; variable: tf.Variable }[], lr: number): void;
+
+  /** TF's `_finish`: runs once after all variable updates (Adam's beta powers). */
+  protected finish(): void {}
+
+  /** Slot and non-slot variables under their TF checkpoint names, for savers. */
+  variables(): ParameterSet {
+    return new ParameterSet(this.state);
+  }
+
+  /** The slot `slotName` (TF's internal name: `m`, `v`, `momentum`, …) of a variable, if created. */
+  getSlot(variable: tf.Variable | string, slotName: string): tf.Variable | undefined {
+    const v = typeof variable === 'string' ? this.params.get(variable)?.variable : variable;
+    return v ? this.slotsByVar.get(v)?.get(slotName) : undefined;
+  }
+
+  /**
+   * Create slots and non-slot variables for the variables a step would train, without updating
+   * anything — do this before restoring optimizer state into a fresh process.
+   */
+  createSlots(options: VarListOptions = {}): void {
+    this.createSlotsFor(this.resolveVarList(options));
+  }
+
+  /**
+   * `apply_gradients`: the dense updates, `_finish`, then `global_step += 1` if given. Pairs with a
+   * null gradient are skipped; all null is an error.
+   * @throws InvalidArgumentError `no_gradients`, `global_step_required`.
+   */
+  applyGradients(gradsAndVars: GradAndVar[], options: ApplyGradientsOptions = {}): { learningRate: number; globalStep: number | null } {
+    const lr = this.applyUpdates(gradsAndVars, options.globalStep);
+    if (options.globalStep) incrementGlobalStep(options.globalStep);
+    return { learningRate: lr, globalStep: options.globalStep ? globalStepValue(options.globalStep) : null };
+  }
+
+  /**
+   * One TF1 training step over the chosen variables: gradients, update, `updateOps`, EMA update,
+   * global step. Variables outside the list are not read for gradients and never written.
+   * @throws InvalidArgumentError `empty_var_list`, `no_gradients`, `global_step_required`.
+   * @example
+   * const opt = new AdamOptimizer(params, { learningRate: 1e-3 });
+   * const { loss } = opt.minimize(() => lossOf(batch), { scopes: ['inference/conv'], globalStep });
+   */
+  minimize(lossFn: () => tf.Scalar, options: MinimizeOptions = {}): MinimizeReport {
+    const vars = this.resolveVarList(options);
+    let gradientNorm: number | null = null;
+    let lr = 0;
+    const lossTensor = tf.tidy(() => {
+      const { value, grads } = tf.engine().gradients(lossFn, vars, undefined, true);
+      let gs: (tf.Tensor | null)[] = grads;
+      if (options.clipGradientNorm !== undefined) {
+        const clipped = clipByGlobalNorm(gs, options.clipGradientNorm);
+        gs = clipped.grads;
+        gradientNorm = clipped.norm;
+      }
+      lr = this.applyUpdates(
+        vars.map((variable, i) => ({ variable, grad: gs[i] ?? null })),
+        options.globalStep,
+        value,
+      );
+      return value;
+    });
+    const loss = lossTensor.dataSync()[0]!;
+    lossTensor.dispose();
+    for (const op of options.updateOps ?? []) op();
+    options.ema?.update();
+    if (options.globalStep) incrementGlobalStep(options.globalStep);
+    return {
+      loss,
+      learningRate: lr,
+      globalStep: options.globalStep ? globalStepValue(options.globalStep) : null,
+      gradientNorm,
+      updated: vars.length,
+    };
+  }
+
+  /** The variables a step trains, per {@link VarListOptions}. */
+  resolveVarList(options: VarListOptions = {}): tf.Variable[] {
+    let vars: tf.Variable[];
+    if (options.varList === undefined) {
+      vars = this.params.trainable().select({ include: options.scopes ?? [] }).toArray().map((p) => p.variable);
+    } else if (options.varList instanceof ParameterSet) {
+      vars = options.varList.trainable().select({ include: options.scopes ?? [] }).toArray().map((p) => p.variable);
+    } else {
+      const scopes = options.scopes ?? [];
+      vars = options.varList.filter((v) => scopes.length === 0 || this.params.select({ include: scopes }).toArray().some((p) => p.variable === v));
+    }
+    if (vars.length === 0) {
+      throw new InvalidArgumentError(
+        'empty_var_list',
+        `${this.name}: no trainable variables selected${options.scopes ? ` under scopes [${options.scopes.join(', ')}]` : ''} (${this.params.size} parameters, ${this.params.trainable().size} trainable)`,
+        { hint: 'check the scope names (matched on "/" boundaries) and that the variables are not frozen', details: { scopes: options.scopes ?? [] } },
+      );
+    }
+    return vars;
+  }
+
+  /** Scoped name of a variable: its name in `params`, else the name it was created with. */
+  protected nameOf(variable: tf.Variable): string {
+    for (const p of this.params) if (p.variable === variable) return p.name;
+    return scopedNameOf(variable);
+  }
+
+  /** TF's unique naming: `base`, then `base_1`, `base_2`, … against params and this optimizer's state. */
+  private uniqueName(base: string): string {
+    let name = base;
+    for (let i = 1; this.state.has(name) || this.params.has(name); i++) name = `${base}_${i}`;
+    return name;
+  }
+
+  /** Get or create slot `slotName` of `variable`, named `<var>/<optimizer name>[_N]`. */
+  protected slot(variable: tf.Variable, slotName: string, init: () => tf.Tensor): tf.Variable {
+    let slots = this.slotsByVar.get(variable);
+    if (!slots) {
+      slots = new Map();
+      this.slotsByVar.set(variable, slots);
+    }
+    let s = slots.get(slotName);
+    if (!s) {
+      const name = this.uniqueName(`${this.nameOf(variable)}/${this.name}`);
+      const initial = tf.tidy(init);
+      s = newVariable(name, initial, { trainable: false, dtype: variable.dtype });
+      initial.dispose();
+      this.state.add(name, s, { trainable: false });
+      slots.set(slotName, s);
+    }
+    return s;
+  }
+
+  /** Get or create a scalar float32 non-slot variable (`beta1_power`). */
+  protected nonSlot(name: string, initialValue: number): tf.Variable {
+    let v = this.nonSlotVars.get(name);
+    if (!v) {
+      const key = this.uniqueName(name);
+      const initial = tf.scalar(initialValue, 'float32');
+      v = newVariable(key, initial, { trainable: false, dtype: 'float32' });
+      initial.dispose();
+      this.state.add(key, v, { trainable: false });
+      this.nonSlotVars.set(name, v);
+    }
+    return v;
+  }
+
+  /** A cached float32 scalar tensor (kept across steps). */
+  protected constant(value: number): tf.Scalar {
+    let c = this.constants.get(value);
+    if (!c) {
+      c = tf.keep(tf.scalar(value, 'float32'));
+      this.constants.set(value, c);
+    }
+    return c;
+  }
+
+  private applyUpdates(gradsAndVars: GradAndVar[], globalStep: tf.Variable | undefined, loss?: tf.Tensor): number {
+    const items = gradsAndVars.filter((g): g is { grad: tf.Tensor; variable: tf.Variable } => g.grad != null);
+    if (items.length === 0) {
+      throw new InvalidArgumentError(
+        'no_gradients',
+        `No gradients provided for any variable, check your graph for ops that do not support gradients, between variables [${gradsAndVars.map((g) => this.nameOf(g.variable)).join(', ')}] and loss${loss ? ` (shape [${loss.shape.join(',')}])` : ''}.`,
+        { hint: 'make sure lossFn reads the selected variables (a frozen or unused scope gets no gradient)' },
+      );
+    }
+    if (typeof this.learningRate !== 'number' && !globalStep) {
+      throw new InvalidArgumentError('global_step_required', `${this.name}: a learning-rate schedule needs the global step, but none was passed`, {
+        hint: 'create one with createGlobalStep() and pass { globalStep } to minimize/applyGradients',
+      });
+    }
+    const step = globalStep ? globalStepValue(globalStep) : this.iterations;
+    const lr = learningRateAt(this.learningRate, step);
+    this.createSlotsFor(items.map((i) => i.variable));
+    this.applyDense(items, lr);
+    this.finish();
+    this.iterations += 1;
+    return lr;
+  }
+}
+
+/**
+ * `tf.clip_by_global_norm`: `norm = sqrt(sum(l2_loss(t)) * 2)`,
+ * `t * clip * min(1/norm, 1/clip)`. Returns the norm before clipping.
+ */
+export function clipByGlobalNorm(grads: (tf.Tensor | null)[], clipNorm: number): { grads: (tf.Tensor | null)[]; norm: number } {
+  if (!(clipNorm > 0)) {
+    throw new InvalidArgumentError('invalid_clip_norm', `clipGradientNorm must be > 0, got ${clipNorm}`, { hint: 'pass a positive number such as 5' });
+  }
+  const present = grads.filter((g): g is tf.Tensor => g != null);
+  const halfSquared = tf.addN(present.map((g) => tf.div(tf.sum(tf.square(g)), 2)));
+  const norm = tf.sqrt(tf.mul(halfSquared, 2));
+  const scale = tf.mul(clipNorm, tf.minimum(tf.div(1, norm), Math.fround(1 / clipNorm)));
+  return { grads: grads.map((g) => (g ? tf.mul(g, scale) : null)), norm: norm.dataSync()[0]! };
+}

@@ -1,0 +1,262 @@
+/**
+ * The TF1 optimizers: update rules in the op order of `core/kernels/training_ops.cc` (CPU
+ * functors), slot names as `python/training/{gradient_descent,momentum,adam,rmsprop,adagrad}.py`
+ * create them (TF-SEMANTICS §7.3, checked in TF source this session). Every elementwise step is
+ * one float32 TF.js op, so each intermediate rounds exactly as TF's Eigen expression does;
+ * scalar prefactors (Adam's alpha) are computed on the host with `Math.fround` after each op.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError } from '../errors.js';
+import type { ParameterSet } from '../variables/parameter-set.js';
+import { Optimizer, type OptimizerOptions } from './optimizer.js';
+import { fusedOptimizers } from './fused.js';
+
+const f = Math.fround;
+
+/** `tf.train.GradientDescentOptimizer`: `var -= grad * lr`. No slots. */
+export class GradientDescentOptimizer extends Optimizer {
+  constructor(params: ParameterSet, options: OptimizerOptions) {
+    super(params, options, 'GradientDescent');
+  }
+
+  protected createSlotsFor(): void {}
+
+  protected applyDense(items: { grad: tf.Tensor; variable: tf.Variable }[], lr: number): void {
+    const lrT = tf.scalar(lr);
+    for (const { grad, variable } of items) tf.tidy(() => variable.assign(tf.sub(variable, tf.mul(grad, lrT))));
+    lrT.dispose();
+  }
+}
+
+/** Options of {@link MomentumOptimizer}. */
+export interface MomentumOptions extends OptimizerOptions {
+  momentum: number;
+  /** Nesterov momentum; default false. */
+  useNesterov?: boolean;
+}
+
+/**
+ * `tf.train.MomentumOptimizer`: slot `<var>/Momentum` (zeros);
+ * `accum = accum * momentum + grad; var -= accum * lr`; Nesterov:
+ * `var -= grad * lr + accum * momentum * lr`.
+ */
+export class MomentumOptimizer extends Optimizer {
+  private readonly momentum: number;
+  private readonly useNesterov: boolean;
+
+  constructor(params: ParameterSet, options: MomentumOptions) {
+    super(params, options, 'Momentum');
+    this.momentum = f(options.momentum);
+    this.useNesterov = options.useNesterov ?? false;
+  }
+
+  protected createSlotsFor(vars: tf.Variable[]): void {
+    for (const v of vars) this.slot(v, 'momentum', () => tf.zerosLike(v));
+  }
+
+  protected applyDense(items: { grad: tf.Tensor; variable: tf.Variable }[], lr: number): void {
+    const lrT = tf.scalar(lr);
+    const mom = this.constant(this.momentum);
+    for (const { grad, variable } of items) {
+      const accum = this.getSlot(variable, 'momentum')!;
+      tf.tidy(() => {
+        const a = tf.add(tf.mul(accum, mom), grad);
+        accum.assign(a);
+        const delta = this.useNesterov ? tf.add(tf.mul(grad, lrT), tf.mul(tf.mul(a, mom), lrT)) : tf.mul(a, lrT);
+        variable.assign(tf.sub(variable, delta));
+      });
+    }
+    lrT.dispose();
+  }
+}
+
+/** Options of {@link AdamOptimizer}. */
+export interface AdamOptions extends Partial<OptimizerOptions> {
+  /** Default 0.001. */
+  learningRate?: OptimizerOptions['learningRate'];
+  /** Default 0.9. */
+  beta1?: number;
+  /** Default 0.999. */
+  beta2?: number;
+  /** "epsilon hat", added to sqrt(v) after the bias correction; default 1e-8. */
+  epsilon?: number;
+}
+
+/**
+ * `tf.train.AdamOptimizer`: slots `<var>/Adam` (m) and `<var>/Adam_1` (v), non-slot
+ * `beta1_power`/`beta2_power` (initialised to beta1/beta2, multiplied by them after each step).
+ * `alpha = lr * sqrt(1 - beta2_power) / (1 - beta1_power)`; `m += (g - m) * (1 - beta1)`;
+ * `v += (g*g - v) * (1 - beta2)`; `var -= m * alpha / (sqrt(v) + epsilon)`.
+ * Uses the runtime's fused kernel when available (same op order).
+ */
+export class AdamOptimizer extends Optimizer {
+  private readonly beta1: number;
+  private readonly beta2: number;
+  private readonly epsilon: number;
+
+  constructor(params: ParameterSet, options: AdamOptions = {}) {
+    super(params, { learningRate: options.learningRate ?? 0.001, ...(options.name ? { name: options.name } : {}) }, 'Adam');
+    this.beta1 = f(options.beta1 ?? 0.9);
+    this.beta2 = f(options.beta2 ?? 0.999);
+    this.epsilon = f(options.epsilon ?? 1e-8);
+  }
+
+  protected createSlotsFor(vars: tf.Variable[]): void {
+    // TF creates the beta powers first (colocated with the first variable by name), then m, v.
+    this.nonSlot('beta1_power', this.beta1);
+    this.nonSlot('beta2_power', this.beta2);
+    for (const v of vars) {
+      this.slot(v, 'm', () => tf.zerosLike(v));
+      this.slot(v, 'v', () => tf.zerosLike(v));
+    }
+  }
+
+  protected applyDense(items: { grad: tf.Tensor; variable: tf.Variable }[], lr: number): void {
+    const b1p = f(this.nonSlot('beta1_power', this.beta1).dataSync()[0]!);
+    const b2p = f(this.nonSlot('beta2_power', this.beta2).dataSync()[0]!);
+    const fused = fusedOptimizers();
+    if (fused?.applyAdamFused) {
+      const fusedItems = items.map(({ grad, variable }) => ({ variable, grad, m: this.getSlot(variable, 'm')!, v: this.getSlot(variable, 'v')! }));
+      const ok = fused.applyAdamFused(fusedItems, { lr, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, beta1Power: b1p, beta2Power: b2p });
+      if (ok) return;
+    }
+    const alpha = f(f(lr * f(Math.sqrt(f(1 - b2p)))) / f(1 - b1p));
+    const alphaT = tf.scalar(alpha);
+    const oneMinusB1 = this.constant(f(1 - this.beta1));
+    const oneMinusB2 = this.constant(f(1 - this.beta2));
+    const eps = this.constant(this.epsilon);
+    for (const { grad, variable } of items) {
+      const m = this.getSlot(variable, 'm')!;
+      const v = this.getSlot(variable, 'v')!;
+      tf.tidy(() => {
+        const m1 = tf.add(m, tf.mul(tf.sub(grad, m), oneMinusB1));
+        const v1 = tf.add(v, tf.mul(tf.sub(tf.square(grad), v), oneMinusB2));
+        m.assign(m1);
+        v.assign(v1);
+        variable.assign(tf.sub(variable, tf.div(tf.mul(m1, alphaT), tf.add(tf.sqrt(v1), eps))));
+      });
+    }
+    alphaT.dispose();
+  }
+
+  protected finish(): void {
+    const b1 = this.nonSlot('beta1_power', this.beta1);
+    const b2 = this.nonSlot('beta2_power', this.beta2);
+    tf.tidy(() => {
+      b1.assign(tf.mul(b1, this.constant(this.beta1)));
+      b2.assign(tf.mul(b2, this.constant(this.beta2)));
+    });
+  }
+}
+
+/** Options of {@link RMSPropOptimizer}. */
+export interface RMSPropOptions extends OptimizerOptions {
+  /** Discount of the squared-gradient average (`rho`); default 0.9. */
+  decay?: number;
+  /** Default 0. */
+  momentum?: number;
+  /** Default 1e-10 (TF1's; Keras uses 1e-7). */
+  epsilon?: number;
+  /** Centered RMSProp (adds the `mg` slot); default false. */
+  centered?: boolean;
+}
+
+/**
+ * `tf.train.RMSPropOptimizer`: slots in TF's creation order — `rms` (`<var>/RMSProp`, ones),
+ * `mg` (`<var>/RMSProp_1`, zeros, centered only), `momentum` (`<var>/RMSProp_1`, or `_2` when
+ * centered, zeros). `ms += (g*g - ms) * (1 - rho)`; [`mg += (g - mg) * (1 - rho)`;]
+ * `mom = mom * momentum + g * lr / sqrt(ms [- mg*mg] + epsilon)`; `var -= mom`.
+ */
+export class RMSPropOptimizer extends Optimizer {
+  private readonly decay: number;
+  private readonly momentum: number;
+  private readonly epsilon: number;
+  private readonly centered: boolean;
+
+  constructor(params: ParameterSet, options: RMSPropOptions) {
+    super(params, options, 'RMSProp');
+    this.decay = f(options.decay ?? 0.9);
+    this.momentum = f(options.momentum ?? 0);
+    this.epsilon = f(options.epsilon ?? 1e-10);
+    this.centered = options.centered ?? false;
+  }
+
+  protected createSlotsFor(vars: tf.Variable[]): void {
+    for (const v of vars) {
+      this.slot(v, 'rms', () => tf.onesLike(v));
+      if (this.centered) this.slot(v, 'mg', () => tf.zerosLike(v));
+      this.slot(v, 'momentum', () => tf.zerosLike(v));
+    }
+  }
+
+  protected applyDense(items: { grad: tf.Tensor; variable: tf.Variable }[], lr: number): void {
+    const lrT = tf.scalar(lr);
+    const oneMinusRho = this.constant(f(1 - this.decay));
+    const momentum = this.constant(this.momentum);
+    const eps = this.constant(this.epsilon);
+    for (const { grad, variable } of items) {
+      const ms = this.getSlot(variable, 'rms')!;
+      const mom = this.getSlot(variable, 'momentum')!;
+      const mg = this.centered ? this.getSlot(variable, 'mg')! : null;
+      tf.tidy(() => {
+        const ms1 = tf.add(ms, tf.mul(tf.sub(tf.square(grad), ms), oneMinusRho));
+        ms.assign(ms1);
+        let denom: tf.Tensor;
+        if (mg) {
+          const mg1 = tf.add(mg, tf.mul(tf.sub(grad, mg), oneMinusRho));
+          mg.assign(mg1);
+          denom = tf.add(tf.sub(ms1, tf.square(mg1)), eps);
+        } else {
+          denom = tf.add(ms1, eps);
+        }
+        const mom1 = tf.add(tf.mul(mom, momentum), tf.div(tf.mul(grad, lrT), tf.sqrt(denom)));
+        mom.assign(mom1);
+        variable.assign(tf.sub(variable, mom1));
+      });
+    }
+    lrT.dispose();
+  }
+}
+
+/** Options of {@link AdagradOptimizer}. */
+export interface AdagradOptions extends OptimizerOptions {
+  /** Starting accumulator value, must be > 0; default 0.1. */
+  initialAccumulatorValue?: number;
+}
+
+/**
+ * `tf.train.AdagradOptimizer`: slot `<var>/Adagrad` filled with `initialAccumulatorValue`;
+ * `accum += g*g; var -= g * lr * rsqrt(accum)`. (TF's Eigen `rsqrt` may use a fast
+ * approximation on some CPUs; results can differ from TF in the last bit.)
+ */
+export class AdagradOptimizer extends Optimizer {
+  private readonly initialAccumulatorValue: number;
+
+  constructor(params: ParameterSet, options: AdagradOptions) {
+    super(params, options, 'Adagrad');
+    const init = options.initialAccumulatorValue ?? 0.1;
+    if (!(init > 0)) {
+      throw new InvalidArgumentError('invalid_optimizer_option', `initial_accumulator_value must be positive: ${init}`, {
+        hint: 'pass initialAccumulatorValue > 0 (TF default 0.1)',
+      });
+    }
+    this.initialAccumulatorValue = f(init);
+  }
+
+  protected createSlotsFor(vars: tf.Variable[]): void {
+    for (const v of vars) this.slot(v, 'accumulator', () => tf.fill(v.shape, this.initialAccumulatorValue, 'float32'));
+  }
+
+  protected applyDense(items: { grad: tf.Tensor; variable: tf.Variable }[], lr: number): void {
+    const lrT = tf.scalar(lr);
+    for (const { grad, variable } of items) {
+      const acc = this.getSlot(variable, 'accumulator')!;
+      tf.tidy(() => {
+        const acc1 = tf.add(acc, tf.square(grad));
+        acc.assign(acc1);
+        variable.assign(tf.sub(variable, tf.mul(tf.mul(grad, lrT), tf.rsqrt(acc1))));
+      });
+    }
+    lrT.dispose();
+  }
+}
