@@ -1,0 +1,412 @@
+/**
+ * Reading a TensorFlow tensor bundle (`prefix.index` + `prefix.data-0000K-of-0000N`), as
+ * TensorFlow's BundleReader does (tensorflow/core/util/tensor_bundle/tensor_bundle.cc;
+ * TF-SEMANTICS.md §4):
+ *
+ * 1. read `.index` (an SSTable, table.ts), entry `""` = BundleHeaderProto: num_shards ≥ 1,
+ *    endianness, VersionDef checked against kTensorBundleVersion = 1;
+ * 2. every other entry = BundleEntryProto (bundle-proto.ts); keys starting with byte 0x00 are
+ *    slices of partitioned tensors (slice-key.ts) and are not listed;
+ * 3. a tensor's bytes are `size` bytes at `offset` of shard `shard_id`, CRC32C-checked on every
+ *    read; numeric size must equal elements × dtype width; strings use TF's layout
+ *    (string-tensor.ts); partitioned tensors are assembled from their slices.
+ *
+ * Lazy: open reads the index (and, for TF2 files, the small object-graph string); each read
+ * reads only that tensor's bytes with one positioned read. Every number taken from a file is
+ * checked before it sizes an allocation or a read.
+ */
+import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
+import { InvalidArgumentError } from '../../errors.js';
+import { crc32c, unmaskCrc } from '../crc32c.js';
+import { DTYPE_SIZE, type DType, type TensorInfo, type TensorValue } from '../types.js';
+import { boxesOverlap, byteSwap, copyBox, sliceBox } from './assemble.js';
+import { BIG, LITTLE, TENSOR_BUNDLE_MIN_PRODUCER, TENSOR_BUNDLE_VERSION, decodeBundleEntry, decodeBundleHeader, type BundleEntry, type BundleHeader } from './bundle-proto.js';
+import { dtypeFromEnum, tfDtypeName } from './dtypes.js';
+import { bundleError } from './errors.js';
+import { V1_CONVERT_HINT, dataFilename, explainMissingIndex, metaFilename, normalizePrefix } from './naming.js';
+import { OBJECT_GRAPH_PROTO_KEY, objectGraphPaths } from './object-graph.js';
+import { encodeTensorNameSlice } from './slice-key.js';
+import { decodeStringTensor } from './string-tensor.js';
+import { latin1, readTable } from './table.js';
+import type { BundleReader } from './types.js';
+
+/** Largest `.index` file read into memory (1 GiB): real indexes are KBs to a few MBs. */
+const MAX_INDEX_BYTES = 1 << 30;
+/** Most slices accepted for one partitioned tensor (pairwise overlap check is quadratic). */
+const MAX_SLICES = 4096;
+
+interface Tensor {
+  info: TensorInfo;
+  dtype: DType;
+  entry: BundleEntry;
+}
+
+const utf8 = new TextDecoder('utf-8');
+const utf8Encoder = new TextEncoder();
+
+function stripColonZero(name: string): string {
+  return name.endsWith(':0') ? name.slice(0, -2) : name;
+}
+
+/** Number of elements, or undefined if it exceeds 2^53. */
+function elementCount(shape: readonly number[]): number | undefined {
+  let n = 1;
+  for (const d of shape) {
+    n *= d;
+    if (n > Number.MAX_SAFE_INTEGER) return undefined;
+  }
+  return n;
+}
+
+class TfBundleReader implements BundleReader {
+  readonly format = 'tf-bundle' as const;
+  readonly metadata: Record<string, string> = {};
+  readonly objectGraphPaths = new Map<string, string>();
+  /** Entries Graft cannot decode (DT_VARIANT, DT_RESOURCE, quantized): listed here, not in list(). */
+  readonly unsupported: { name: string; dtype: string }[] = [];
+  /** Notes about how the path was interpreted (e.g. `.index` given instead of the prefix). */
+  readonly notes: string[] = [];
+  /** Bytes read from disk so far (index + tensor data). */
+  bytesRead = 0;
+  private readonly tensors = new Map<string, Tensor>();
+  private readonly slices = new Map<string, BundleEntry>();
+  private readonly shardFiles: string[];
+  private readonly shardSizes = new Map<number, number>();
+  private readonly handles = new Map<number, Promise<FileHandle>>();
+  private closed = false;
+
+  constructor(
+    readonly path: string,
+    readonly header: BundleHeader,
+    readonly indexFile: string,
+  ) {
+    this.shardFiles = [];
+    this.metadata.num_shards = String(header.numShards);
+    if (header.endianness === BIG) this.metadata.endianness = 'big';
+  }
+
+  get numShards(): number {
+    return this.header.numShards;
+  }
+
+  shardFile(id: number): string {
+    return this.shardFiles[id] ?? dataFilename(this.path, id, this.header.numShards);
+  }
+
+  /** Load the entries of an index (called once by openBundle). */
+  async load(entries: { key: Uint8Array; value: Uint8Array }[]): Promise<void> {
+    const file = this.indexFile;
+    const referenced = new Set<number>();
+    const pending: Tensor[] = [];
+    for (let i = 1; i < entries.length; i++) {
+      const { key, value } = entries[i]!;
+      const isSlice = key[0] === 0x00;
+      const name = isSlice ? latin1(key) : utf8.decode(key);
+      const entry = decodeBundleEntry(value, file, isSlice ? `slice key ${i}` : name);
+      if (entry.shardId >= this.header.numShards) {
+        throw bundleError('bad_entry', file, `entry ${JSON.stringify(name)}: shard_id ${entry.shardId} but the header says num_shards = ${this.header.numShards}`, {
+          details: { field: 'shard_id', key: name, found: entry.shardId, numShards: this.header.numShards },
+        });
+      }
+      if (isSlice) {
+        this.slices.set(name, entry);
+        referenced.add(entry.shardId);
+        continue;
+      }
+      const dtype = dtypeFromEnum(entry.dtype);
+      if (dtype === undefined) {
+        this.unsupported.push({ name, dtype: tfDtypeName(entry.dtype) });
+        continue;
+      }
+      const n = elementCount(entry.shape);
+      if (n === undefined) {
+        throw bundleError('bad_shape', file, `entry ${JSON.stringify(name)}: shape [${entry.shape.join(',')}] has more than 2^53 elements`, { details: { field: 'shape', key: name } });
+      }
+      let bytes = entry.size;
+      if (entry.slices.length > 0) {
+        this.checkSlices(name, dtype, entry, n);
+        bytes = n * DTYPE_SIZE[dtype as Exclude<DType, 'string'>];
+      } else if (dtype !== 'string') {
+        const expected = n * DTYPE_SIZE[dtype];
+        if (expected !== entry.size) {
+          throw bundleError('size_mismatch', file, `Invalid size in bundle entry: key ${name}; stored size ${entry.size}; expected size ${expected} (${dtype} [${entry.shape.join(',')}])`, {
+            details: { field: 'size', key: name, expected, found: entry.size },
+          });
+        }
+        referenced.add(entry.shardId);
+      } else {
+        referenced.add(entry.shardId);
+      }
+      pending.push({ info: { name, dtype, shape: entry.shape, bytes }, dtype, entry });
+    }
+    for (const id of referenced) {
+      const f = this.shardFile(id);
+      const s = await stat(f).catch(() => undefined);
+      if (s === undefined || !s.isFile()) {
+        throw bundleError('shard_missing', f, `data file of shard ${id} of ${this.header.numShards} is missing (needed by ${this.indexFile})`, {
+          hint: 'copy every .data-NNNNN-of-NNNNN file of the checkpoint next to its .index file',
+          details: { shard: id, numShards: this.header.numShards },
+        });
+      }
+      this.shardSizes.set(id, s.size);
+    }
+    const checkRange = (name: string, e: BundleEntry): void => {
+      const size = this.shardSizes.get(e.shardId)!;
+      if (e.offset + e.size > size) {
+        throw bundleError('truncated', this.shardFile(e.shardId), `tensor ${JSON.stringify(name)} occupies bytes ${e.offset}..${e.offset + e.size} but the data file has ${size} bytes`, {
+          details: { key: name, offset: e.offset, size: e.size, fileSize: size },
+        });
+      }
+    };
+    for (const [k, e] of this.slices) checkRange(JSON.stringify(k), e);
+    for (const t of pending) {
+      if (t.entry.slices.length === 0) checkRange(t.info.name, t.entry);
+      this.tensors.set(t.info.name, t);
+    }
+    const graph = this.tensors.get(OBJECT_GRAPH_PROTO_KEY);
+    if (graph !== undefined && graph.dtype === 'string') {
+      const v = await this.read(OBJECT_GRAPH_PROTO_KEY);
+      const s = v.strings?.[0];
+      if (s !== undefined) {
+        try {
+          for (const [k, p] of objectGraphPaths(s, `${this.indexFile} (${OBJECT_GRAPH_PROTO_KEY})`)) this.objectGraphPaths.set(k, p);
+        } catch (e) {
+          throw bundleError('bad_object_graph', this.shardFile(graph.entry.shardId), `${OBJECT_GRAPH_PROTO_KEY} does not parse as a TrackableObjectGraph`, { cause: e });
+        }
+      }
+    }
+  }
+
+  private checkSlices(name: string, dtype: DType, entry: BundleEntry, total: number): void {
+    const file = this.indexFile;
+    const bad = (what: string): never => {
+      throw bundleError('bad_slice', file, `partitioned tensor ${JSON.stringify(name)}: ${what}`, { details: { key: name } });
+    };
+    if (dtype === 'string') bad('string tensors saved in slices are not supported');
+    if (entry.slices.length > MAX_SLICES) bad(`${entry.slices.length} slices (more than ${MAX_SLICES})`);
+    const boxes = entry.slices.map((sl, i) => {
+      if (sl.length !== entry.shape.length) bad(`slice ${i} has ${sl.length} extents for a rank-${entry.shape.length} tensor`);
+      sl.forEach((e, d) => {
+        if (e.length !== undefined && e.start + e.length > entry.shape[d]!) bad(`slice ${i} extent ${d} [${e.start}, +${e.length}) exceeds dimension ${entry.shape[d]}`);
+      });
+      return sliceBox(entry.shape, sl);
+    });
+    let covered = 0;
+    for (const b of boxes) covered += b.lengths.reduce((a, l) => a * l, 1);
+    if (covered !== total) bad(`slices cover ${covered} of ${total} elements`);
+    for (let i = 0; i < boxes.length; i++) {
+      for (let j = i + 1; j < boxes.length; j++) if (boxesOverlap(boxes[i]!, boxes[j]!)) bad(`slices ${i} and ${j} overlap`);
+    }
+  }
+
+  list(): TensorInfo[] {
+    return [...this.tensors.values()].map((t) => ({ ...t.info, shape: [...t.info.shape] }));
+  }
+
+  has(name: string): boolean {
+    return this.tensors.has(stripColonZero(name)) || this.tensors.has(name);
+  }
+
+  private get(name: string): Tensor {
+    const t = this.tensors.get(name) ?? this.tensors.get(stripColonZero(name));
+    if (t === undefined) {
+      const u = this.unsupported.find((x) => x.name === name);
+      if (u !== undefined) {
+        throw bundleError('unsupported_dtype', this.indexFile, `tensor ${JSON.stringify(name)} has dtype ${u.dtype}, which Graft cannot read`, {
+          hint: 'only numeric, bool, complex and string tensors can be read; skip this tensor',
+          details: { key: name, dtype: u.dtype },
+        });
+      }
+      throw bundleError('tensor_not_found', this.path, `Key ${name} not found in checkpoint`, {
+        hint: 'run `graft inspect` on the checkpoint to list its tensor names',
+        details: { key: name },
+      });
+    }
+    return t;
+  }
+
+  info(name: string): TensorInfo {
+    const t = this.get(name);
+    return { ...t.info, shape: [...t.info.shape] };
+  }
+
+  private handle(id: number): Promise<FileHandle> {
+    if (this.closed) {
+      return Promise.reject(new InvalidArgumentError('reader_closed', `${this.path}: the checkpoint reader is closed`, { hint: 'open the checkpoint again' }));
+    }
+    let h = this.handles.get(id);
+    if (h === undefined) {
+      h = open(this.shardFile(id), 'r');
+      this.handles.set(id, h);
+    }
+    return h;
+  }
+
+  /** Read `entry`'s stored bytes into `target` (length = entry.size) and verify the CRC. */
+  private async readStored(label: string, entry: BundleEntry, target: Uint8Array, verify: boolean): Promise<void> {
+    const fh = await this.handle(entry.shardId);
+    let off = 0;
+    while (off < target.length) {
+      const { bytesRead } = await fh.read(target, off, target.length - off, entry.offset + off);
+      if (bytesRead === 0) {
+        throw bundleError('truncated', this.shardFile(entry.shardId), `tensor ${label}: data file ended after ${entry.offset + off} bytes, entry needs ${entry.offset + entry.size}`, {
+          details: { key: label, offset: entry.offset, size: entry.size },
+        });
+      }
+      off += bytesRead;
+      this.bytesRead += bytesRead;
+    }
+    if (!verify) return;
+    const actual = crc32c(target);
+    const stored = unmaskCrc(entry.crc32c);
+    if (actual !== stored) {
+      throw bundleError('tensor_checksum_mismatch', this.shardFile(entry.shardId), `TensorBundle at ${this.path} shard ${entry.shardId} (${entry.size} bytes): tensor ${label}: Checksum does not match: stored ${stored} vs. calculated on the restored bytes ${actual}`, {
+        details: { key: label, field: 'crc32c', stored, computed: actual },
+      });
+    }
+  }
+
+  async readInto(name: string, target: Uint8Array): Promise<void> {
+    const t = this.get(name);
+    if (t.dtype === 'string') {
+      throw new InvalidArgumentError('string_tensor', `${this.path}: tensor ${JSON.stringify(t.info.name)} is a string tensor; read it with read(), not readInto()`, {
+        hint: 'use reader.read(name) for string tensors',
+        details: { key: t.info.name },
+      });
+    }
+    if (target.length !== t.info.bytes) {
+      throw new InvalidArgumentError('bad_target_size', `${this.path}: tensor ${JSON.stringify(t.info.name)} has ${t.info.bytes} bytes (${t.dtype} [${t.info.shape.join(',')}]) but the target buffer has ${target.length}`, {
+        hint: 'allocate the target with exactly info(name).bytes bytes',
+        details: { key: t.info.name, expected: t.info.bytes, found: target.length },
+      });
+    }
+    const width = DTYPE_SIZE[t.dtype];
+    if (t.entry.slices.length === 0) {
+      await this.readStored(JSON.stringify(t.info.name), t.entry, target, true);
+    } else {
+      await this.readSlicesInto(t, target, width);
+      return; // slices were swapped individually
+    }
+    if (this.header.endianness === BIG) byteSwap(target, t.dtype.startsWith('complex') ? width / 2 : width);
+  }
+
+  private async readSlicesInto(t: Tensor, target: Uint8Array, width: number): Promise<void> {
+    const nameBytes = utf8Encoder.encode(t.info.name);
+    for (const sl of t.entry.slices) {
+      const key = latin1(encodeTensorNameSlice(nameBytes, sl));
+      const se = this.slices.get(key);
+      const box = sliceBox(t.entry.shape, sl);
+      const label = `${JSON.stringify(t.info.name)} slice [${box.starts.map((s, d) => `${s}:${s + box.lengths[d]!}`).join(',')}]`;
+      if (se === undefined) {
+        throw bundleError('bad_slice', this.indexFile, `partitioned tensor ${label} has no entry for that slice`, { details: { key: t.info.name } });
+      }
+      const n = box.lengths.reduce((a, l) => a * l, 1);
+      if (se.dtype !== t.entry.dtype || se.size !== n * width) {
+        throw bundleError('size_mismatch', this.indexFile, `Invalid size in bundle entry: key ${label}; stored size ${se.size}; expected size ${n * width}`, {
+          details: { key: t.info.name, expected: n * width, found: se.size },
+        });
+      }
+      const buf = new Uint8Array(se.size);
+      await this.readStored(label, se, buf, true);
+      if (this.header.endianness === BIG) byteSwap(buf, t.dtype.startsWith('complex') ? width / 2 : width);
+      copyBox(target, t.entry.shape, box, buf, width);
+    }
+  }
+
+  async read(name: string): Promise<TensorValue> {
+    const t = this.get(name);
+    const base = { name: t.info.name, dtype: t.dtype, shape: [...t.info.shape] };
+    if (t.dtype === 'string') {
+      const raw = new Uint8Array(t.entry.size);
+      await this.readStored(JSON.stringify(t.info.name), t.entry, raw, false);
+      const n = elementCount(t.entry.shape)!;
+      if (n === 0 && raw.length === 0) return { ...base, data: new Uint8Array(0), strings: [] };
+      const strings = decodeStringTensor(raw, n, t.entry.crc32c, this.shardFile(t.entry.shardId), t.info.name);
+      return { ...base, data: new Uint8Array(0), strings };
+    }
+    const data = new Uint8Array(t.info.bytes);
+    await this.readInto(name, data);
+    return { ...base, data };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const hs = [...this.handles.values()];
+    this.handles.clear();
+    for (const h of hs) await (await h.catch(() => undefined))?.close().catch(() => undefined);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+/**
+ * Open a TensorFlow V2 checkpoint (tensor bundle) by prefix. Reads the index only; values are read
+ * on demand with their CRC32C verified.
+ *
+ * Accepts `prefix.index` or a `prefix.data-…` file name too (noted in `notes`).
+ * @throws FormatError `v1_checkpoint` for a V1 checkpoint; `bad_magic`, `truncated`,
+ *   `block_checksum_mismatch`, `bad_block`, `unsorted_keys`, `bad_varint`, `bad_proto`,
+ *   `bad_header`, `unsupported_version`, `bad_entry`, `bad_shape`, `size_mismatch`, `bad_slice`,
+ *   `shard_missing`, `bad_object_graph` for a damaged checkpoint;
+ *   CheckpointNotFoundError `checkpoint_not_found` when there is no `<prefix>.index`.
+ * @example
+ *   await using r = await openBundle('runs/model.ckpt-1000');
+ *   for (const t of r.list()) console.log(t.name, t.dtype, t.shape);
+ *   const w = await r.read('dense/kernel');
+ */
+export async function openBundle(prefix: string): Promise<BundleReader> {
+  const { prefix: p, note } = normalizePrefix(prefix);
+  const indexFile = metaFilename(p);
+  const s = await stat(indexFile).catch(() => undefined);
+  if (s === undefined) return explainMissingIndex(p);
+  if (s.size > MAX_INDEX_BYTES) {
+    throw bundleError('bad_header', indexFile, `index file has ${s.size} bytes, more than the ${MAX_INDEX_BYTES}-byte limit for a checkpoint index`, { details: { size: s.size } });
+  }
+  const data = new Uint8Array(await readFile(indexFile));
+  const entries = readTable(data, indexFile);
+  const first = entries[0];
+  if (first === undefined || first.key.length !== 0) {
+    throw bundleError('bad_header', indexFile, 'the header entry (key "") is missing', {
+      details: { field: 'header' },
+    });
+  }
+  const header = decodeBundleHeader(first.value, indexFile);
+  if (header.numShards < 1) {
+    // A V1 SSTable's "" entry is SavedTensorSlices {meta = 1 (a message)}: field 1, wire type 2.
+    if (first.value[0] === 0x0a) {
+      throw bundleError('v1_checkpoint', indexFile, `V1 checkpoint (TF < 1.0 / write_version=V1): the "" entry is SavedTensorSlices metadata, not a BundleHeaderProto`, {
+        hint: V1_CONVERT_HINT,
+        details: { field: 'header' },
+      });
+    }
+    throw bundleError('bad_header', indexFile, `BundleHeaderProto.num_shards is ${header.numShards}; must be at least 1`, {
+      details: { field: 'num_shards', found: header.numShards },
+    });
+  }
+  if (header.endianness !== LITTLE && header.endianness !== BIG) {
+    throw bundleError('bad_header', indexFile, `BundleHeaderProto.endianness is ${header.endianness}; must be 0 (LITTLE) or 1 (BIG)`, {
+      details: { field: 'endianness', found: header.endianness },
+    });
+  }
+  const v = header.version;
+  if (v.producer < TENSOR_BUNDLE_MIN_PRODUCER || v.minConsumer > TENSOR_BUNDLE_VERSION || v.badConsumers.includes(TENSOR_BUNDLE_VERSION)) {
+    throw bundleError('unsupported_version', indexFile, `Checkpoint version (producer ${v.producer}, min_consumer ${v.minConsumer}, bad_consumers [${v.badConsumers.join(',')}]) cannot be read by a version-${TENSOR_BUNDLE_VERSION} reader`, {
+      hint: 'the checkpoint was written by a newer TensorFlow bundle format; re-save it with TF 1.x/2.x Saver',
+      details: { field: 'version', producer: v.producer, minConsumer: v.minConsumer },
+    });
+  }
+  const reader = new TfBundleReader(p, header, indexFile);
+  reader.bytesRead = data.length;
+  if (note !== undefined) {
+    reader.notes.push(note);
+    reader.metadata.note = note;
+  }
+  await reader.load(entries);
+  if (reader.unsupported.length > 0) {
+    reader.metadata.unsupported_tensors = reader.unsupported.map((u) => `${u.name} (${u.dtype})`).join(', ');
+  }
+  return reader;
+}
