@@ -1,0 +1,230 @@
+/**
+ * Keras HDF5 weights (`model.save('m.h5')` / `save_weights('w.h5')`, TF-Keras `hdf5_format.py`
+ * `save_weights_to_hdf5_group` / `load_weights_from_hdf5_group`), read through h5wasm (the HDF5
+ * C library compiled to wasm; no hand-written HDF5 parsing):
+ *
+ *   /                       weights-only file: attrs layer_names, backend, keras_version
+ *   /model_weights          full-model file: the same group one level down (+ /optimizer_weights)
+ *   <layer>                 attr weight_names = ["dense/kernel:0", "dense/bias:0"] (in order)
+ *   <layer>/<weight name>   the dataset, e.g. /dense/dense/kernel:0
+ *   /optimizer_weights      attr weight_names = ["Adam/iter:0", "Adam/dense/kernel/m:0", …]
+ *
+ * Names are the weight names without `:0` (`dense/kernel`, as TF-Keras names the variables);
+ * a weight name without `/` is prefixed with its layer. Optimizer weights are listed as
+ * `optimizer_weights/<name>`. Before h5wasm reads a dataset its byte count is checked against
+ * the file size (Keras writes contiguous, uncompressed datasets), so a corrupted dataspace
+ * cannot size an allocation.
+ */
+import { open, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { CheckpointNotFoundError, FormatError } from '../../errors.js';
+import { DTYPE_SIZE, numElements, type CheckpointReader, type DType, type TensorInfo, type TensorValue } from '../types.js';
+
+/** HDF5 format signature (the superblock starts at 0, 512, 1024, 2048, … bytes). */
+const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+/** Compressed datasets may hold more than the file size; cap what one of them may allocate. */
+const MAX_FILTERED_DATASET_BYTES = 1 << 30;
+
+type H5 = typeof import('h5wasm/node');
+type H5File = InstanceType<H5['File']>;
+type H5Group = InstanceType<H5['Group']>;
+type H5Dataset = InstanceType<H5['Dataset']>;
+
+let h5Promise: Promise<H5['default']> | undefined;
+
+/** Load h5wasm once, with HDF5's error stack turned into thrown errors (not stderr noise). */
+async function loadH5(): Promise<H5['default']> {
+  h5Promise ??= (async () => {
+    const mod = await import('h5wasm/node');
+    const h5 = mod.default;
+    const Module = await h5.ready;
+    Module.activate_throwing_error_handler();
+    return h5;
+  })();
+  return h5Promise;
+}
+
+/** Whether the bytes at the start of a file (≥ 2056 bytes if available) hold the HDF5 signature. */
+export function hasHdf5Signature(head: Uint8Array): boolean {
+  for (let base = 0; base + 8 <= head.length; base = base === 0 ? 512 : base * 2) {
+    if (HDF5_SIGNATURE.every((b, i) => head[base + i] === b)) return true;
+  }
+  return false;
+}
+
+function h5Error(path: string, what: string, e: unknown): FormatError {
+  const raw = e instanceof Error ? e.message : String(e);
+  const line = raw.split('\n').map((s) => s.trim()).filter((s) => s.length > 0 && !s.startsWith('HDF5-DIAG') && !s.startsWith('#') && !s.startsWith('major') && !s.startsWith('minor')).slice(0, 1)[0]
+    ?? raw.split('\n').find((s) => s.includes('(): '))?.trim() ?? raw.slice(0, 200);
+  return new FormatError('hdf5_error', `${path}: HDF5 could not read ${what}: ${line.slice(0, 300)}`, {
+    hint: 'the file is damaged or not a Keras .h5 file; re-save it with model.save_weights("w.h5")',
+    details: { path, field: what }, cause: e,
+  });
+}
+
+function dtypeOf(meta: { type: number; size: number; signed: boolean; enum_type?: unknown }): DType | undefined {
+  if (meta.type === 1) return ({ 2: 'float16', 4: 'float32', 8: 'float64' } as Record<number, DType>)[meta.size];
+  if (meta.type === 0) {
+    const ints: Record<number, DType> = meta.signed ? { 1: 'int8', 2: 'int16', 4: 'int32', 8: 'int64' } : { 1: 'uint8', 2: 'uint16', 4: 'uint32', 8: 'uint64' };
+    return ints[meta.size];
+  }
+  if (meta.type === 8 && meta.size === 1) return 'bool'; // h5py stores numpy bool as an int8 enum
+  return undefined;
+}
+
+function strAttr(obj: H5Group, name: string): string[] | undefined {
+  if (!obj.attrs || !(name in obj.attrs)) return undefined;
+  const v = obj.attrs[name]!.value as unknown;
+  const list = typeof v === 'string' ? [v] : Array.isArray(v) ? v : v && typeof (v as Iterable<unknown>)[Symbol.iterator] === 'function' && !(v instanceof Uint8Array) ? [...(v as Iterable<unknown>)] : [];
+  return list.map((x) => (x instanceof Uint8Array ? new TextDecoder().decode(x) : String(x)));
+}
+
+interface Entry {
+  info: TensorInfo;
+  datasetPath: string;
+  littleEndian: boolean;
+}
+
+function stripZero(name: string): string {
+  return name.endsWith(':0') ? name.slice(0, -2) : name;
+}
+
+class KerasH5Reader implements CheckpointReader {
+  readonly format = 'keras-h5' as const;
+  constructor(readonly path: string, readonly metadata: Record<string, string>, private readonly file: H5File, private readonly entries: Map<string, Entry>) {}
+
+  list(): TensorInfo[] {
+    return [...this.entries.values()].map((e) => ({ ...e.info, shape: [...e.info.shape] })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+  has(name: string): boolean {
+    return this.entries.has(name) || this.entries.has(stripZero(name));
+  }
+  private get(name: string): Entry {
+    const e = this.entries.get(name) ?? this.entries.get(stripZero(name));
+    if (!e) {
+      throw new FormatError('tensor_not_found', `${this.path}: no weight named "${name}" (the file has ${this.entries.size})`, {
+        hint: `list the names with: graft inspect ${this.path}`, details: { path: this.path, name },
+      });
+    }
+    return e;
+  }
+  info(name: string): TensorInfo {
+    const e = this.get(name);
+    return { ...e.info, shape: [...e.info.shape] };
+  }
+  async read(name: string): Promise<TensorValue> {
+    const e = this.get(name);
+    let bytes: Uint8Array;
+    try {
+      const ds = this.file.get(e.datasetPath) as H5Dataset;
+      const v = ds.value as unknown;
+      if (!ArrayBuffer.isView(v) || v.byteLength !== e.info.bytes) throw new Error(`dataset returned ${ArrayBuffer.isView(v) ? v.byteLength + ' bytes' : typeof v}, expected ${e.info.bytes} bytes`);
+      bytes = new Uint8Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
+    } catch (err) {
+      throw err instanceof FormatError ? err : h5Error(this.path, `dataset ${e.datasetPath}`, err);
+    }
+    const size = e.info.dtype === 'bool' ? 1 : DTYPE_SIZE[e.info.dtype as Exclude<DType, 'string'>];
+    if (!e.littleEndian && size > 1) for (let i = 0; i < bytes.length; i += size) bytes.subarray(i, i + size).reverse();
+    return { name: e.info.name, dtype: e.info.dtype, shape: [...e.info.shape], data: bytes };
+  }
+  async close(): Promise<void> {
+    try { this.file.close(); } catch { /* already closed by HDF5 after an error */ }
+  }
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+/**
+ * Open a Keras `.h5` file (weights-only or full model) and list its weights; values are read
+ * on demand.
+ * @example
+ *   await using r = await openKerasH5('model.h5');
+ *   const k = await r.read('dense_2/kernel');
+ * @throws CheckpointNotFoundError `checkpoint_not_found`; FormatError `not_hdf5`,
+ *   `hdf5_error`, `missing_dataset`, `unsupported_dtype`, `dataset_too_large`, `not_keras_h5`.
+ */
+export async function openKerasH5(path: string): Promise<CheckpointReader> {
+  let fileSize: number;
+  const head = new Uint8Array(2056);
+  try {
+    fileSize = (await stat(path)).size;
+    const fh = await open(path, 'r');
+    try { await fh.read(head, 0, head.length, 0); } finally { await fh.close(); }
+  } catch (e) {
+    throw new CheckpointNotFoundError('checkpoint_not_found', `${path}: no such file`, { hint: 'check the path', details: { path }, cause: e });
+  }
+  if (!hasHdf5Signature(head.subarray(0, Math.min(fileSize, head.length)))) {
+    throw new FormatError('not_hdf5', `${path}: no HDF5 signature at byte 0, 512, 1024 or 2048`, {
+      hint: 'this is not an HDF5 file; Keras 3 ".keras" files are zip archives (save with model.save_weights("w.h5") instead)', details: { path, field: 'signature' },
+    });
+  }
+  const h5 = await loadH5();
+  let file: H5File;
+  try {
+    file = new h5.File(resolve(path), 'r');
+  } catch (e) {
+    throw h5Error(path, 'the file', e);
+  }
+  try {
+    const metadata: Record<string, string> = {};
+    const entries = new Map<string, Entry>();
+    const add = (name: string, datasetPath: string) => {
+      let ds: unknown;
+      try { ds = file.get(datasetPath); } catch (e) { throw h5Error(path, `dataset ${datasetPath}`, e); }
+      if (!(ds instanceof h5.Dataset)) {
+        throw new FormatError('missing_dataset', `${path}: weight "${name}" is listed in weight_names but ${datasetPath} is not a dataset`, {
+          hint: 'the file is damaged; re-save it from Keras', details: { path, name, field: datasetPath },
+        });
+      }
+      let meta;
+      try { meta = ds.metadata; } catch (e) { throw h5Error(path, `dataset ${datasetPath}`, e); }
+      const dtype = dtypeOf(meta);
+      if (dtype === undefined) {
+        throw new FormatError('unsupported_dtype', `${path}: dataset ${datasetPath} has HDF5 type class ${meta.type} of ${meta.size} bytes, not a numeric weight`, {
+          hint: 'only numeric weights can be read', details: { path, name, field: 'dtype' },
+        });
+      }
+      const shape = (meta.shape ?? []).map(Number);
+      let bytes = meta.size;
+      for (const d of shape) bytes *= d;
+      const filters = (() => { try { return ds.filters.length; } catch { return 0; } })();
+      if (!Number.isSafeInteger(bytes) || bytes > (filters > 0 ? MAX_FILTERED_DATASET_BYTES : fileSize)) {
+        throw new FormatError('dataset_too_large', `${path}: dataset ${datasetPath} claims shape [${shape.join(',')}] (${bytes} bytes) in a ${fileSize}-byte file`, {
+          hint: 'the file is damaged; re-save it from Keras', details: { path, name, field: 'shape', found: shape },
+        });
+      }
+      entries.set(name, { info: { name, dtype, shape, bytes }, datasetPath, littleEndian: meta.littleEndian !== false });
+    };
+    let root: H5Group = file;
+    let rootPath = '';
+    try {
+      for (const k of ['keras_version', 'backend']) { const v = strAttr(file, k); if (v?.[0]) metadata[k] = v[0]; }
+      if (file.keys().includes('model_weights')) { root = file.get('model_weights') as H5Group; rootPath = '/model_weights'; metadata.layout = 'full model (model_weights/)'; }
+      const layers = strAttr(root, 'layer_names') ?? root.keys();
+      if (strAttr(root, 'layer_names') === undefined && !file.keys().includes('model_weights')) {
+        throw new FormatError('not_keras_h5', `${path}: HDF5 file without Keras "layer_names" attribute at / or /model_weights`, {
+          hint: 'this HDF5 file was not written by Keras save_weights / model.save', details: { path, field: 'layer_names' },
+        });
+      }
+      for (const layer of layers) {
+        const g = root.get(layer);
+        if (!(g instanceof h5.Group)) continue;
+        for (const w of strAttr(g, 'weight_names') ?? []) {
+          const name = stripZero(w.includes('/') ? w : `${layer}/${w}`);
+          add(name, `${rootPath}/${layer}/${w}`);
+        }
+      }
+      if (file.keys().includes('optimizer_weights')) {
+        const og = file.get('optimizer_weights') as H5Group;
+        for (const w of strAttr(og, 'weight_names') ?? []) add(`optimizer_weights/${stripZero(w)}`, `/optimizer_weights/${w}`);
+      }
+    } catch (e) {
+      throw e instanceof FormatError ? e : h5Error(path, 'the weight groups', e);
+    }
+    return new KerasH5Reader(path, metadata, file, entries);
+  } catch (e) {
+    try { file.close(); } catch { /* ignore */ }
+    throw e;
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Lazy safetensors reader: `openSafetensors` reads and validates the header only (header.ts);
+ * `read(name)` does one positioned read of exactly that tensor's bytes.
+ */
+import { open, type FileHandle } from 'node:fs/promises';
+import { CheckpointNotFoundError, FormatError } from '../../errors.js';
+import type { CheckpointReader, TensorInfo, TensorValue } from '../types.js';
+import { N_LEN, parseHeader, readHeaderSize, type SafetensorsEntry } from './header.js';
+
+/** Read exactly `length` bytes at `position` into `target`, or fail with `truncated_file`. */
+async function readExactly(fh: FileHandle, target: Uint8Array, position: number, path: string, what: string): Promise<void> {
+  let done = 0;
+  while (done < target.length) {
+    const { bytesRead } = await fh.read(target, done, target.length - done, position + done);
+    if (bytesRead === 0) {
+      throw new FormatError('truncated_file', `${path}: file ended after ${position + done} bytes while reading ${what}`, {
+        hint: 'the file was truncated or changed while open; re-download or re-export it', details: { path, field: what },
+      });
+    }
+    done += bytesRead;
+  }
+}
+
+function stripZero(name: string): string {
+  return name.endsWith(':0') ? name.slice(0, -2) : name;
+}
+
+class SafetensorsReader implements CheckpointReader {
+  readonly format = 'safetensors' as const;
+  private readonly byName: Map<string, SafetensorsEntry>;
+  private closed = false;
+
+  constructor(
+    readonly path: string,
+    private readonly fh: FileHandle,
+    private readonly dataStart: number,
+    entries: SafetensorsEntry[],
+    readonly metadata: Record<string, string>,
+  ) {
+    this.byName = new Map(entries.map((e) => [e.name, e]));
+  }
+
+  list(): TensorInfo[] {
+    return [...this.byName.values()]
+      .map((e) => ({ name: e.name, dtype: e.dtype, shape: [...e.shape], bytes: e.end - e.begin }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name) || this.byName.has(stripZero(name));
+  }
+
+  private entry(name: string): SafetensorsEntry {
+    const e = this.byName.get(name) ?? this.byName.get(stripZero(name));
+    if (!e) {
+      throw new FormatError('tensor_not_found', `${this.path}: no tensor named "${name}" (the file has ${this.byName.size} tensors)`, {
+        hint: `list the names with: graft inspect ${this.path}`, details: { path: this.path, name },
+      });
+    }
+    return e;
+  }
+
+  info(name: string): TensorInfo {
+    const e = this.entry(name);
+    return { name: e.name, dtype: e.dtype, shape: [...e.shape], bytes: e.end - e.begin };
+  }
+
+  async read(name: string): Promise<TensorValue> {
+    const e = this.entry(name);
+    const data = new Uint8Array(e.end - e.begin);
+    await this.readInto(name, data);
+    return { name: e.name, dtype: e.dtype, shape: [...e.shape], data };
+  }
+
+  /** Read one tensor's bytes into a caller-owned buffer of exactly its size. */
+  async readInto(name: string, target: Uint8Array): Promise<void> {
+    const e = this.entry(name);
+    if (target.length !== e.end - e.begin) {
+      throw new FormatError('buffer_size_mismatch', `${this.path}: tensor "${e.name}" has ${e.end - e.begin} bytes, the target buffer ${target.length}`, {
+        hint: 'allocate info(name).bytes bytes', details: { path: this.path, name: e.name, expected: e.end - e.begin, found: target.length },
+      });
+    }
+    if (this.closed) throw new FormatError('reader_closed', `${this.path}: the reader is closed`, { hint: 'open the checkpoint again' });
+    await readExactly(this.fh, target, this.dataStart + e.begin, this.path, `tensor "${e.name}"`);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.fh.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+/**
+ * Open a `.safetensors` file: reads the 8-byte length and the JSON header, validates them
+ * against the file size (header.ts), and keeps the file open for lazy tensor reads.
+ * @example
+ *   await using r = await openSafetensors('adapter_model.safetensors');
+ *   const w = await r.read('base_model.model.score.weight');
+ * @throws CheckpointNotFoundError `checkpoint_not_found`; FormatError with the codes of header.ts.
+ */
+export async function openSafetensors(path: string): Promise<CheckpointReader & { readInto(name: string, target: Uint8Array): Promise<void> }> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    throw new CheckpointNotFoundError('checkpoint_not_found', `${path}: no such file`, { hint: 'check the path', details: { path }, cause: e });
+  }
+  try {
+    const { size } = await fh.stat();
+    const first = new Uint8Array(N_LEN);
+    if (size >= N_LEN) await readExactly(fh, first, 0, path, 'header length');
+    const headerSize = readHeaderSize(first, size, path);
+    const json = new Uint8Array(headerSize);
+    await readExactly(fh, json, N_LEN, path, 'header');
+    const h = parseHeader(json, size, path);
+    return new SafetensorsReader(path, fh, h.dataStart, h.entries, h.metadata);
+  } catch (e) {
+    await fh.close();
+    throw e;
+  }
+}

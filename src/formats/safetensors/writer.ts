@@ -1,0 +1,61 @@
+/**
+ * safetensors writer: the same bytes the reference writer (tensor.rs `prepare` + `serialize`)
+ * produces — tensors ordered by dtype alignment then name, header padded with spaces to a multiple
+ * of 8 — committed atomically (temporary sibling, fsync, rename; ../atomic.ts).
+ */
+import { InvalidArgumentError } from '../../errors.js';
+import { AtomicFile } from '../atomic.js';
+import { DTYPE_SIZE, numElements, type DType, type TensorValue } from '../types.js';
+import { encodeHeader, writerOrder } from './header.js';
+
+/** Options of `writeSafetensors`. */
+export interface WriteSafetensorsOptions {
+  /** String metadata stored under `__metadata__` (default none). */
+  metadata?: Record<string, string>;
+  /** fsync before and after the rename (default true). */
+  fsync?: boolean;
+}
+
+/** Gather an iterable or async iterable of tensors into an array. */
+export async function collectTensors(tensors: Iterable<TensorValue> | AsyncIterable<TensorValue>): Promise<TensorValue[]> {
+  const out: TensorValue[] = [];
+  for await (const t of tensors) out.push(t);
+  return out;
+}
+
+/** Check that a numeric tensor's bytes match its shape and dtype. */
+export function checkTensorBytes(t: TensorValue): void {
+  if (t.dtype === 'string') return;
+  const n = numElements(t.shape) * DTYPE_SIZE[t.dtype as Exclude<DType, 'string'>];
+  if (t.data.byteLength !== n) {
+    throw new InvalidArgumentError('bad_tensor_bytes', `tensor "${t.name}" (${t.dtype} [${t.shape.join(',')}]) has ${t.data.byteLength} bytes; shape × dtype needs ${n}`, {
+      hint: 'pass exactly the row-major little-endian bytes of the tensor', details: { name: t.name, expected: n, found: t.data.byteLength },
+    });
+  }
+}
+
+/**
+ * Write tensors to a `.safetensors` file atomically. All tensors are gathered first (the header,
+ * which comes first in the file, needs every size), then streamed to disk.
+ * @throws InvalidArgumentError `dtype_not_supported` (string, complex), `duplicate_tensor_name`,
+ *   `bad_tensor_bytes`.
+ */
+export async function writeSafetensors(
+  path: string,
+  tensors: Iterable<TensorValue> | AsyncIterable<TensorValue>,
+  options: WriteSafetensorsOptions = {},
+): Promise<void> {
+  const all = await collectTensors(tensors);
+  all.forEach(checkTensorBytes);
+  const ordered = writerOrder(all, path);
+  const header = encodeHeader(ordered, options.metadata);
+  const f = await AtomicFile.create(path);
+  try {
+    await f.write(header);
+    for (const t of ordered) await f.write(t.data);
+    await f.commit({ fsync: options.fsync ?? true });
+  } catch (e) {
+    await f.abort();
+    throw e;
+  }
+}
