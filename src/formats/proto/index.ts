@@ -9,3 +9,5 @@ export {
   WIRE_FIXED32,
 } from './wire.js';
 export type { FieldKey } from './wire.js';
+export { tokenizeTextFormat, cEscape, pythonFloatRepr, parseTextFloat, TextFormatSyntaxError } from './text-format.js';
+export type { TextToken } from './text-format.js';

@@ -1,0 +1,251 @@
+/**
+ * The `checkpoint` state file: a text-format CheckpointState
+ * (tensorflow/python/training/checkpoint_state.proto, proto3; TF-SEMANTICS.md §3.3) read and
+ * written as `checkpoint_management.py` does:
+ *
+ *   model_checkpoint_path: "model.ckpt-3000"              string = 1
+ *   all_model_checkpoint_paths: "model.ckpt-1000"         repeated string = 2 (oldest → newest)
+ *   all_model_checkpoint_timestamps: 1700000000.123456    repeated double = 3 (seconds)
+ *   last_preserved_timestamp: 1699990000.5                double = 4
+ *
+ * Written with `text_format.MessageToString`: one `name: value` line per field in field order,
+ * proto3 zero/empty scalars omitted, strings C-escaped, doubles as Python `repr`. Written
+ * atomically (temp + fsync + rename). Read with `text_format.Merge` semantics (any field order,
+ * last scalar wins, `[a, b]` lists, comments), relative paths joined onto the directory with
+ * Python's `os.path.join`.
+ *
+ * Deviation, on purpose: TF's get_checkpoint_state logs "Checkpoint ignored" and returns None for
+ * an unparseable file; Graft throws FormatError `bad_state_file` so the problem is not silent.
+ */
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { FormatError, InvalidArgumentError } from '../errors.js';
+import { atomicWriteFile } from './atomic.js';
+import { TextFormatSyntaxError, cEscape, parseTextFloat, pythonFloatRepr, tokenizeTextFormat, type TextToken } from './proto/text-format.js';
+
+/** TF's default state-file name (`latest_filename` default). */
+export const CHECKPOINT_STATE_FILENAME = 'checkpoint';
+
+/** The contents of a `checkpoint` state file. */
+export interface CheckpointState {
+  /** Prefix of the newest checkpoint. */
+  modelCheckpointPath: string;
+  /** Prefixes of all kept checkpoints, oldest first; the last equals modelCheckpointPath. */
+  allModelCheckpointPaths: string[];
+  /** Save times (seconds since the epoch) matching allModelCheckpointPaths, or empty. */
+  allModelCheckpointTimestamps: number[];
+  /** CheckpointManager's keep-every-N-hours marker (seconds), when set. */
+  lastPreservedTimestamp?: number;
+}
+
+/** Options of readCheckpointState / writeCheckpointState. */
+export interface CheckpointStateOptions {
+  /** State file name inside the directory (TF's `latest_filename`; default "checkpoint"). */
+  latestFilename?: string;
+}
+
+/** Options of writeCheckpointState. */
+export interface WriteCheckpointStateOptions extends CheckpointStateOptions {
+  /** Store absolute paths relative to the directory (TF's save_relative_paths; default false as in tf.train.Saver; CheckpointManager uses true). */
+  saveRelativePaths?: boolean;
+}
+
+const FIELDS = ['model_checkpoint_path', 'all_model_checkpoint_paths', 'all_model_checkpoint_timestamps', 'last_preserved_timestamp'] as const;
+
+function parseError(source: string, what: string, line?: number): FormatError {
+  return new FormatError('bad_state_file', `${source}: ${line === undefined ? '' : `line ${line}: `}${what}`, {
+    hint: 'the checkpoint state file is not a text-format CheckpointState; fix or delete it (TF ignores such a file)',
+    details: { path: source, line },
+  });
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Parse the text of a `checkpoint` file exactly as TF's `text_format.Merge` into CheckpointState.
+ * Paths are returned as written (relative ones are not joined; readCheckpointState does that).
+ * @throws FormatError `bad_state_file` with the line and field.
+ */
+export function parseCheckpointState(text: string, source = CHECKPOINT_STATE_FILENAME): CheckpointState {
+  let tokens: TextToken[];
+  try {
+    tokens = tokenizeTextFormat(text);
+  } catch (e) {
+    if (e instanceof TextFormatSyntaxError) throw parseError(source, e.what, e.line);
+    throw e;
+  }
+  const state: CheckpointState = { modelCheckpointPath: '', allModelCheckpointPaths: [], allModelCheckpointTimestamps: [] };
+  let i = 0;
+  const peek = (): TextToken | undefined => tokens[i];
+  const next = (what: string): TextToken => {
+    const t = tokens[i++];
+    if (t === undefined) throw parseError(source, `expected ${what} but the file ended`);
+    return t;
+  };
+  const str = (field: string): string => {
+    let t = next(`a string for ${field}`);
+    if (t.kind !== 'string') throw parseError(source, `expected a string value for ${field}, found ${JSON.stringify(t.text)}`, t.line);
+    const parts: Uint8Array[] = [t.bytes!];
+    // Adjacent string literals concatenate.
+    while (peek()?.kind === 'string') { t = next('string'); parts.push(t.bytes!); }
+    const all = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+    let o = 0;
+    for (const p of parts) { all.set(p, o); o += p.length; }
+    try {
+      return utf8.decode(all);
+    } catch {
+      throw parseError(source, `${field} is not valid UTF-8`, t.line);
+    }
+  };
+  const dbl = (field: string): number => {
+    const t = next(`a number for ${field}`);
+    const v = t.kind === 'number' || t.kind === 'ident' ? parseTextFloat(t.text) : undefined;
+    if (v === undefined) throw parseError(source, `expected a number for ${field}, found ${JSON.stringify(t.text)}`, t.line);
+    return v;
+  };
+  const repeated = <T>(field: string, one: () => T, push: (v: T) => void): void => {
+    if (peek()?.kind === 'punct' && peek()!.text === '[') {
+      i++;
+      if (peek()?.text === ']') { i++; return; }
+      for (;;) {
+        push(one());
+        const t = next(`',' or ']' in the list of ${field}`);
+        if (t.text === ']') return;
+        if (t.text !== ',') throw parseError(source, `expected ',' or ']' in the list of ${field}`, t.line);
+      }
+    }
+    push(one());
+  };
+  while (i < tokens.length) {
+    const t = next('a field name');
+    if (t.kind !== 'ident' || !(FIELDS as readonly string[]).includes(t.text)) {
+      throw parseError(source, `Message type "tensorflow.CheckpointState" has no field named "${t.text}"`, t.line);
+    }
+    const colon = next(`':' after ${t.text}`);
+    if (colon.text !== ':') throw parseError(source, `expected ':' after ${t.text}`, colon.line);
+    if (t.text === 'model_checkpoint_path') state.modelCheckpointPath = str(t.text);
+    else if (t.text === 'all_model_checkpoint_paths') repeated(t.text, () => str(t.text), (v) => state.allModelCheckpointPaths.push(v));
+    else if (t.text === 'all_model_checkpoint_timestamps') repeated(t.text, () => dbl(t.text), (v) => state.allModelCheckpointTimestamps.push(v));
+    else state.lastPreservedTimestamp = dbl(t.text);
+    if (peek()?.kind === 'punct' && (peek()!.text === ',' || peek()!.text === ';')) i++;
+  }
+  return state;
+}
+
+/** The text TF's `text_format.MessageToString(CheckpointState)` produces, byte for byte. */
+export function formatCheckpointState(state: CheckpointState): string {
+  let s = '';
+  if (state.modelCheckpointPath !== '') s += `model_checkpoint_path: "${cEscape(state.modelCheckpointPath)}"\n`;
+  for (const p of state.allModelCheckpointPaths) s += `all_model_checkpoint_paths: "${cEscape(p)}"\n`;
+  for (const t of state.allModelCheckpointTimestamps) s += `all_model_checkpoint_timestamps: ${pythonFloatRepr(t)}\n`;
+  if (state.lastPreservedTimestamp !== undefined && state.lastPreservedTimestamp !== 0) {
+    s += `last_preserved_timestamp: ${pythonFloatRepr(state.lastPreservedTimestamp)}\n`;
+  }
+  return s;
+}
+
+/** Python's posixpath.join(a, b). */
+function pyJoin(a: string, b: string): string {
+  if (b.startsWith('/')) return b;
+  if (a === '' || a.endsWith('/')) return a + b;
+  return `${a}/${b}`;
+}
+
+/** Python's os.path.relpath(p, start). */
+function pyRelpath(p: string, start: string): string {
+  const r = relative(resolve(start), resolve(p));
+  return r === '' ? '.' : r;
+}
+
+function stateFile(dir: string, latestFilename: string | undefined): string {
+  const name = latestFilename ?? CHECKPOINT_STATE_FILENAME;
+  if (name.includes('/') || name === '' || name === '.' || name === '..') {
+    throw new InvalidArgumentError('invalid_latest_filename', `'latest_filename' must not contain path components: ${JSON.stringify(name)}`, {
+      hint: 'pass a plain file name such as "checkpoint"',
+      details: { latestFilename: name },
+    });
+  }
+  return pyJoin(dir, name);
+}
+
+/**
+ * Read `<dir>/checkpoint` as TF's get_checkpoint_state: undefined when the file does not exist;
+ * relative paths joined onto `dir` (Python os.path.join).
+ * @throws FormatError `bad_state_file` (unparseable), `invalid_checkpoint_state` (empty
+ *   model_checkpoint_path: "Invalid checkpoint state loaded from <dir>").
+ */
+export async function readCheckpointState(dir: string, options: CheckpointStateOptions = {}): Promise<CheckpointState | undefined> {
+  const file = stateFile(dir, options.latestFilename);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new FormatError('bad_state_file', `${file}: cannot be read (${(e as Error).message})`, { hint: 'check the file permissions', details: { path: file }, cause: e });
+  }
+  const state = parseCheckpointState(text, file);
+  if (state.modelCheckpointPath === '') {
+    throw new FormatError('invalid_checkpoint_state', `Invalid checkpoint state loaded from ${dir} (${file} has no model_checkpoint_path)`, {
+      hint: 'delete the state file or write one with model_checkpoint_path set',
+      details: { path: file },
+    });
+  }
+  const abs = (p: string): string => (isAbsolute(p) ? p : pyJoin(dir, p));
+  return {
+    ...state,
+    modelCheckpointPath: abs(state.modelCheckpointPath),
+    allModelCheckpointPaths: state.allModelCheckpointPaths.map(abs),
+  };
+}
+
+/**
+ * Write `<dir>/checkpoint` atomically, as TF's update_checkpoint_state_internal: the model path is
+ * appended to the list when it is not its last element; with saveRelativePaths absolute paths
+ * become relative to `dir`; when `dir` itself is relative, relative paths are rewritten relative
+ * to it (`ckpts/model-10` saved in `ckpts` → `model-10`).
+ * @throws InvalidArgumentError `timestamps_mismatch`, `state_path_conflict`, `invalid_latest_filename`.
+ */
+export async function writeCheckpointState(dir: string, state: CheckpointState, options: WriteCheckpointStateOptions = {}): Promise<void> {
+  const file = stateFile(dir, options.latestFilename);
+  let model = state.modelCheckpointPath;
+  let all = [...state.allModelCheckpointPaths];
+  if (options.saveRelativePaths === true) {
+    if (isAbsolute(model)) model = pyRelpath(model, dir);
+    all = all.map((p) => (isAbsolute(p) ? pyRelpath(p, dir) : p));
+  }
+  if (all.length === 0 || all[all.length - 1] !== model) all.push(model);
+  const ts = state.allModelCheckpointTimestamps;
+  if (ts.length > 0 && ts.length !== all.length) {
+    throw new InvalidArgumentError('timestamps_mismatch', `Checkpoint timestamps, if provided, must match checkpoint paths (got paths ${JSON.stringify(all)} and timestamps ${JSON.stringify(ts)})`, {
+      hint: 'pass one timestamp per path, or none',
+      details: { paths: all.length, timestamps: ts.length },
+    });
+  }
+  if (!isAbsolute(dir)) {
+    if (!isAbsolute(model)) model = pyRelpath(model, dir);
+    all = all.map((p) => (isAbsolute(p) ? p : pyRelpath(p, dir)));
+  }
+  if (file === model) {
+    throw new InvalidArgumentError('state_path_conflict', `Save path '${state.modelCheckpointPath}' conflicts with path used for checkpoint state.  Please use a different save path.`, {
+      hint: 'choose a checkpoint prefix other than the state file name',
+      details: { path: file },
+    });
+  }
+  const text = formatCheckpointState({
+    modelCheckpointPath: model,
+    allModelCheckpointPaths: all,
+    allModelCheckpointTimestamps: [...ts],
+    lastPreservedTimestamp: state.lastPreservedTimestamp,
+  });
+  try {
+    await atomicWriteFile(file, text);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new InvalidArgumentError('directory_missing', `Parent directory of ${file} doesn't exist, can't save.`, {
+        hint: 'create the checkpoint directory first', details: { path: file }, cause: e,
+      });
+    }
+    throw e;
+  }
+}
