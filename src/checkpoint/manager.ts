@@ -211,7 +211,7 @@ export class CheckpointManager {
     this.sortBest();
     const evicted = this.best.length > keep ? this.best.splice(0, this.best.length - keep) : [];
     const top = this.best[this.best.length - 1]!;
-    await updateCheckpointState(this.bestDir, top.path, { allModelCheckpointPaths: this.best.map((b) => b.path), fsync });
+    await updateCheckpointState(this.bestDir, top.path, { allModelCheckpointPaths: this.best.map((b) => b.path) });
     for (const e of evicted) await deleteCheckpointFiles(e.path);
     report.bestPath = bestPath;
     report.bestDeleted = evicted.map((e) => e.path);

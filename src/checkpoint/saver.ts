@@ -184,7 +184,6 @@ export class Saver {
         allModelCheckpointTimestamps: this.recordTimestamps && this.maxToKeep > 0 ? this.last.map(([, t]) => t) : [],
         saveRelativePaths: this.saveRelativePaths,
         latestFilename,
-        fsync: this.fsync,
       });
       await this.maybeDeleteOldCheckpoints();
     }

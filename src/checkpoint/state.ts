@@ -8,13 +8,13 @@
  * save directory itself is relative, relative paths are rewritten relative to it
  * (`update_checkpoint_state_internal`). The file is replaced atomically.
  * Deliberate difference: TF logs "Checkpoint ignored" and returns None for an unreadable state
- * file; Graft throws FormatError `bad_checkpoint_state`, because "no checkpoint" makes a
- * training loop start from scratch and overwrite a run.
+ * file; Graft throws FormatError `bad_state_file`, because "no checkpoint" makes a training loop
+ * start from scratch and overwrite a run. The file format itself is formats/state-file.ts.
  */
-import { stat, readFile } from 'node:fs/promises';
-import { join, isAbsolute, relative, resolve, dirname } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { readCheckpointState, writeCheckpointState, type CheckpointState } from '../formats/state-file.js';
-import { FormatError, InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../errors.js';
 
 export type { CheckpointState };
 
@@ -51,40 +51,11 @@ export async function checkpointExists(prefix: string): Promise<boolean> {
 /**
  * The state of `dir`'s `checkpoint` file with every relative path joined onto `dir`, or null
  * when there is no state file (TF `get_checkpoint_state`).
- * @throws FormatError `bad_checkpoint_state` when the file cannot be parsed or names no checkpoint
- *   ("Invalid checkpoint state loaded from <dir>").
+ * @throws FormatError `bad_state_file` when the file cannot be parsed, `invalid_checkpoint_state`
+ *   when it names no checkpoint ("Invalid checkpoint state loaded from <dir>").
  */
 export async function getCheckpointState(dir: string, options: StateFileOptions = {}): Promise<CheckpointState | null> {
-  const file = join(dir, stateFileName(options));
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
-    throw e;
-  }
-  let state: CheckpointState;
-  try {
-    state = readCheckpointState(text, file);
-  } catch (cause) {
-    throw new FormatError('bad_checkpoint_state', `${file}: Checkpoint ignored (the state file does not parse as a CheckpointState text proto)`, {
-      hint: 'rewrite or delete the state file; the checkpoints beside it are still readable by prefix',
-      details: { path: file },
-      cause,
-    });
-  }
-  if (!state.modelCheckpointPath) {
-    throw new FormatError('bad_checkpoint_state', `Invalid checkpoint state loaded from ${dir}`, {
-      hint: 'the state file has no model_checkpoint_path; rewrite or delete it',
-      details: { path: file },
-    });
-  }
-  const abs = (p: string): string => (isAbsolute(p) ? p : join(dir, p));
-  return {
-    ...state,
-    modelCheckpointPath: abs(state.modelCheckpointPath),
-    allModelCheckpointPaths: state.allModelCheckpointPaths.map(abs),
-  };
+  return (await readCheckpointState(dir, { latestFilename: stateFileName(options) })) ?? null;
 }
 
 /**
@@ -107,41 +78,21 @@ export interface UpdateCheckpointStateOptions extends StateFileOptions {
   lastPreservedTimestamp?: number;
   /** Write absolute paths relative to `saveDir` (TF `save_relative_paths`). */
   saveRelativePaths?: boolean;
-  /** fsync the file and directory; default true. */
-  fsync?: boolean;
 }
 
 /**
- * Atomically replace `saveDir`'s state file (TF `update_checkpoint_state_internal`).
+ * Atomically and durably replace `saveDir`'s state file (TF `update_checkpoint_state_internal`).
  * @throws InvalidArgumentError `state_path_conflict`: "Save path '%s' conflicts with path used
  *   for checkpoint state.  Please use a different save path."
  */
 export async function updateCheckpointState(saveDir: string, modelCheckpointPath: string, options: UpdateCheckpointStateOptions = {}): Promise<void> {
-  const file = join(saveDir, stateFileName(options));
-  let all = [...(options.allModelCheckpointPaths ?? [])];
-  let model = modelCheckpointPath;
-  if (options.saveRelativePaths) {
-    if (isAbsolute(model)) model = relative(saveDir, model);
-    all = all.map((p) => (isAbsolute(p) ? relative(saveDir, p) : p));
-  }
-  if (!isAbsolute(saveDir)) {
-    if (!isAbsolute(model)) model = relative(saveDir, model);
-    all = all.map((p) => (isAbsolute(p) ? p : relative(saveDir, p)));
-  }
-  if (all.length === 0 || all[all.length - 1] !== model) all.push(model);
-  if (resolve(saveDir, model) === resolve(file)) {
-    throw new InvalidArgumentError('state_path_conflict', `Save path '${modelCheckpointPath}' conflicts with path used for checkpoint state.  Please use a different save path.`, {
-      hint: 'use a checkpoint prefix other than the state file name',
-      details: { path: modelCheckpointPath },
-    });
-  }
   const state: CheckpointState = {
-    modelCheckpointPath: model,
-    allModelCheckpointPaths: all,
+    modelCheckpointPath,
+    allModelCheckpointPaths: [...(options.allModelCheckpointPaths ?? [])],
     allModelCheckpointTimestamps: [...(options.allModelCheckpointTimestamps ?? [])],
   };
   if (options.lastPreservedTimestamp !== undefined) state.lastPreservedTimestamp = options.lastPreservedTimestamp;
-  await writeCheckpointState(file, state, { fsync: options.fsync ?? true });
+  await writeCheckpointState(saveDir, state, { latestFilename: stateFileName(options), saveRelativePaths: options.saveRelativePaths });
 }
 
 /** The directory a checkpoint prefix lives in. */
