@@ -1,46 +1,266 @@
 /**
- * Backend selection in one place (ARCHITECTURE.md runtime/). Minimal first version: wasm with
- * gradients registered through the `@tensorflow/tfjs` union bundle (the CommonJS tfjs-core bundle
- * registers none; ENGINE-STUDY.md §1), or cpu when asked. The runtime issue extends this with
- * the JS kernel pack, the native kernels and `graft doctor`.
+ * Backend selection in one place (ARCHITECTURE.md runtime/, ENGINE-STUDY.md).
+ *
+ * Order when nothing is asked for: tfjs-node when the user has it installed (its own native
+ * TensorFlow); else TF.js's wasm backend with Graft's JS kernel pack and, when the addon loads, the
+ * native oneDNN kernels registered over it; else wasm with the JS kernel pack alone. The cpu
+ * backend runs only when asked (it takes minutes per training step). Ask with
+ * `initBackend({ backend })`, `GRAFT_BACKEND=cpu|wasm|native|tfjs-node` or a CLI `--backend` flag.
+ *
+ * Gradients are registered by loading the `@tensorflow/tfjs` union bundle on the same tfjs-core
+ * instance (the CommonJS tfjs-core bundle registers none; ENGINE-STUDY.md §1).
  */
+import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '../errors.js';
+import { registerJsKernelPack } from './kernels-js/index.js';
 
-/** Backends Graft can run on. */
-export type BackendName = 'wasm' | 'cpu';
+/** What can be asked for: a TF.js backend, or `native` (wasm + native kernels, required to load). */
+export type BackendName = 'wasm' | 'cpu' | 'native' | 'tfjs-node';
+
+/** Which kernels do the heavy work on the chosen backend. */
+export type KernelSource = 'native' | 'js-pack' | 'tfjs-node' | 'none';
+
+/** Every value {@link BackendName} takes, for flag parsing. */
+export const BACKEND_NAMES: readonly BackendName[] = ['wasm', 'cpu', 'native', 'tfjs-node'];
+
+/** The command that builds the native kernels on Debian/Ubuntu. */
+export const HOW_TO_GET_NATIVE = 'apt-get install -y libdnnl-dev && npm run build:native';
 
 /** Options for {@link initBackend}. */
 export interface InitBackendOptions {
-  /** Force a backend; default: `GRAFT_BACKEND` or `wasm`. */
+  /** Force a backend; default: `GRAFT_BACKEND`, else automatic (tfjs-node, native, wasm). */
   backend?: BackendName;
 }
 
-/** What {@link initBackend} chose and why. */
+/** What {@link initBackend} chose and why (plain data; `graft doctor --json` prints it). */
 export interface BackendInfo {
-  backend: BackendName;
+  /** The TF.js backend that runs: `wasm`, `cpu`, or `tensorflow` (tfjs-node). */
+  backend: 'wasm' | 'cpu' | 'tensorflow';
+  /** Which kernels do the heavy ops: native oneDNN, the JS kernel pack, tfjs-node's, or stock only. */
+  kernels: KernelSource;
+  /** What was asked for: a {@link BackendName} or `auto`. */
+  requested: BackendName | 'auto';
+  /** Why this backend: what was asked, what was found, what failed. */
   reason: string;
+  /** Threads the heavy kernels use (TF.js wasm in Node is single-threaded; ENGINE-STUDY.md §2). */
+  threads: number;
+  /** Kernel names Graft registered over the stock backend (JS pack, then native). */
+  registeredKernels: string[];
+  /** Why the native kernels did not load, when they were looked for. */
+  nativeError?: string;
+  /** Why tfjs-node did not load, when it was looked for. */
+  tfjsNodeError?: string;
+  /** What to do for the fast path, or that it is already running. */
+  howToGetFast: string;
+}
+
+/** What `src/runtime/native/index.ts` (the native kernels' loader) returns. */
+interface NativeLoadResult {
+  loaded: boolean;
+  reason: string;
+  kernels: string[];
+  threads?: number;
 }
 
 let current: Promise<BackendInfo> | undefined;
+let currentRequest: BackendName | 'auto' | undefined;
+let info: BackendInfo | undefined;
 
-/** Set up TF.js once per process; later calls return the first result. */
+/**
+ * Set up TF.js once per process and say what runs; later calls return the first result.
+ * @throws BackendError `unknown_backend` (bad GRAFT_BACKEND), `backend_unavailable` (the asked
+ *   backend cannot start), `backend_already_initialized` (a different backend asked for later).
+ * @example
+ *   const info = await initBackend();          // or initBackend({ backend: 'cpu' })
+ *   console.error(info.backend, info.kernels);  // "wasm js-pack"
+ */
 export function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
-  current ??= setup(options);
+  let wanted: BackendName | 'auto';
+  try {
+    wanted = requestedBackend(options);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  if (current) {
+    if (wanted !== 'auto' && wanted !== currentRequest && info && !satisfies(info, wanted)) {
+      return Promise.reject(new BackendError('backend_already_initialized',
+        `backend "${wanted}" was asked for, but this process already runs ${describe(info)}`, {
+          hint: 'choose the backend once, before any TF.js compute (GRAFT_BACKEND or --backend)',
+        }));
+    }
+    return current;
+  }
+  currentRequest = wanted;
+  current = setup(wanted).then((i) => (info = i));
+  current.catch(() => { current = undefined; currentRequest = undefined; });
   return current;
 }
 
-async function setup(options: InitBackendOptions): Promise<BackendInfo> {
-  await import('@tensorflow/tfjs'); // registers every gradient on the shared tfjs-core instance
+/** What {@link initBackend} chose, or undefined before it finished. */
+export function getBackendInfo(): BackendInfo | undefined {
+  return info;
+}
+
+let noticed = false;
+
+/**
+ * Print one line on stderr, once per process, when training runs on a slow path (no native
+ * kernels, no tfjs-node). Train code calls it when a training loop starts. `GRAFT_NO_NOTICE=1`
+ * silences it. Returns whether it printed.
+ */
+export function noticeSlowPath(): boolean {
+  if (noticed || !info || process.env.GRAFT_NO_NOTICE) return false;
+  if (info.kernels === 'native' || info.kernels === 'tfjs-node') return false;
+  noticed = true;
+  const what = info.backend === 'cpu'
+    ? 'the TF.js cpu backend (minutes per step for conv/embedding models)'
+    : 'TF.js wasm with the JS kernel pack (1 thread, about 0.1-0.25x PyTorch)';
+  process.stderr.write(`graft: training on ${what}; for native kernels: ${HOW_TO_GET_NATIVE} ("graft doctor" says more)\n`);
+  return true;
+}
+
+function requestedBackend(options: InitBackendOptions): BackendName | 'auto' {
+  if (options.backend !== undefined) {
+    if (!BACKEND_NAMES.includes(options.backend)) throw unknownBackend(String(options.backend), 'initBackend({backend})');
+    return options.backend;
+  }
   const env = process.env.GRAFT_BACKEND;
-  const wanted = options.backend ?? (env === 'cpu' || env === 'wasm' ? env : 'wasm');
-  if (wanted === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
-  const ok = await tf.setBackend(wanted);
-  if (!ok) {
-    throw new BackendError('backend_unavailable', `TF.js backend "${wanted}" failed to start`, {
-      hint: 'set GRAFT_BACKEND=cpu to use the (slow) cpu backend',
+  if (env === undefined || env === '' || env === 'auto') return 'auto';
+  if (!(BACKEND_NAMES as readonly string[]).includes(env)) throw unknownBackend(env, 'GRAFT_BACKEND');
+  return env as BackendName;
+}
+
+function unknownBackend(value: string, where: string): BackendError {
+  return new BackendError('unknown_backend', `${where} is "${value}", which is not a backend Graft knows`, {
+    hint: `use one of ${BACKEND_NAMES.join(', ')} (or leave it unset for automatic choice)`,
+    details: { value, allowed: [...BACKEND_NAMES] },
+  });
+}
+
+function satisfies(i: BackendInfo, wanted: BackendName): boolean {
+  if (wanted === 'cpu') return i.backend === 'cpu';
+  if (wanted === 'tfjs-node') return i.backend === 'tensorflow';
+  if (wanted === 'native') return i.kernels === 'native';
+  return i.backend === 'wasm' && i.kernels === 'js-pack';
+}
+
+function describe(i: BackendInfo): string {
+  return `${i.backend} (kernels: ${i.kernels})`;
+}
+
+async function setup(wanted: BackendName | 'auto'): Promise<BackendInfo> {
+  await import('@tensorflow/tfjs'); // registers every gradient on the shared tfjs-core instance
+  const why = wanted === 'auto' ? '' : process.env.GRAFT_BACKEND === wanted ? ' via GRAFT_BACKEND' : ' via initBackend({backend}) or --backend';
+  if (wanted === 'cpu') {
+    await start('cpu');
+    return {
+      backend: 'cpu', kernels: 'none', requested: wanted, reason: `cpu backend asked for${why}`, threads: 1,
+      registeredKernels: [], howToGetFast: fastHint('cpu'),
+    };
+  }
+  let tfjsNodeError: string | undefined;
+  if (wanted === 'tfjs-node' || wanted === 'auto') {
+    const r = await tryTfjsNode();
+    if (r.ok) {
+      return {
+        backend: 'tensorflow', kernels: 'tfjs-node', requested: wanted,
+        reason: wanted === 'auto' ? '@tensorflow/tfjs-node is installed' : `tfjs-node asked for${why}`,
+        threads: availableParallelism(), registeredKernels: [], howToGetFast: 'already on the fast path (tfjs-node)',
+      };
+    }
+    tfjsNodeError = r.error;
+    if (wanted === 'tfjs-node') {
+      throw new BackendError('backend_unavailable', `tfjs-node was asked for${why} but could not be loaded: ${r.error}`, {
+        hint: 'install it with "npm install @tensorflow/tfjs-node" (it downloads libtensorflow), or unset GRAFT_BACKEND',
+        details: { tfjsNodeError: r.error },
+      });
+    }
+  }
+  await import('@tensorflow/tfjs-backend-wasm');
+  await start('wasm');
+  const registeredKernels = registerJsKernelPack();
+  const base = { backend: 'wasm' as const, requested: wanted, registeredKernels, tfjsNodeError };
+  if (wanted === 'wasm') {
+    return { ...base, kernels: 'js-pack', reason: `wasm with the JS kernel pack asked for${why}; native kernels not loaded`, threads: 1, howToGetFast: fastHint('wasm') };
+  }
+  const native = await loadNative();
+  if (native.loaded) {
+    return {
+      ...base, kernels: 'native', registeredKernels: [...registeredKernels, ...native.kernels],
+      reason: wanted === 'auto' ? `native oneDNN kernels loaded over wasm${tfjsNodeError ? '; tfjs-node not installed' : ''}` : `native asked for${why}`,
+      threads: native.threads ?? availableParallelism(), howToGetFast: 'already on the fast path (native oneDNN kernels)',
+    };
+  }
+  if (wanted === 'native') {
+    throw new BackendError('backend_unavailable', `native kernels were asked for${why} but did not load: ${native.reason}`, {
+      hint: `build them with: ${HOW_TO_GET_NATIVE}; or unset GRAFT_BACKEND to fall back to wasm`,
+      details: { nativeError: native.reason },
     });
   }
-  await tf.ready();
-  return { backend: wanted, reason: options.backend ? 'asked for' : env ? 'GRAFT_BACKEND' : 'default' };
+  return {
+    ...base, kernels: 'js-pack', threads: 1, nativeError: native.reason, howToGetFast: fastHint('wasm'),
+    reason: `wasm with the JS kernel pack: native kernels not loaded (${native.reason})${tfjsNodeError ? '; tfjs-node not installed' : ''}`,
+  };
+}
+
+function fastHint(on: 'cpu' | 'wasm'): string {
+  const pre = on === 'cpu' ? 'unset GRAFT_BACKEND (cpu is minutes per training step); then ' : '';
+  return `${pre}build the native oneDNN kernels: ${HOW_TO_GET_NATIVE} (needs g++ and make); "graft doctor" then shows kernels: native`;
+}
+
+async function start(name: string): Promise<void> {
+  let ok = false;
+  let cause: unknown;
+  try {
+    ok = await tf.setBackend(name);
+    await tf.ready();
+  } catch (e) {
+    cause = e;
+  }
+  if (!ok) {
+    throw new BackendError('backend_unavailable', `TF.js backend "${name}" failed to start`, {
+      hint: name === 'cpu' ? 'reinstall @tensorflow/tfjs' : 'set GRAFT_BACKEND=cpu to use the (slow) cpu backend',
+      cause,
+    });
+  }
+}
+
+async function tryTfjsNode(): Promise<{ ok: true } | { ok: false; error: string }> {
+  const spec = '@tensorflow/tfjs-node'; // a variable: it is optional and usually absent
+  try {
+    await import(spec);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    return { ok: false, error: code === 'ERR_MODULE_NOT_FOUND' ? 'not installed' : (e as Error).message };
+  }
+  try {
+    await start('tensorflow');
+    return { ok: true };
+  } catch (e) {
+    return { ok: false, error: (e as Error).message };
+  }
+}
+
+async function loadNative(): Promise<NativeLoadResult> {
+  const spec = './native/index.js'; // optional module: absent until the native kernels exist
+  let mod: { registerNativeKernels?: () => NativeLoadResult | Promise<NativeLoadResult> };
+  try {
+    mod = await import(spec);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const text = (e as Error).message;
+    const absent = code === 'ERR_MODULE_NOT_FOUND' && text.includes('runtime/native/index.js');
+    const msg = absent ? 'the native kernel loader is not part of this build' : `loading runtime/native failed: ${text}`;
+    return { loaded: false, reason: msg, kernels: [] };
+  }
+  if (typeof mod.registerNativeKernels !== 'function') {
+    return { loaded: false, reason: 'runtime/native has no registerNativeKernels()', kernels: [] };
+  }
+  try {
+    const r = await mod.registerNativeKernels();
+    return { loaded: r.loaded, reason: r.reason, kernels: r.loaded ? [...r.kernels] : [], threads: r.threads };
+  } catch (e) {
+    return { loaded: false, reason: `registerNativeKernels() failed: ${(e as Error).message}`, kernels: [] };
+  }
 }

@@ -1,0 +1,77 @@
+/**
+ * Conv2DBackpropFilter for wasm, which TF.js 4.22's wasm backend lacks (ENGINE-STUDY.md §2), composed
+ * from kernels it has: dW[kh,kw,ci,co] = Σ_{b,oh,ow} x[b, oh·s+kh−pT, ow·s+kw−pL, ci] · dy[b,oh,ow,co]
+ * is a Conv2D whose "batch" is ci, whose "channels" are the batch b and whose filter is dy:
+ * Transpose(x → [ci,H,W,B]) ⊛ Transpose(dy → [oh,ow,B,co]) with strides = 1 and dilations = the
+ * forward strides, then Transpose([ci,kh,kw,co] → [kh,kw,ci,co]). Padding becomes explicit; rows the
+ * forward conv never read (VALID with a remainder) are cropped with Slice first.
+ */
+import { backend_util } from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { BackendError } from '../../errors.js';
+import { disposeAll, run, wasmKernel } from './wasm-backend.js';
+import type { WasmBackend } from './wasm-backend.js';
+
+/** Kernel name as TF.js registers it. */
+export const CONV2D_BACKPROP_FILTER = 'Conv2DBackpropFilter';
+
+interface Attrs {
+  strides: number | [number, number];
+  pad: backend_util.PadInfo['type'] | number | backend_util.ExplicitPadding | 'valid' | 'same';
+  dataFormat: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  filterShape: [number, number, number, number];
+}
+
+/** dW for one 2-D convolution, NHWC or NCHW, any strides and padding (dilations are 1 in TF.js grads). */
+export function conv2DBackpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo }; backend: WasmBackend; attrs: Attrs }): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const { x, dy } = inputs;
+  const format = backend_util.convertConv2DDataFormat(attrs.dataFormat);
+  const info = backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number], attrs.filterShape, attrs.strides, 1,
+    attrs.pad as 'same', attrs.dimRoundingMode, false, format,
+  );
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, inHeight: H, inWidth: W } = info;
+  const { outHeight: oh, outWidth: ow, inChannels: ci, outChannels: co } = info;
+  const padT = info.padInfo.top;
+  const padL = info.padInfo.left;
+  const transpose = wasmKernel('Transpose');
+  const channelsLast = format === 'channelsLast';
+  // x → [ci, H, W, B]; dy → [oh, ow, B, co]
+  let xT = run(transpose, backend, { x }, { perm: channelsLast ? [3, 1, 2, 0] : [1, 2, 3, 0] });
+  const dyT = run(transpose, backend, { x: dy }, { perm: channelsLast ? [1, 2, 0, 3] : [2, 3, 0, 1] });
+  // The padded extent the forward conv read: (k−1) + (o−1)·s + 1 rows starting at −pad.
+  const needH = kh + (oh - 1) * sh - padT;
+  const needW = kw + (ow - 1) * sw - padL;
+  if (needH < H || needW < W) {
+    const cropped = run(wasmKernel('Slice'), backend, { x: xT }, {
+      begin: [0, 0, 0, 0], size: [ci, Math.min(H, needH), Math.min(W, needW), xT.shape[3]!],
+    });
+    disposeAll(backend, xT);
+    xT = cropped;
+  }
+  const pad: backend_util.ExplicitPadding = [
+    [0, 0], [padT, Math.max(0, needH - H)], [padL, Math.max(0, needW - W)], [0, 0],
+  ];
+  const conv = run(wasmKernel('Conv2D'), backend, { x: xT, filter: dyT }, {
+    strides: [1, 1], pad, dilations: [sh, sw], dataFormat: 'NHWC', dimRoundingMode: undefined,
+  });
+  disposeAll(backend, xT, dyT);
+  const dw = run(transpose, backend, { x: conv }, { perm: [1, 2, 0, 3] });
+  disposeAll(backend, conv);
+  if (dw.shape.join() !== [kh, kw, ci, co].join()) {
+    disposeAll(backend, dw);
+    throw new BackendError('kernel_shape_mismatch',
+      `composed Conv2DBackpropFilter made [${dw.shape}] but the filter is [${kh},${kw},${ci},${co}]`,
+      { hint: 'report this with the conv shapes; GRAFT_BACKEND=cpu avoids the JS kernel pack' });
+  }
+  return dw;
+}
+
+/** Registration record for the wasm backend. */
+export const conv2DBackpropFilterConfig: KernelConfig = {
+  kernelName: CONV2D_BACKPROP_FILTER,
+  backendName: 'wasm',
+  kernelFunc: conv2DBackpropFilter as unknown as KernelFunc,
+};

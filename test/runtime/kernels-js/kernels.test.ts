@@ -1,0 +1,228 @@
+// Each kernel of the JS pack, run on wasm, against tfjs-backend-cpu's kernel on the same inputs.
+// Error bounds: max |wasm − cpu| ≤ REL × max |cpu| (REL stated per kernel); MaxPoolGrad and
+// UnsortedSegmentSum pick/sum the same elements in the same order, so they are compared exactly
+// (UnsortedSegmentSum within 1 ulp-ish: 1e-6 relative).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import type { NamedAttrMap, NamedTensorMap } from '@tensorflow/tfjs-core';
+import { initBackend } from '../../../src/runtime/backend.js';
+import { registerJsKernelPack, stockWasmKernel } from '../../../src/runtime/kernels-js/index.js';
+import type { WasmBackend } from '../../../src/runtime/kernels-js/index.js';
+import { InvalidArgumentError } from '../../../src/errors.js';
+
+await initBackend({ backend: 'wasm' });
+
+/** Seeded uniform values in [-1, 1), rounded to `step` when given (to make max-pool ties). */
+function values(n: number, seed: number, step?: number): Float32Array {
+  const a = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    const v = s / 4294967296 * 2 - 1;
+    a[i] = step ? Math.round(v / step) * step : v;
+  }
+  return a;
+}
+const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+interface Compared { maxAbs: number; refMax: number; shape: number[] }
+
+/** Run kernel `name` on cpu then wasm with inputs built by `make` (fresh tensors per backend). */
+function compare(name: string, make: () => NamedTensorMap, attrs: object): Compared {
+  const out: Record<string, { data: Float32Array | Int32Array | Uint8Array; shape: number[] }> = {};
+  try {
+    for (const backend of ['cpu', 'wasm']) {
+      tf.setBackend(backend);
+      tf.tidy(() => {
+        const r = tf.engine().runKernel(name, make(), attrs as NamedAttrMap) as tf.Tensor;
+        out[backend] = { data: r.dataSync(), shape: r.shape };
+      });
+    }
+  } finally {
+    tf.setBackend('wasm');
+  }
+  const ref = out.cpu!, got = out.wasm!;
+  assert.deepEqual(got.shape, ref.shape, `${name}: output shape`);
+  let maxAbs = 0, refMax = 0;
+  for (let i = 0; i < ref.data.length; i++) {
+    maxAbs = Math.max(maxAbs, Math.abs(ref.data[i]! - got.data[i]!));
+    refMax = Math.max(refMax, Math.abs(ref.data[i]!));
+  }
+  return { maxAbs, refMax, shape: got.shape };
+}
+
+function within(c: Compared, rel: number, what: string): void {
+  assert.ok(c.refMax > 0, `${what}: reference is all zeros, the test would prove nothing`);
+  assert.ok(c.maxAbs <= rel * c.refMax, `${what}: max abs diff ${c.maxAbs} > ${rel} × ${c.refMax}`);
+}
+
+type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+const CONV_CASES: Array<{ x: [number, number, number, number]; k: [number, number]; co: number; s: number | [number, number]; pad: Pad }> = [
+  { x: [2, 9, 7, 3], k: [3, 3], co: 5, s: 1, pad: 'same' },
+  { x: [2, 9, 7, 3], k: [3, 3], co: 5, s: 1, pad: 'valid' },
+  { x: [3, 9, 8, 2], k: [3, 2], co: 4, s: 2, pad: 'same' },
+  { x: [3, 9, 8, 2], k: [3, 3], co: 4, s: [2, 3], pad: 'valid' }, // remainder rows/cols the conv never reads
+  { x: [2, 10, 10, 4], k: [5, 5], co: 6, s: 1, pad: [[0, 0], [1, 3], [2, 0], [0, 0]] },
+  { x: [4, 14, 14, 8], k: [5, 5], co: 16, s: 1, pad: 'same' }, // the reference CNN's conv2, scaled down
+];
+
+test('registerJsKernelPack registers the missing kernels and the re-routes once, keeping stock kernels reachable', () => {
+  const names = registerJsKernelPack();
+  for (const n of ['Conv2DBackpropFilter', 'UnsortedSegmentSum', 'BatchMatMul', 'Conv2DBackpropInput', 'MaxPoolGrad']) {
+    assert.ok(names.includes(n), `${n} registered`);
+    assert.ok(tf.getKernel(n, 'wasm'), `${n} is registered for wasm`);
+  }
+  assert.deepEqual(registerJsKernelPack(), names, 'second call registers nothing new');
+  assert.equal(typeof stockWasmKernel('BatchMatMul'), 'function');
+  assert.equal(stockWasmKernel('Conv2DBackpropFilter'), undefined, 'wasm has no stock Conv2DBackpropFilter');
+});
+
+test('Conv2DBackpropFilter (composed) matches cpu within 1e-5 of the largest value, strides and SAME/VALID/explicit padding', () => {
+  for (const c of CONV_CASES) {
+    const info = tf.backend_util.computeConv2DInfo(c.x, [...c.k, c.x[3], c.co], c.s, 1, c.pad);
+    const r = compare('Conv2DBackpropFilter', () => ({
+      x: tf.tensor(values(size(c.x), 1), c.x), dy: tf.tensor(values(size(info.outShape), 2), info.outShape),
+    }), { strides: c.s, pad: c.pad, dataFormat: 'NHWC', filterShape: [...c.k, c.x[3], c.co] });
+    within(r, 1e-5, `Conv2DBackpropFilter ${JSON.stringify(c)}`);
+  }
+});
+
+test('Conv2DBackpropFilter accepts NCHW (transposes into the same composition)', () => {
+  const x: [number, number, number, number] = [2, 3, 8, 7];
+  const info = tf.backend_util.computeConv2DInfo(x, [3, 3, 3, 4], 1, 1, 'same', undefined, false, 'channelsFirst');
+  let wasm: Float32Array | undefined;
+  tf.tidy(() => {
+    const r = tf.engine().runKernel('Conv2DBackpropFilter', {
+      x: tf.tensor(values(size(x), 3), x), dy: tf.tensor(values(size(info.outShape), 4), info.outShape),
+    }, { strides: 1, pad: 'same', dataFormat: 'NCHW', filterShape: [3, 3, 3, 4] }) as tf.Tensor;
+    wasm = r.dataSync() as Float32Array;
+  });
+  // reference: the same data in NHWC on cpu
+  tf.setBackend('cpu');
+  const ref = tf.tidy(() => (tf.engine().runKernel('Conv2DBackpropFilter', {
+    x: tf.transpose(tf.tensor(values(size(x), 3), x), [0, 2, 3, 1]),
+    dy: tf.transpose(tf.tensor(values(size(info.outShape), 4), info.outShape), [0, 2, 3, 1]),
+  }, { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 3, 4] }) as tf.Tensor).dataSync());
+  tf.setBackend('wasm');
+  let maxAbs = 0, refMax = 0;
+  ref.forEach((v, i) => { maxAbs = Math.max(maxAbs, Math.abs(v - wasm![i]!)); refMax = Math.max(refMax, Math.abs(v)); });
+  assert.ok(maxAbs <= 1e-5 * refMax, `NCHW max abs diff ${maxAbs}`);
+});
+
+test('Conv2DBackpropInput (re-routed for stride 1, stock otherwise) matches cpu within 1e-5 of the largest value', () => {
+  for (const c of CONV_CASES) {
+    const info = tf.backend_util.computeConv2DInfo(c.x, [...c.k, c.x[3], c.co], c.s, 1, c.pad);
+    const r = compare('Conv2DBackpropInput', () => ({
+      dy: tf.tensor(values(size(info.outShape), 5), info.outShape),
+      filter: tf.tensor(values(c.k[0] * c.k[1] * c.x[3] * c.co, 6), [...c.k, c.x[3], c.co]),
+    }), { strides: c.s, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x });
+    within(r, 1e-5, `Conv2DBackpropInput ${JSON.stringify(c)}`);
+  }
+});
+
+test('BatchMatMul and _FusedMatMul with transposeA/transposeB match cpu within 1e-5 (rank 2, 3 and broadcast batch)', () => {
+  const cases: Array<[number[], number[], boolean, boolean]> = [
+    [[7, 5], [7, 6], true, false], [[5, 7], [6, 7], false, true], [[7, 5], [6, 7], true, true],
+    [[3, 7, 5], [3, 6, 7], true, true], [[2, 3, 5, 7], [1, 1, 6, 7], false, true], [[4, 5, 7], [4, 7, 6], false, false],
+  ];
+  for (const [as, bs, ta, tb] of cases) {
+    const make = () => ({ a: tf.tensor(values(size(as), 7), as), b: tf.tensor(values(size(bs), 8), bs) });
+    within(compare('BatchMatMul', make, { transposeA: ta, transposeB: tb }), 1e-5, `BatchMatMul ${as} ${bs} ${ta} ${tb}`);
+  }
+  // the _FusedMatMul kernel takes rank-3 operands (tf.fused.matMul reshapes before calling it)
+  const fused = compare('_FusedMatMul', () => ({
+    a: tf.tensor(values(35, 9), [1, 7, 5]), b: tf.tensor(values(42, 10), [1, 6, 7]), bias: tf.tensor(values(6, 11), [6]),
+  }), { transposeA: true, transposeB: true, activation: 'relu', leakyreluAlpha: 0 });
+  within(fused, 1e-5, '_FusedMatMul relu with bias');
+});
+
+test('UnsortedSegmentSum matches cpu (duplicates summed, negative ids dropped, int32) and takes rank-2 ids', () => {
+  const ids = [0, 3, 3, 1, -1, 0, 2, 2, 3, 0, 5, 5];
+  within(compare('UnsortedSegmentSum', () => ({
+    x: tf.tensor(values(12 * 4, 12), [12, 4]), segmentIds: tf.tensor(ids, [12], 'int32'),
+  }), { numSegments: 7 }), 1e-6, 'UnsortedSegmentSum 1-D ids');
+  // rank-2 ids (TF allows ids of any rank covering a prefix of x's axes; tfjs-cpu does not), checked
+  // against the same data with flattened ids
+  const [flat, nested] = tf.tidy(() => [
+    (tf.engine().runKernel('UnsortedSegmentSum', { x: tf.tensor(values(24, 13), [12, 2]), segmentIds: tf.tensor(ids, [12], 'int32') }, { numSegments: 6 }) as tf.Tensor).arraySync(),
+    (tf.engine().runKernel('UnsortedSegmentSum', { x: tf.tensor(values(24, 13), [3, 4, 2]), segmentIds: tf.tensor(ids, [3, 4], 'int32') }, { numSegments: 6 }) as tf.Tensor).arraySync(),
+  ]);
+  assert.deepEqual(nested, flat);
+  const ints = compare('UnsortedSegmentSum', () => ({
+    x: tf.tensor(ids.map((v) => v * 7), [12], 'int32'), segmentIds: tf.tensor(ids, [12], 'int32'),
+  }), { numSegments: 6 });
+  assert.equal(ints.maxAbs, 0);
+});
+
+test('UnsortedSegmentSum rejects a segment id ≥ numSegments with segment_id_out_of_range', () => {
+  assert.throws(() => tf.tidy(() => tf.engine().runKernel('UnsortedSegmentSum', {
+    x: tf.ones([3, 2]), segmentIds: tf.tensor([0, 4, 1], [3], 'int32'),
+  }, { numSegments: 4 })), (e: unknown) => e instanceof InvalidArgumentError && e.code === 'segment_id_out_of_range'
+    && /segment id 4 at position 1 is not below numSegments 4/.test(e.message));
+});
+
+test('MaxPoolGrad (JS) equals cpu (exactly where windows do not overlap), with ties, overlapping windows, padding and the 2x2/2 fast path', () => {
+  const cases: Array<{ x: [number, number, number, number]; f: number | [number, number]; s: number | [number, number]; pad: 'same' | 'valid' }> = [
+    { x: [2, 8, 8, 5], f: 2, s: 2, pad: 'valid' }, // fast path
+    { x: [3, 9, 7, 4], f: 2, s: 2, pad: 'valid' }, // remainder row/col: generic path
+    { x: [2, 9, 7, 3], f: 3, s: 2, pad: 'same' },
+    { x: [2, 9, 7, 3], f: 3, s: 1, pad: 'same' },
+    { x: [2, 6, 9, 3], f: [2, 3], s: [1, 2], pad: 'valid' },
+  ];
+  for (const c of cases) {
+    const info = tf.backend_util.computePool2DInfo(c.x, c.f, c.s, 1, c.pad);
+    const r = compare('MaxPoolGrad', () => {
+      const input = tf.tensor(values(size(c.x), 14, 0.25), c.x); // coarse values: many ties
+      return { dy: tf.tensor(values(size(info.outShape), 15), info.outShape), input, output: tf.maxPool(input as tf.Tensor4D, c.f, c.s, c.pad) };
+    }, { filterSize: c.f, strides: c.s, pad: c.pad });
+    assert.ok(r.refMax > 0);
+    // non-overlapping windows: each dx is one dy value, so exact; overlapping windows add several
+    // dy values into one dx in another order than cpu: within 1e-6 of the largest value
+    const overlapping = JSON.stringify(c.f) !== JSON.stringify(c.s);
+    if (overlapping) within(r, 1e-6, `MaxPoolGrad ${JSON.stringify(c)}`);
+    else assert.equal(r.maxAbs, 0, `MaxPoolGrad ${JSON.stringify(c)}`);
+  }
+});
+
+test('the pack makes a conv + max-pool + embedding model trainable on wasm, with cpu gradients', () => {
+  const grads: Record<string, Float32Array[]> = {};
+  for (const backend of ['cpu', 'wasm']) {
+    tf.setBackend(backend);
+    grads[backend] = tf.tidy(() => {
+      const x = tf.tensor(values(2 * 8 * 8 * 2, 20), [2, 8, 8, 2]);
+      const ids = tf.tensor([1, 4, 4, 0], [2, 2], 'int32');
+      const w = [tf.variable(tf.tensor(values(3 * 3 * 2 * 4, 21), [3, 3, 2, 4])), tf.variable(tf.tensor(values(5 * 3, 22), [5, 3])),
+        tf.variable(tf.tensor(values(4 * 4 * 4 + 6, 23).slice(0, 64 + 6 - 6), [64, 1]))];
+      const { grads: g } = tf.variableGrads(() => {
+        const h = tf.maxPool(tf.relu(tf.conv2d(x as tf.Tensor4D, w[0] as tf.Tensor4D, 1, 'same')), 2, 2, 'valid');
+        const e = tf.gather(w[1]!, ids).sum();
+        return tf.matMul(h.reshape([2, 64]), w[2]!).sum().add(e) as tf.Scalar;
+      }, w);
+      const out = w.map((v) => g[v.name]!.dataSync() as Float32Array);
+      w.forEach((v) => v.dispose());
+      return out;
+    });
+  }
+  tf.setBackend('wasm');
+  grads.cpu!.forEach((ref, k) => {
+    let maxAbs = 0, refMax = 0;
+    ref.forEach((v, i) => { maxAbs = Math.max(maxAbs, Math.abs(v - grads.wasm![k]![i]!)); refMax = Math.max(refMax, Math.abs(v)); });
+    assert.ok(refMax > 0 && maxAbs <= 1e-5 * refMax, `gradient ${k}: ${maxAbs} vs ${refMax}`);
+  });
+});
+
+test('the re-routes hand unsupported cases to the stock kernel (Conv2DBackpropInput stride 2 gives the stock result)', () => {
+  const backend = tf.backend() as unknown as WasmBackend;
+  const stock = stockWasmKernel('Conv2DBackpropInput')!;
+  tf.tidy(() => {
+    const dy = tf.tensor(values(2 * 5 * 4 * 4, 30), [2, 5, 4, 4]);
+    const filter = tf.tensor(values(3 * 3 * 2 * 4, 31), [3, 3, 2, 4]);
+    const attrs = { strides: 2, pad: 'same', dataFormat: 'NHWC', inputShape: [2, 9, 8, 2] };
+    const viaPack = (tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, attrs) as tf.Tensor).dataSync();
+    const s = stock({ inputs: { dy, filter }, backend, attrs });
+    const direct = (Array.isArray(s) ? s[0]! : s);
+    assert.deepEqual([...viaPack], [...backend.typedArrayFromHeap(direct)]);
+    backend.disposeData(direct.dataId);
+  });
+});
