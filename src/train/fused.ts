@@ -23,10 +23,13 @@ export interface FusedAdamScalars {
   beta2Power: number;
 }
 
-/** The part of `runtime/fused-optimizers` the optimizers use. */
+/** The part of `runtime/fused-optimizers` the optimizers use (each returns false → TF.js path). */
 export interface FusedOptimizers {
   fusedOptimizerAvailable(): boolean;
   applyAdamFused?(items: FusedAdamItem[], scalars: FusedAdamScalars): boolean;
+  applyMomentumFused?(items: { variable: tf.Variable; grad: tf.Tensor; accum: tf.Variable }[], h: { lr: number; momentum: number; nesterov: boolean }): boolean;
+  applySgdFused?(items: { variable: tf.Variable; grad: tf.Tensor }[], h: { lr: number }): boolean;
+  applyRmsPropFused?(items: { variable: tf.Variable; grad: tf.Tensor; ms: tf.Variable; mom: tf.Variable }[], h: { lr: number; rho: number; momentum: number; epsilon: number }): boolean;
 }
 
 async function load(): Promise<FusedOptimizers | null> {
@@ -42,7 +45,7 @@ async function load(): Promise<FusedOptimizers | null> {
 
 const loaded: FusedOptimizers | null = await load();
 
-/** The fused kernels when the runtime provides them and they are usable here, else null. */
+/** The fused kernels when the runtime provides them and they are usable here, else null (`GRAFT_NO_FUSED=1` forces null). */
 export function fusedOptimizers(): FusedOptimizers | null {
   if (process.env.GRAFT_NO_FUSED === '1') return null;
   try {

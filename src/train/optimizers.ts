@@ -22,6 +22,7 @@ export class GradientDescentOptimizer extends Optimizer {
   protected createSlotsFor(): void {}
 
   protected applyDense(items: { grad: tf.Tensor; variable: tf.Variable }[], lr: number): void {
+    if (fusedOptimizers()?.applySgdFused?.(items, { lr })) return;
     const lrT = tf.scalar(lr);
     for (const { grad, variable } of items) tf.tidy(() => variable.assign(tf.sub(variable, tf.mul(grad, lrT))));
     lrT.dispose();
@@ -55,6 +56,8 @@ export class MomentumOptimizer extends Optimizer {
   }
 
   protected applyDense(items: { grad: tf.Tensor; variable: tf.Variable }[], lr: number): void {
+    const fusedItems = items.map(({ grad, variable }) => ({ variable, grad, accum: this.getSlot(variable, 'momentum')! }));
+    if (fusedOptimizers()?.applyMomentumFused?.(fusedItems, { lr, momentum: this.momentum, nesterov: this.useNesterov })) return;
     const lrT = tf.scalar(lr);
     const mom = this.constant(this.momentum);
     for (const { grad, variable } of items) {
@@ -87,7 +90,8 @@ export interface AdamOptions extends Partial<OptimizerOptions> {
  * `beta1_power`/`beta2_power` (initialised to beta1/beta2, multiplied by them after each step).
  * `alpha = lr * sqrt(1 - beta2_power) / (1 - beta1_power)`; `m += (g - m) * (1 - beta1)`;
  * `v += (g*g - v) * (1 - beta2)`; `var -= m * alpha / (sqrt(v) + epsilon)`.
- * Uses the runtime's fused kernel when available (same op order).
+ * Uses the runtime's fused kernel when available (same op order); so do GradientDescent,
+ * Momentum and non-centered RMSProp.
  */
 export class AdamOptimizer extends Optimizer {
   private readonly beta1: number;
@@ -190,6 +194,10 @@ export class RMSPropOptimizer extends Optimizer {
   }
 
   protected applyDense(items: { grad: tf.Tensor; variable: tf.Variable }[], lr: number): void {
+    if (!this.centered) {
+      const fusedItems = items.map(({ grad, variable }) => ({ variable, grad, ms: this.getSlot(variable, 'rms')!, mom: this.getSlot(variable, 'momentum')! }));
+      if (fusedOptimizers()?.applyRmsPropFused?.(fusedItems, { lr, rho: this.decay, momentum: this.momentum, epsilon: this.epsilon })) return;
+    }
     const lrT = tf.scalar(lr);
     const oneMinusRho = this.constant(f(1 - this.decay));
     const momentum = this.constant(this.momentum);

@@ -1,0 +1,157 @@
+// Every schedule against values written out from TF's formulas (learning_rate_decay.py), in
+// double precision; Graft computes in float32 like TF, so each value must lie within 2 ulps of
+// float32(the exact value) (TF itself rounds once per op; pow/exp/cos may differ by 1 ulp).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  exponentialDecay,
+  naturalExpDecay,
+  inverseTimeDecay,
+  polynomialDecay,
+  piecewiseConstant,
+  cosineDecay,
+  cosineDecayRestarts,
+  linearWarmup,
+  learningRateAt,
+} from '../../src/train/schedules.js';
+import { GraftError } from '../../src/errors.js';
+
+const bits = (x: number): number => new Int32Array(new Float32Array([x]).buffer)[0]!;
+function ulps(a: number, b: number): number {
+  return Math.abs(bits(a) - bits(b));
+}
+function near(actual: number, exact: number, what: string, maxUlps = 2): void {
+  const e = Math.fround(exact);
+  assert.ok(ulps(actual, e) <= maxUlps, `${what}: got ${actual}, TF formula gives ${exact} (float32 ${e}), ${ulps(actual, e)} ulps apart`);
+}
+
+test('exponential_decay: continuous and staircase, boundaries exactly at multiples of decay_steps', () => {
+  const cont = exponentialDecay(0.1, { decaySteps: 100, decayRate: 0.96 });
+  const stair = exponentialDecay(0.1, { decaySteps: 100, decayRate: 0.96, staircase: true });
+  const table: [number, number, number][] = [
+    // step, continuous 0.1*0.96^(s/100), staircase 0.1*0.96^floor(s/100)
+    [0, 0.1, 0.1],
+    [50, 0.1 * Math.pow(0.96, 0.5), 0.1],
+    [99, 0.1 * Math.pow(0.96, 0.99), 0.1],
+    [100, 0.096, 0.096],
+    [101, 0.1 * Math.pow(0.96, 1.01), 0.096],
+    [199, 0.1 * Math.pow(0.96, 1.99), 0.096],
+    [200, 0.1 * 0.96 * 0.96, 0.1 * 0.96 * 0.96],
+    [1000, 0.1 * Math.pow(0.96, 10), 0.1 * Math.pow(0.96, 10)],
+  ];
+  for (const [s, c, st] of table) {
+    near(cont(s), c, `continuous step ${s}`);
+    near(stair(s), st, `staircase step ${s}`);
+  }
+  assert.equal(stair(99), stair(0), 'no decay before the first boundary');
+  assert.notEqual(stair(100), stair(99), 'the rate changes exactly at step 100');
+  assert.equal(stair(199), stair(100));
+});
+
+test('natural_exp_decay and inverse_time_decay', () => {
+  const ne = naturalExpDecay(0.5, { decaySteps: 10, decayRate: 0.3 });
+  const neS = naturalExpDecay(0.5, { decaySteps: 10, decayRate: 0.3, staircase: true });
+  const it = inverseTimeDecay(0.5, { decaySteps: 10, decayRate: 0.3 });
+  const itS = inverseTimeDecay(0.5, { decaySteps: 10, decayRate: 0.3, staircase: true });
+  for (const s of [0, 1, 5, 9, 10, 15, 37, 100]) {
+    near(ne(s), 0.5 * Math.exp(-0.3 * (s / 10)), `natural_exp ${s}`);
+    near(neS(s), 0.5 * Math.exp(-0.3 * Math.floor(s / 10)), `natural_exp staircase ${s}`);
+    near(it(s), 0.5 / (1 + 0.3 * (s / 10)), `inverse_time ${s}`);
+    near(itS(s), 0.5 / (1 + 0.3 * Math.floor(s / 10)), `inverse_time staircase ${s}`);
+  }
+});
+
+test('polynomial_decay: clamped without cycle, decay_steps * ceil(step/decay_steps) with cycle', () => {
+  const lin = polynomialDecay(0.1, { decaySteps: 100, endLearningRate: 0.01 });
+  const sq = polynomialDecay(0.1, { decaySteps: 100, endLearningRate: 0.01, power: 0.5 });
+  const cyc = polynomialDecay(0.1, { decaySteps: 100, endLearningRate: 0.01, cycle: true });
+  const table: [number, number, number, number][] = [
+    // step, linear, power 0.5, cycle (linear)
+    [0, 0.1, 0.1, 0.1],
+    [25, 0.09 * 0.75 + 0.01, 0.09 * Math.sqrt(0.75) + 0.01, 0.09 * 0.75 + 0.01],
+    [100, 0.01, 0.01, 0.01],
+    [101, 0.01, 0.01, 0.09 * (1 - 101 / 200) + 0.01],
+    [150, 0.01, 0.01, 0.09 * 0.25 + 0.01],
+    [200, 0.01, 0.01, 0.01],
+    [201, 0.01, 0.01, 0.09 * (1 - 201 / 300) + 0.01],
+  ];
+  for (const [s, l, q, c] of table) {
+    near(lin(s), l, `linear ${s}`);
+    near(sq(s), q, `power 0.5 ${s}`);
+    near(cyc(s), c, `cycle ${s}`);
+  }
+  // TF's default end rate is 0.0001.
+  near(polynomialDecay(1, { decaySteps: 10 })(10), 0.0001, 'default end_learning_rate');
+});
+
+test('piecewise_constant: values[i] for b[i-1] < x <= b[i]', () => {
+  const pc = piecewiseConstant([100, 200], [1.0, 0.5, 0.1]);
+  const table: [number, number][] = [
+    [0, 1.0],
+    [100, 1.0],
+    [101, 0.5],
+    [200, 0.5],
+    [201, 0.1],
+    [10_000, 0.1],
+  ];
+  for (const [s, v] of table) assert.equal(pc(s), Math.fround(v), `step ${s}`);
+  assert.throws(
+    () => piecewiseConstant([1, 2], [1]),
+    (e: unknown) => e instanceof GraftError && e.code === 'invalid_schedule' && /The length of boundaries should be 1 less than the length of values/.test(e.message),
+  );
+});
+
+/**
+ * For cosines, `1 + cos(pi * f)` cancels near f = 1, so float32 rounding of `pi * f` (which TF
+ * does too) is amplified relative to the result: compare to within a few float32 ulps of 1.0,
+ * scaled by the learning rate.
+ */
+function nearAbs(actual: number, exact: number, scale: number, what: string): void {
+  const tol = 4 * 2 ** -23 * scale;
+  assert.ok(Math.abs(actual - exact) <= tol, `${what}: got ${actual}, TF formula gives ${exact}, |diff| ${Math.abs(actual - exact)} > ${tol}`);
+}
+
+test('cosine_decay with alpha', () => {
+  const cd = cosineDecay(0.1, { decaySteps: 1000, alpha: 0.1 });
+  for (const s of [0, 1, 250, 500, 999, 1000, 1500]) {
+    const c = Math.min(s, 1000);
+    const cosd = 0.5 * (1 + Math.cos((Math.PI * c) / 1000));
+    nearAbs(cd(s), 0.1 * ((1 - 0.1) * cosd + 0.1), 0.1, `cosine ${s}`);
+  }
+  near(cd(1000), 0.01, 'decays to alpha * lr');
+});
+
+test('cosine_decay_restarts: geometric periods (t_mul=2), m_mul, and t_mul=1', () => {
+  const r = cosineDecayRestarts(1.0, { firstDecaySteps: 10, tMul: 2, mMul: 0.5, alpha: 0 });
+  // periods: [0,10) i=0, [10,30) i=1, [30,70) i=2
+  const exact = (s: number): number => {
+    let start = 0;
+    let len = 10;
+    let i = 0;
+    while (s >= start + len) {
+      start += len;
+      len *= 2;
+      i++;
+    }
+    const frac = (s - start) / len;
+    return Math.pow(0.5, i) * 0.5 * (1 + Math.cos(Math.PI * frac));
+  };
+  for (const s of [0, 5, 9, 10, 20, 29, 30, 50, 69, 70]) nearAbs(r(s), exact(s), 1, `sgdr ${s}`);
+  near(r(10), 0.5, 'restart at 10 with m_mul 0.5');
+  const flat = cosineDecayRestarts(2.0, { firstDecaySteps: 10, tMul: 1, alpha: 0.1 });
+  for (const s of [0, 3, 10, 13, 25]) {
+    const frac = (s % 10) / 10;
+    nearAbs(flat(s), 2 * (0.9 * 0.5 * (1 + Math.cos(Math.PI * frac)) + 0.1), 2, `t_mul=1 ${s}`);
+  }
+});
+
+test('linear warm-up in front of a schedule, and constants', () => {
+  const base = exponentialDecay(0.1, { decaySteps: 100, decayRate: 0.5, staircase: true });
+  const w = linearWarmup(base, { warmupSteps: 10 });
+  near(w(0), 0, 'warm-up starts at 0');
+  near(w(5), 0.05, 'half way');
+  assert.equal(w(10), base(10));
+  assert.equal(w(150), base(150));
+  assert.equal(learningRateAt(0.1, 7), Math.fround(0.1));
+  assert.throws(() => exponentialDecay(0.1, { decaySteps: 0, decayRate: 0.5 }), (e: unknown) => e instanceof GraftError && e.code === 'invalid_schedule');
+});
