@@ -1,0 +1,174 @@
+/**
+ * `convertCheckpoint`: copy tensors from any readable checkpoint to a TF bundle, safetensors or
+ * tfjs weights, names kept (or mapped by explicit rules) and dtypes kept bit for bit. Tensors
+ * stream from the reader to the writer one at a time.
+ *
+ * Selections are scopes matched on `/` boundaries (`dense` matches `dense/kernel`, not
+ * `dense_1/kernel`), as everywhere in Graft; renames are exact names or scope prefixes
+ * (`--rename dense=head` turns `dense/kernel` into `head/kernel`). A rule or scope that matches
+ * nothing is an error (a typo would otherwise silently convert the wrong set).
+ */
+import { stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { InvalidArgumentError } from '../errors.js';
+import { openCheckpoint } from './open.js';
+import { formatForWritePath, writeCheckpoint } from './write.js';
+import type { DType, FormatName, TensorValue } from './types.js';
+
+/** Options of `convertCheckpoint`. */
+export interface ConvertOptions {
+  /** Name map: exact names or scopes, `{from: to}` or `[from, to]` pairs (first match wins). */
+  rename?: Record<string, string> | [string, string][];
+  /** Keep only tensors inside these scopes (default: all). */
+  include?: string[];
+  /** Leave out tensors inside these scopes (default: none). */
+  exclude?: string[];
+  /** Destination format (default: from the destination path, see write.ts). */
+  format?: FormatName;
+  /** Replace an existing destination (default false: refuse). */
+  overwrite?: boolean;
+  /** String metadata for the destination (safetensors `__metadata__`; default: a safetensors source's). */
+  metadata?: Record<string, string>;
+}
+
+/** What happened to one source tensor. */
+export interface ConvertEntry {
+  /** Name in the source. */
+  source: string;
+  /** Name in the destination (absent when excluded). */
+  name?: string;
+  status: 'converted' | 'renamed' | 'excluded';
+  dtype: DType;
+  shape: number[];
+  bytes: number;
+}
+
+/** The result of a conversion. */
+export interface ConvertReport {
+  source: { path: string; format: FormatName };
+  destination: { path: string; format: FormatName };
+  tensors: ConvertEntry[];
+  /** Tensors written (converted + renamed). */
+  written: number;
+  excluded: number;
+  renamed: number;
+  /** Value bytes written. */
+  bytes: number;
+  /** How paths were interpreted and what the source reader noted (e.g. dequantization). */
+  notes: string[];
+}
+
+/** Whether `name` lies in `scope` on `/` boundaries (`''` or `/` = everything). */
+export function inScopeOf(name: string, scope: string): boolean {
+  const s = scope.replace(/\/+$/, '');
+  return s === '' || name === s || name.startsWith(`${s}/`);
+}
+
+/** Apply the first matching rename rule to a name; undefined when no rule matches. */
+export function applyRename(name: string, rules: [string, string][]): { name: string; rule: number } | undefined {
+  for (let i = 0; i < rules.length; i++) {
+    const [from, to] = rules[i]!;
+    const f = from.replace(/\/+$/, '');
+    if (name === f) return { name: to.replace(/\/+$/, ''), rule: i };
+    if (f !== '' && name.startsWith(`${f}/`)) return { name: `${to.replace(/\/+$/, '')}/${name.slice(f.length + 1)}`.replace(/^\//, ''), rule: i };
+  }
+  return undefined;
+}
+
+async function destinationExists(dst: string, format: FormatName): Promise<boolean> {
+  const probe = format === 'tf-bundle' ? `${dst}.index` : format === 'tfjs' && basename(dst) !== 'model.json' ? join(dst, 'model.json') : dst;
+  return (await stat(probe).catch(() => undefined)) !== undefined;
+}
+
+function topScopes(names: string[]): string {
+  const tops = [...new Set(names.map((n) => n.split('/')[0]!))];
+  return tops.slice(0, 12).join(', ') + (tops.length > 12 ? `, … (${tops.length} in all)` : '');
+}
+
+/**
+ * Convert a checkpoint to another format (or the same format, renamed / filtered).
+ * @example
+ *   const report = await convertCheckpoint('runs/a/model.ckpt-1000', 'out/model.safetensors',
+ *     { exclude: ['global_step'], rename: { 'dense': 'head' } });
+ * @throws InvalidArgumentError `destination_exists`, `same_path`, `scope_matches_nothing`,
+ *   `rename_matches_nothing`, `duplicate_tensor_name`; the reader's and writer's codes (e.g.
+ *   `dtype_not_supported` for a string tensor into safetensors).
+ */
+export async function convertCheckpoint(src: string, dst: string, options: ConvertOptions = {}): Promise<ConvertReport> {
+  const format = options.format ?? formatForWritePath(dst);
+  if (resolve(src) === resolve(dst)) {
+    throw new InvalidArgumentError('same_path', `source and destination are both ${src}`, { hint: 'write to a new path; a live checkpoint is never rewritten in place', details: { path: src } });
+  }
+  if (!options.overwrite && (await destinationExists(dst, format))) {
+    throw new InvalidArgumentError('destination_exists', `${dst} already exists`, {
+      hint: 'choose a new destination or pass overwrite: true (CLI --overwrite)', details: { path: dst, format },
+    });
+  }
+  const rules: [string, string][] = Array.isArray(options.rename) ? options.rename : Object.entries(options.rename ?? {});
+  const include = options.include ?? [];
+  const exclude = options.exclude ?? [];
+  const reader = await openCheckpoint(src);
+  try {
+    const infos = reader.list();
+    const names = infos.map((t) => t.name);
+    for (const [flag, scopes] of [['include', include], ['exclude', exclude]] as const) {
+      for (const s of scopes) {
+        if (!names.some((n) => inScopeOf(n, s))) {
+          throw new InvalidArgumentError('scope_matches_nothing', `--${flag} ${s} matches no tensor of ${src}`, {
+            hint: `scopes match whole path parts; top-level scopes here: ${topScopes(names)}`, details: { path: src, scope: s, option: flag },
+          });
+        }
+      }
+    }
+    const entries: ConvertEntry[] = [];
+    const used = new Set<number>();
+    const taken = new Map<string, string>();
+    for (const t of infos) {
+      const base = { source: t.name, dtype: t.dtype, shape: t.shape, bytes: t.bytes };
+      const kept = (include.length === 0 || include.some((s) => inScopeOf(t.name, s))) && !exclude.some((s) => inScopeOf(t.name, s));
+      if (!kept) { entries.push({ ...base, status: 'excluded' }); continue; }
+      const r = applyRename(t.name, rules);
+      if (r) used.add(r.rule);
+      const name = r ? r.name : t.name;
+      const clash = taken.get(name);
+      if (clash !== undefined) {
+        throw new InvalidArgumentError('duplicate_tensor_name', `"${t.name}" and "${clash}" would both be written as "${name}"`, {
+          hint: 'change the --rename rules so every destination name is unique', details: { name, sources: [clash, t.name] },
+        });
+      }
+      taken.set(name, t.name);
+      entries.push({ ...base, name, status: r && r.name !== t.name ? 'renamed' : 'converted' });
+    }
+    rules.forEach(([from, to], i) => {
+      if (!used.has(i)) {
+        throw new InvalidArgumentError('rename_matches_nothing', `--rename ${from}=${to}: no kept tensor is named ${from} or lies under ${from}/`, {
+          hint: `rename sources are exact names or scopes; top-level scopes here: ${topScopes(names)}`, details: { from, to },
+        });
+      }
+    });
+    const written = entries.filter((e) => e.status !== 'excluded');
+    async function* values(): AsyncGenerator<TensorValue> {
+      for (const e of written) {
+        const v = await reader.read(e.source);
+        yield { ...v, name: e.name! };
+      }
+    }
+    // Only safetensors metadata is user data; other readers' metadata describes the source file.
+    const metadata = options.metadata ?? (reader.format === 'safetensors' ? Object.fromEntries(Object.entries(reader.metadata).filter(([k]) => k !== 'note')) : undefined);
+    await writeCheckpoint(dst, values(), { format, metadata });
+    const notes = ['note', 'quantization'].map((k) => reader.metadata[k]).filter((x): x is string => typeof x === 'string');
+    return {
+      source: { path: reader.path, format: reader.format },
+      destination: { path: format === 'tfjs' && basename(dst) !== 'model.json' ? join(dst, 'model.json') : dst, format },
+      tensors: entries,
+      written: written.length,
+      excluded: entries.length - written.length,
+      renamed: entries.filter((e) => e.status === 'renamed').length,
+      bytes: written.reduce((a, e) => a + e.bytes, 0),
+      notes,
+    };
+  } finally {
+    await reader.close();
+  }
+}
+

@@ -1,0 +1,198 @@
+/**
+ * Format detection and `openCheckpoint`: an explicit, ordered list of detectors, each
+ * "path → handler or null" (tfjs `router_registry.ts`), tried in this order:
+ *
+ *   1. state-dir      a directory with a `checkpoint` state file → its latest checkpoint (TF bundle)
+ *   2. saved-model    a directory with variables/variables.index → that bundle (SavedModel)
+ *   3. tfjs-dir       a directory with model.json → tfjs weights
+ *   4. tf-bundle      `<prefix>.index` exists, or the path is `<prefix>.index` / `.data-K-of-N`
+ *   5. safetensors    `*.safetensors`, or a file whose first 8 bytes + `{` look like one
+ *   6. tfjs-json      `*.json` (model.json, weights_manifest.json)
+ *   7. keras-h5       a file with the HDF5 signature (`*.h5`, `*.hdf5`)
+ *   8. v1-checkpoint  a file ending in the SSTable magic without `.index` → refused with a fix
+ *
+ * A path accepted in a form other than the canonical one (the `.index` file, a directory)
+ * carries a note in the reader's metadata (`note`), not an error (STYLE.md §4).
+ */
+import { open as openFile, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { CheckpointNotFoundError, FormatError } from '../errors.js';
+import { openBundle } from './tf-bundle/index.js';
+import { readCheckpointState } from './state-file.js';
+import { openSafetensors } from './safetensors/index.js';
+import { openTfjsWeights } from './tfjs/index.js';
+import { openKerasH5, hasHdf5Signature } from './keras-h5/index.js';
+import type { CheckpointReader, FormatName } from './types.js';
+
+/** What a detector found: the format and how to open it. */
+export interface FormatHandler {
+  format: FormatName;
+  /** The path the reader will be opened on (a prefix, a file or a model.json). */
+  resolved: string;
+  /** How the user's path was interpreted, when not literally. */
+  note?: string;
+  open(): Promise<CheckpointReader>;
+}
+
+/** A detector: path (and its stat, undefined when it does not exist) → handler or null. */
+export type Detector = (path: string, st: Awaited<ReturnType<typeof stat>> | undefined) => Promise<FormatHandler | null>;
+
+const exists = async (p: string) => (await stat(p).catch(() => undefined)) !== undefined;
+
+async function head(path: string, n: number): Promise<Uint8Array> {
+  const fh = await openFile(path, 'r');
+  try {
+    const b = new Uint8Array(n);
+    const { bytesRead } = await fh.read(b, 0, n, 0);
+    return b.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+const bundle = (resolved: string, note?: string): FormatHandler => ({
+  format: 'tf-bundle', resolved, note, open: () => openBundle(resolved),
+});
+
+const stateDir: Detector = async (path, st) => {
+  if (!st?.isDirectory() || !(await exists(join(path, 'checkpoint')))) return null;
+  const state = await readCheckpointState(path);
+  const latest = state?.modelCheckpointPath;
+  if (!latest) {
+    throw new CheckpointNotFoundError('checkpoint_not_found', `${join(path, 'checkpoint')} names no model_checkpoint_path`, {
+      hint: 'pass a checkpoint prefix (dir/model.ckpt-1000) instead of the directory', details: { path },
+    });
+  }
+  return bundle(latest, `${path} is a directory; using its latest checkpoint ${latest} (from the checkpoint state file).`);
+};
+
+const savedModelDir: Detector = async (path, st) => {
+  const prefix = join(path, 'variables', 'variables');
+  if (!st?.isDirectory() || !(await exists(`${prefix}.index`))) return null;
+  return bundle(prefix, `${path} is a SavedModel directory; using its variables bundle ${prefix}.`);
+};
+
+const tfjsDir: Detector = async (path, st) => {
+  const json = join(path, 'model.json');
+  if (!st?.isDirectory() || !(await exists(json))) return null;
+  return { format: 'tfjs', resolved: json, note: `${path} is a directory; using ${json}.`, open: () => openTfjsWeights(json) };
+};
+
+const tfBundle: Detector = async (path, st) => {
+  if (st?.isDirectory()) return null;
+  if (await exists(`${path}.index`)) return bundle(path);
+  if (path.endsWith('.index') && st?.isFile()) return bundle(path);
+  if (/\.data-\d{5,}-of-\d{5,}$/.test(path) && st?.isFile()) return bundle(path);
+  return null;
+};
+
+const safetensorsFile: Detector = async (path, st) => {
+  if (!st?.isFile()) return null;
+  if (path.endsWith('.safetensors')) return { format: 'safetensors', resolved: path, open: () => openSafetensors(path) };
+  const b = await head(path, 9);
+  if (b.length < 9 || b[8] !== 0x7b) return null;
+  const n = new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true);
+  if (n < 2n || n + 8n > BigInt(st.size)) return null;
+  return { format: 'safetensors', resolved: path, open: () => openSafetensors(path) };
+};
+
+const tfjsJson: Detector = async (path, st) => {
+  if (!st?.isFile() || !path.endsWith('.json')) return null;
+  return { format: 'tfjs', resolved: path, open: () => openTfjsWeights(path) };
+};
+
+const kerasH5: Detector = async (path, st) => {
+  if (!st?.isFile()) return null;
+  if (!hasHdf5Signature(await head(path, 2056))) return null;
+  return { format: 'keras-h5', resolved: path, open: () => openKerasH5(path) };
+};
+
+const v1Checkpoint: Detector = async (path, st) => {
+  if (!st?.isFile() || st.size < 48) return null;
+  const fh = await openFile(path, 'r');
+  try {
+    const b = new Uint8Array(8);
+    await fh.read(b, 0, 8, Number(st.size) - 8);
+    if (new DataView(b.buffer).getBigUint64(0, true) !== 0xdb4775248b80fb57n) return null;
+  } finally {
+    await fh.close();
+  }
+  return bundle(path); // openBundle explains the V1 format and how to convert it
+};
+
+/** The detectors, in the order they are tried. */
+export const DETECTORS: ReadonlyArray<{ name: string; detect: Detector }> = [
+  { name: 'state-dir', detect: stateDir },
+  { name: 'saved-model', detect: savedModelDir },
+  { name: 'tfjs-dir', detect: tfjsDir },
+  { name: 'tf-bundle', detect: tfBundle },
+  { name: 'safetensors', detect: safetensorsFile },
+  { name: 'tfjs-json', detect: tfjsJson },
+  { name: 'keras-h5', detect: kerasH5 },
+  { name: 'v1-checkpoint', detect: v1Checkpoint },
+];
+
+const ACCEPTED =
+  'a TF checkpoint prefix (dir/model.ckpt-1000), a directory with a `checkpoint` state file, a SavedModel directory, ' +
+  'a .safetensors file, a tfjs model.json (or weights_manifest.json, or its directory), or a Keras .h5 file';
+
+/** Run the detectors on `path`; null when none recognises it. */
+export async function findHandler(path: string): Promise<FormatHandler | null> {
+  const st = await stat(path).catch(() => undefined);
+  for (const { detect } of DETECTORS) {
+    const h = await detect(path, st);
+    if (h) return h;
+  }
+  return null;
+}
+
+/**
+ * Which format `path` holds, without opening it; null when no detector recognises it (or the
+ * path does not exist).
+ */
+export async function detectFormat(path: string): Promise<FormatName | null> {
+  return (await findHandler(path))?.format ?? null;
+}
+
+/** A reader that reports how the path was interpreted in `metadata.note`. */
+function withNote(reader: CheckpointReader, note: string | undefined): CheckpointReader {
+  if (!note) return reader;
+  const metadata = { ...reader.metadata, note };
+  return new Proxy(reader, {
+    get(target, prop, receiver) {
+      if (prop === 'metadata') return metadata;
+      const v = Reflect.get(target, prop, receiver);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+}
+
+/**
+ * Open a checkpoint of any format Graft reads; the format is detected from the path (see the
+ * module comment for the order). Readers are lazy: opening reads the index/header only.
+ * @example
+ *   await using r = await openCheckpoint('runs/mnist/model.ckpt-20000');
+ *   for (const t of r.list()) console.log(t.name, t.dtype, t.shape);
+ *   const w = await r.read('dense/kernel');
+ * @throws CheckpointNotFoundError `checkpoint_not_found`; FormatError `unknown_format` (with the
+ *   accepted forms in the hint), `v1_checkpoint`, and each format's own codes.
+ */
+export async function openCheckpoint(path: string): Promise<CheckpointReader> {
+  const h = await findHandler(path);
+  if (h) return withNote(await h.open(), h.note);
+  const st = await stat(path).catch(() => undefined);
+  if (st === undefined) {
+    if (await exists(dirname(path))) return openBundle(path); // explains a missing prefix / V1 shards
+    throw new CheckpointNotFoundError('checkpoint_not_found', `${path} does not exist`, {
+      hint: `check the path; Graft opens ${ACCEPTED}`, details: { path },
+    });
+  }
+  if (st.isDirectory()) {
+    throw new CheckpointNotFoundError('checkpoint_not_found', `Couldn't find 'checkpoint' file or checkpoints in given directory ${path}`, {
+      hint: `pass ${ACCEPTED}`, details: { path },
+    });
+  }
+  throw new FormatError('unknown_format', `${path}: not a checkpoint format Graft recognises`, {
+    hint: `Graft opens ${ACCEPTED}`, details: { path },
+  });
+}
