@@ -1,0 +1,94 @@
+/**
+ * The two wasm kernels behind {@link fusedBasicLstm} and the gradient that links them:
+ * `GraftLstmSequence` (forward over all steps; outputs: outputs, h, c, and the saved activated
+ * gates and cell states) and `GraftLstmSequenceGrad` (the whole backward pass in one native call).
+ * The gradient is registered on the forward kernel, so the TF.js tape sees one node per sequence
+ * instead of ~70 per time step.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { GradConfig, KernelConfig, NamedAttrMap, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
+import type { NativeAddon } from '../native/addon.js';
+import type { WasmBackendLike } from '../native/wasm-heap.js';
+import { heapOf, offsetOf } from '../native/wasm-heap.js';
+
+/** Name of the forward kernel. */
+export const LSTM_SEQUENCE = 'GraftLstmSequence';
+/** Name of the backward kernel. */
+export const LSTM_SEQUENCE_GRAD = 'GraftLstmSequenceGrad';
+
+interface Args {
+  inputs: Record<string, TensorInfo | undefined>;
+  backend: WasmBackendLike;
+  attrs?: NamedAttrMap;
+}
+
+function need(inputs: Record<string, TensorInfo | undefined>, name: string): TensorInfo {
+  const t = inputs[name];
+  if (t === undefined) throw new RangeError(`${LSTM_SEQUENCE}: input ${name} is missing`);
+  return t;
+}
+
+function forward(addon: NativeAddon, args: Args): TensorInfo[] {
+  const b = args.backend;
+  const x = need(args.inputs, 'x'), kernel = need(args.inputs, 'kernel'), bias = need(args.inputs, 'bias');
+  const h0 = need(args.inputs, 'h0'), c0 = need(args.inputs, 'c0');
+  const [batch, time, inDim] = x.shape as [number, number, number];
+  const units = bias.shape[0]! / 4;
+  const out = b.makeOutput([batch, time, units], 'float32');
+  const h = b.makeOutput([batch, units], 'float32');
+  const c = b.makeOutput([batch, units], 'float32');
+  const gates = b.makeOutput([batch, time, 4 * units], 'float32');
+  const cs = b.makeOutput([batch, time, units], 'float32');
+  addon.lstmForward(heapOf(b), offsetOf(b, x), offsetOf(b, kernel), offsetOf(b, bias), offsetOf(b, h0), offsetOf(b, c0),
+    offsetOf(b, out), offsetOf(b, h), offsetOf(b, c), offsetOf(b, gates), offsetOf(b, cs), batch, time, inDim, units,
+    Number(args.attrs?.forgetBias ?? 1));
+  return [out, h, c, gates, cs];
+}
+
+function backward(addon: NativeAddon, args: Args): TensorInfo[] {
+  const b = args.backend;
+  const get = (n: string): TensorInfo => need(args.inputs, n);
+  const x = get('x'), kernel = get('kernel'), h0 = get('h0'), c0 = get('c0');
+  const [batch, time, inDim] = x.shape as [number, number, number];
+  const units = kernel.shape[1]! / 4;
+  const dx = b.makeOutput([batch, time, inDim], 'float32');
+  const dKernel = b.makeOutput([...kernel.shape], 'float32');
+  const dBias = b.makeOutput([4 * units], 'float32');
+  const dh0 = b.makeOutput([batch, units], 'float32');
+  const dc0 = b.makeOutput([batch, units], 'float32');
+  addon.lstmBackward(heapOf(b), offsetOf(b, x), offsetOf(b, kernel), offsetOf(b, h0), offsetOf(b, c0),
+    offsetOf(b, get('out')), offsetOf(b, get('gates')), offsetOf(b, get('cs')), offsetOf(b, get('dOut')),
+    offsetOf(b, get('dh')), offsetOf(b, get('dc')), offsetOf(b, dx), offsetOf(b, dKernel), offsetOf(b, dBias),
+    offsetOf(b, dh0), offsetOf(b, dc0), batch, time, inDim, units);
+  return [dx, dKernel, dBias, dh0, dc0];
+}
+
+const lstmGrad: GradConfig = {
+  kernelName: LSTM_SEQUENCE,
+  inputsToSave: ['x', 'kernel', 'h0', 'c0'],
+  outputsToSave: [true, false, false, true, true],
+  gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
+    const dys = dy as Tensor[];
+    const [x, kernel, h0, c0, out, gates, cs] = saved as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
+    // One native call computes every input's gradient; it runs here, outside the per-input tidy
+    // scopes the tape opens, so the results outlive them (the outer gradients tidy frees unused ones).
+    const g = tf.engine().runKernel(LSTM_SEQUENCE_GRAD,
+      { x, kernel, h0, c0, out, gates, cs, dOut: dys[0]!, dh: dys[1]!, dc: dys[2]! }, attrs) as Tensor[];
+    return { x: () => g[0]!, kernel: () => g[1]!, bias: () => g[2]!, h0: () => g[3]!, c0: () => g[4]! };
+  },
+};
+
+let registered = false;
+
+/** Register the fused LSTM kernels and gradient on wasm (idempotent); returns their names. */
+export function registerLstmKernels(addon: NativeAddon): string[] {
+  if (!registered) {
+    const fwd: KernelConfig = { kernelName: LSTM_SEQUENCE, backendName: 'wasm', kernelFunc: ((a: Args) => forward(addon, a)) as unknown as KernelConfig['kernelFunc'] };
+    const bwd: KernelConfig = { kernelName: LSTM_SEQUENCE_GRAD, backendName: 'wasm', kernelFunc: ((a: Args) => backward(addon, a)) as unknown as KernelConfig['kernelFunc'] };
+    tf.registerKernel(fwd);
+    tf.registerKernel(bwd);
+    tf.registerGradient(lstmGrad);
+    registered = true;
+  }
+  return [LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD];
+}
