@@ -1,0 +1,61 @@
+/**
+ * VariableScope: the object `tf.variable_scope` yields (python/ops/variable_scope.py). It carries
+ * the scope's full name, its reuse mode and the defaults (initializer, dtype, trainable) that
+ * getVariable uses inside it. Scopes are made by {@link VariableStore.variableScope}.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import type { Initializer } from './initializers.js';
+import type { ReuseMode } from './graph-keys.js';
+
+/** What a scope remembers; see VariableStore.variableScope for how children inherit it. */
+export interface VariableScopeInit {
+  name: string;
+  reuse: ReuseMode;
+  initializer?: Initializer;
+  dtype?: tf.DataType | 'int64';
+  trainable?: boolean;
+  /** The name scope opened when the scope was first entered (`foo/`), `''` at the root. */
+  originalNameScope: string;
+}
+
+/** Minimal view of the store a scope needs (its collections). */
+export interface ScopeOwner {
+  getCollection<T = unknown>(key: string, scope?: string): T[];
+}
+
+/** A variable scope: full name, reuse mode and inherited defaults. */
+export class VariableScope {
+  /** Full name (`inference/conv1`), `''` for the root scope. */
+  readonly name: string;
+  /** `true`, `AUTO_REUSE`, or `false` (create; TF's None). Inherited by child scopes. */
+  reuse: ReuseMode;
+  /** Default initializer for getVariable in this scope (else glorot uniform / zeros). */
+  initializer?: Initializer;
+  /** Default dtype (TF: float32). */
+  dtype?: tf.DataType | 'int64';
+  /** Default trainable flag for getVariable (Graft extension; TF's default is true). */
+  trainable?: boolean;
+  /** The name scope of the first entry (`foo/`); re-entries may open `foo_1/` for ops. */
+  readonly originalNameScope: string;
+  private readonly owner: ScopeOwner;
+
+  constructor(owner: ScopeOwner, init: VariableScopeInit) {
+    this.owner = owner;
+    this.name = init.name;
+    this.reuse = init.reuse;
+    this.initializer = init.initializer;
+    this.dtype = init.dtype;
+    this.trainable = init.trainable;
+    this.originalNameScope = init.originalNameScope;
+  }
+
+  /** `scope.reuse_variables()`: reuse=true for the rest of this block and scopes opened in it. */
+  reuseVariables(): void {
+    this.reuse = true;
+  }
+
+  /** `scope.get_collection(key)`: the collection filtered by `name + "/"` (TF's regex match). */
+  getCollection<T = unknown>(key: string): T[] {
+    return this.owner.getCollection<T>(key, this.name + '/');
+  }
+}
