@@ -1,0 +1,130 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../../src/runtime/backend.js';
+import { CheckpointManager, Saver, latestCheckpoint, getCheckpointState, readMeta } from '../../src/checkpoint/index.js';
+import { RestoreMismatchError } from '../../src/errors.js';
+import { ParameterSet } from '../../src/variables/parameter-set.js';
+import { makeParams, valuesOf, tempDir, seededValues } from './helpers.js';
+
+before(async () => {
+  await initBackend();
+});
+
+/** A miniature resnet_v1_50 with its 1000-class logits (the pretrained checkpoint of seed 002_*). */
+const BACKBONE: [string, number[]][] = [
+  ['resnet_v1_50/conv1/weights', [3, 3, 3, 8]],
+  ['resnet_v1_50/conv1/BatchNorm/beta', [8]],
+  ['resnet_v1_50/block1/unit_1/bottleneck_v1/conv1/weights', [1, 1, 8, 8]],
+];
+
+function pretrained(): ParameterSet {
+  return makeParams([...BACKBONE, ['resnet_v1_50/logits/weights', [1, 1, 8, 1000]], ['resnet_v1_50/logits/biases', [1000]]], 11);
+}
+
+/** The article's new model: the backbone (num_classes=None) plus its own `Logits/fc` head for 5 labels. */
+function newModel(seed: number): ParameterSet {
+  return makeParams([...BACKBONE, ['Logits/fc/weights', [8, 5]], ['Logits/fc/biases', [5]]], seed);
+}
+
+/** One deterministic "training step": every variable moves. */
+function trainStep(params: ParameterSet, step: number): void {
+  for (const p of params) {
+    const n = p.variable.size;
+    tf.tidy(() => p.variable.assign(tf.add(p.variable, tf.mul(tf.tensor(seededValues(n, step), p.variable.shape), 0.01))));
+  }
+}
+
+test('article 002: resume if the train dir has a checkpoint, else warm-start from pretrained excluding Logits', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const pre = pretrained();
+    const preDir = join(dir, 'pretrain');
+    await mkdir(preDir);
+    const ckptFile = await new Saver({ varList: pre, fsync: false }).save(join(preDir, 'resnet_v1_50.ckpt'));
+    const trainDir = join(dir, 'models', 'resnet_v1');
+    const options = (params: ParameterSet) => ({
+      params,
+      maxToKeep: 100,
+      fsync: false,
+      warmStart: { from: ckptFile, exclude: ['Logits'], ignoreMissing: true },
+    });
+
+    // first run: nothing to resume → warm start
+    const model = newModel(1);
+    const head = valuesOf(model)['Logits/fc/weights'];
+    const m1 = new CheckpointManager(trainDir, options(model));
+    const r1 = await m1.restoreOrInitialize();
+    assert.equal(r1.action, 'warm-started');
+    assert.equal(r1.message, `warm-started 3 of 5 variables from ${ckptFile}`);
+    const status = Object.fromEntries(r1.plan!.entries.map((e) => [e.name, e.status]));
+    assert.equal(status['Logits/fc/weights'], 'excluded');
+    assert.equal(status['resnet_v1_50/logits/weights'], 'unused_in_checkpoint');
+    assert.equal(status['resnet_v1_50/conv1/weights'], 'restored');
+    const preValues = valuesOf(pre);
+    for (const [n] of BACKBONE) assert.deepEqual(valuesOf(model)[n], preValues[n]);
+    assert.deepEqual(valuesOf(model)['Logits/fc/weights'], head, 'the excluded head keeps its initialisation');
+    for (let step = 1; step <= 3; step++) {
+      trainStep(model, step);
+      await m1.save(step * 100);
+    }
+    assert.equal(await latestCheckpoint(trainDir), join(trainDir, 'model.ckpt-300'));
+
+    // second run (a new process would build a new model): resume, not warm-start
+    const again = newModel(2);
+    const r2 = await new CheckpointManager(trainDir, options(again)).restoreOrInitialize();
+    assert.equal(r2.action, 'resumed');
+    assert.equal(r2.step, 300);
+    assert.deepEqual(valuesOf(again), valuesOf(model));
+
+    // no checkpoint and no warm start: fresh
+    const r3 = await new CheckpointManager(join(dir, 'empty'), { params: newModel(3) }).restoreOrInitialize();
+    assert.equal(r3.action, 'fresh');
+    assert.equal(r3.plan, null);
+
+    // a resume that does not fit the model fails before changing anything
+    const other = makeParams([['resnet_v1_50/conv1/weights', [3, 3, 3, 16]]], 4);
+    const before = valuesOf(other);
+    await assert.rejects(new CheckpointManager(trainDir, { params: other }).restoreOrInitialize(), RestoreMismatchError);
+    assert.deepEqual(valuesOf(other), before);
+  } finally {
+    await cleanup();
+  }
+});
+
+test('keep best with maxToKeep 100: best/ holds exactly the 100 best steps, listed worst → best, across restarts', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const params = makeParams([['w', [4]], ['b', [2]]], 5);
+    const acc = (step: number): number => Math.round(seededValues(1, step)[0]! * 1e6) / 1e6; // deterministic "accuracy"
+    const opts = { params, maxToKeep: 2, fsync: false, keepBest: { metric: 'acc', mode: 'max' as const, maxToKeep: 100 } };
+    let m = new CheckpointManager(dir, opts);
+    for (let step = 1; step <= 130; step++) {
+      if (step === 70) m = new CheckpointManager(dir, opts); // a restart halfway: the best list is rebuilt from best/
+      tf.tidy(() => params.require('w').variable.assign(tf.fill([4], step)));
+      const r = await m.save(step, { metrics: { acc: acc(step), loss: 1 / step } });
+      if (r.bestPath) assert.equal(r.bestPath, join(dir, 'best', `model.ckpt-${step}`));
+    }
+    const expected = Array.from({ length: 130 }, (_, i) => i + 1)
+      .sort((a, b) => acc(a) - acc(b) || a - b)
+      .slice(30);
+    const state = (await getCheckpointState(join(dir, 'best')))!;
+    assert.deepEqual(state.allModelCheckpointPaths, expected.map((s) => join(dir, 'best', `model.ckpt-${s}`)));
+    const bestStep = expected[expected.length - 1]!;
+    assert.equal(await latestCheckpoint(join(dir, 'best')), join(dir, 'best', `model.ckpt-${bestStep}`));
+    const files = (await readdir(join(dir, 'best'))).filter((f) => f.endsWith('.index'));
+    assert.equal(files.length, 100);
+    const meta = await readMeta(join(dir, 'best', `model.ckpt-${bestStep}`));
+    assert.deepEqual(meta.extra, { step: bestStep, metrics: { acc: acc(bestStep), loss: 1 / bestStep } });
+    // the best checkpoint holds that step's values
+    const fresh = makeParams([['w', [4]], ['b', [2]]], 6);
+    await new Saver({ varList: fresh }).restore(join(dir, 'best', `model.ckpt-${bestStep}`));
+    assert.deepEqual(valuesOf(fresh).w, [bestStep, bestStep, bestStep, bestStep]);
+    // …and the latest side kept only 2
+    assert.deepEqual((await getCheckpointState(dir))!.allModelCheckpointPaths, [join(dir, 'model.ckpt-129'), join(dir, 'model.ckpt-130')]);
+  } finally {
+    await cleanup();
+  }
+});
