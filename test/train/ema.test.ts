@@ -1,0 +1,121 @@
+// ExponentialMovingAverage against TF1's moving_averages.py: shadow names, initial values,
+// `shadow -= (shadow - var) * (1 - decay)` in float32, num_updates, variables_to_restore, and
+// the swap helper restoring raw values even when the evaluation throws.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../../src/runtime/backend.js';
+import { ParameterSet } from '../../src/variables/parameter-set.js';
+import { newVariable } from '../../src/variables/create.js';
+import { ExponentialMovingAverage } from '../../src/train/ema.js';
+import { createGlobalStep } from '../../src/train/global-step.js';
+import { GraftError } from '../../src/errors.js';
+
+const f = Math.fround;
+
+before(async () => {
+  await initBackend();
+});
+
+function setup(): { params: ParameterSet; w: tf.Variable; b: tf.Variable } {
+  const w = newVariable('net/w', tf.tensor1d([1.0, -2.0, 0.5]));
+  const b = newVariable('net/b', tf.tensor1d([0.3]));
+  return { params: new ParameterSet().add('net/w', w).add('net/b', b), w, b };
+}
+
+/** TF: decay tensor d; `1.0 - d` in float32; `shadow - (shadow - var) * (1-d)`. */
+function expected(shadow: number[], value: number[], decay: number): number[] {
+  const c = f(1 - f(decay));
+  return shadow.map((s, i) => f(s - f(f(s - f(value[i]!)) * c)));
+}
+
+test('without num_updates: constant decay, shadows named <var>/ExponentialMovingAverage, initialised to the value', () => {
+  const { params, w } = setup();
+  const ema = new ExponentialMovingAverage(0.9);
+  ema.apply(params);
+  assert.deepEqual(ema.variables().names(), ['net/w/ExponentialMovingAverage', 'net/b/ExponentialMovingAverage']);
+  assert.deepEqual(Array.from(ema.average('net/w').dataSync()), [1, -2, 0.5]);
+  assert.ok(ema.variables().toArray().every((p) => !p.trainable));
+  let shadow = [1, -2, 0.5];
+  const targets = [
+    [2, 0, 1],
+    [3, 1, -1],
+    [0.1, 0.2, 0.3],
+  ];
+  for (const t of targets) {
+    w.assign(tf.tensor1d(t));
+    ema.update();
+    shadow = expected(shadow, t, 0.9);
+    assert.deepEqual(Array.from(ema.average(w).dataSync()), shadow);
+  }
+  // Step 1 by hand: 1 - (1 - 2) * 0.1 = 1.1 (float32 arithmetic).
+  assert.ok(Math.abs(expected([1], [2], 0.9)[0]! - 1.1) < 1e-6);
+});
+
+test('with num_updates: decay = min(decay, (1 + n) / (10 + n)) with n in float32', () => {
+  const { params, w } = setup();
+  const gs = createGlobalStep();
+  const ema = new ExponentialMovingAverage(0.999, { numUpdates: gs.variable });
+  ema.apply(params);
+  let shadow = [1, -2, 0.5];
+  for (let n = 0; n < 4; n++) {
+    gs.variable.assign(tf.scalar(n, 'int32'));
+    const d = Math.min(f(0.999), f(f(1 + n) / f(10 + n)));
+    assert.equal(ema.currentDecay(), d, `decay at n=${n}`);
+    const t = [n + 1, n - 1, 2 * n];
+    w.assign(tf.tensor1d(t));
+    ema.update();
+    shadow = expected(shadow, t, d);
+    assert.deepEqual(Array.from(ema.average('net/w').dataSync()), shadow);
+  }
+  assert.equal(ema.currentDecay(), Math.min(f(0.999), f(f(4) / f(13))));
+  gs.variable.assign(tf.scalar(100000, 'int32'));
+  assert.equal(ema.currentDecay(), f(0.999), 'the decay caps at the given value');
+  const fn = new ExponentialMovingAverage(0.5, { numUpdates: () => 0 });
+  assert.equal(fn.currentDecay(), f(0.1), 'a function works too: (1+0)/(10+0)');
+});
+
+test('averageName and variablesToRestore follow TF', () => {
+  const { params } = setup();
+  const gs = createGlobalStep();
+  const frozen = newVariable('net/moving_mean', tf.zeros([3]));
+  params.add('net/moving_mean', frozen, { trainable: false });
+  const ema = new ExponentialMovingAverage(0.99);
+  assert.equal(ema.averageName('net/w:0'), 'net/w/ExponentialMovingAverage', 'name before apply');
+  ema.apply(params.trainable());
+  const all = new ParameterSet([...params, ...gs.params, ...ema.variables()]);
+  const map = ema.variablesToRestore(all);
+  assert.deepEqual(Object.keys(map).sort(), [
+    'global_step',
+    'net/b/ExponentialMovingAverage',
+    'net/moving_mean',
+    'net/w/ExponentialMovingAverage',
+  ]);
+  assert.equal(map['net/w/ExponentialMovingAverage']!.name, 'net/w');
+  assert.equal(map['global_step']!.name, 'global_step');
+  assert.throws(() => ema.average('net/moving_mean'), (e: unknown) => e instanceof GraftError && e.code === 'not_averaged');
+  assert.throws(() => ema.apply(gs.params), (e: unknown) => e instanceof GraftError && e.code === 'invalid_dtype' && /must be half, float, or double/.test(e.message));
+});
+
+test('withAveragesSwapped: averages inside, raw values back after, even on throw', async () => {
+  const { params, w } = setup();
+  const ema = new ExponentialMovingAverage(0.5);
+  ema.apply(params);
+  w.assign(tf.tensor1d([3, 3, 3]));
+  ema.update();
+  const raw = Array.from(w.dataSync());
+  const avg = Array.from(ema.average('net/w').dataSync());
+  assert.notDeepEqual(raw, avg);
+  const inside = await ema.withAveragesSwapped(() => Array.from(w.dataSync()));
+  assert.deepEqual(inside, avg);
+  assert.deepEqual(Array.from(w.dataSync()), raw);
+  await assert.rejects(
+    ema.withAveragesSwapped(async () => {
+      assert.deepEqual(Array.from(w.dataSync()), avg);
+      throw new Error('evaluation failed');
+    }),
+    /evaluation failed/,
+  );
+  assert.deepEqual(Array.from(w.dataSync()), raw, 'raw weights restored after the throw');
+  assert.deepEqual(Array.from(ema.average('net/w').dataSync()), avg, 'shadow untouched by the swap');
+});
