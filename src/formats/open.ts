@@ -14,8 +14,8 @@
  * A path accepted in a form other than the canonical one (the `.index` file, a directory)
  * carries a note in the reader's metadata (`note`), not an error (STYLE.md §4).
  */
-import { open as openFile, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { open as openFile, readdir, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { CheckpointNotFoundError, FormatError } from '../errors.js';
 import { openBundle } from './tf-bundle/index.js';
 import { readCheckpointState } from './state-file.js';
@@ -182,7 +182,10 @@ export async function openCheckpoint(path: string): Promise<CheckpointReader> {
   if (h) return withNote(await h.open(), h.note);
   const st = await stat(path).catch(() => undefined);
   if (st === undefined) {
-    if (await exists(dirname(path))) return openBundle(path); // explains a missing prefix / V1 shards
+    // A prefix whose files are partly there (V1 shards, data without index): the bundle reader explains.
+    const siblings = await readdir(dirname(path)).catch(() => [] as string[]);
+    const base = basename(path);
+    if (siblings.some((n) => n.startsWith(`${base}.`) || n.startsWith(`${base}-`))) return openBundle(path);
     throw new CheckpointNotFoundError('checkpoint_not_found', `${path} does not exist`, {
       hint: `check the path; Graft opens ${ACCEPTED}`, details: { path },
     });

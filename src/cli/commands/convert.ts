@@ -1,0 +1,98 @@
+/**
+ * `graft convert SRC DST`: rewrite a checkpoint as a TF bundle, safetensors or tfjs weights,
+ * names kept (or mapped with --rename) and dtypes kept bit for bit; --include/--exclude select
+ * scopes on `/` boundaries. Calls `convertCheckpoint` and prints its report.
+ */
+import type { Command, ParsedArgs } from '../command.js';
+import { boolFlag, listFlag, stringFlag } from '../command.js';
+import { UsageError } from '../../errors.js';
+import { convertCheckpoint, type ConvertReport } from '../../formats/convert.js';
+import type { FormatName } from '../../formats/types.js';
+import { formatInt, formatShape, formatTable } from '../render/table.js';
+
+const HELP = `graft convert — convert between TF bundle, safetensors and tfjs weights
+
+usage: graft convert SRC DST [--rename FROM=TO]… [--include SCOPE]… [--exclude SCOPE]…
+                             [--to FORMAT] [--overwrite] [--json]
+
+SRC   any checkpoint Graft reads: TF prefix or directory, *.safetensors, tfjs model.json, Keras *.h5
+DST   where to write; the format comes from the path unless --to says otherwise:
+        *.safetensors → safetensors;  .../model.json → tfjs weights in that folder;
+        anything else → a TF bundle prefix (DST.index + DST.data-00000-of-00001)
+
+flags:
+  --rename FROM=TO   write tensor FROM (or everything under scope FROM/) as TO (or under TO/);
+                     repeatable, first match wins                             (default: none)
+  --include SCOPE    convert only tensors under SCOPE ('/' boundaries; repeatable, comma lists)
+                                                                              (default: all)
+  --exclude SCOPE    leave out tensors under SCOPE (repeatable; alias --checkpoint_exclude_scopes)
+                                                                              (default: none)
+  --to FORMAT        tf-bundle | safetensors | tfjs                           (default: from DST)
+  --overwrite        replace an existing DST                                  (default: refuse)
+  --json             print the report {"source", "destination", "tensors", "written", …}
+
+Dtypes are kept exactly. safetensors has no string or complex dtype (exclude such tensors, e.g.
+--exclude _CHECKPOINTABLE_OBJECT_GRAPH); tfjs weights carry int64/float64/float16/… losslessly via
+a "graftDtype" field and refuse values they cannot hold exactly. Each file is written atomically.
+
+examples:
+  graft convert runs/mnist/model.ckpt-20000 export/mnist.safetensors --exclude global_step
+  graft convert export/mnist.safetensors web/mnist/model.json
+  graft convert pretrained/model.ckpt runs/new/init --rename InceptionV3=encoder --exclude InceptionV3/Logits`;
+
+const FORMATS: FormatName[] = ['tf-bundle', 'safetensors', 'tfjs'];
+
+/** Parse `FROM=TO` rename flags. */
+export function parseRenames(values: string[]): [string, string][] {
+  return values.map((v) => {
+    const eq = v.indexOf('=');
+    if (eq <= 0 || eq === v.length - 1) {
+      throw new UsageError('bad_usage', `--rename expects FROM=TO, got "${v}"`, { hint: 'e.g. --rename dense=head (scope) or --rename dense/kernel=head/kernel (one tensor)' });
+    }
+    return [v.slice(0, eq), v.slice(eq + 1)];
+  });
+}
+
+/** `graft convert`. */
+export const convertCommand: Command<ConvertReport> = {
+  name: 'convert',
+  summary: 'convert between TF bundle, safetensors and tfjs weights',
+  help: HELP,
+  options: {
+    rename: { type: 'string', multiple: true },
+    include: { type: 'string', multiple: true },
+    exclude: { type: 'string', multiple: true },
+    to: { type: 'string' },
+    overwrite: { type: 'boolean' },
+  },
+  aliases: { checkpoint_exclude_scopes: 'exclude', 'exclude-scopes': 'exclude', 'include-scopes': 'include' },
+  async run(args: ParsedArgs): Promise<ConvertReport> {
+    const [src, dst, ...rest] = args.positionals;
+    if (src === undefined || dst === undefined || rest.length > 0) {
+      throw new UsageError('bad_usage', `graft convert takes SRC and DST, got ${args.positionals.length} argument(s)`, {
+        hint: 'graft convert runs/mnist/model.ckpt-20000 export/mnist.safetensors',
+      });
+    }
+    const to = stringFlag(args, 'to');
+    if (to !== undefined && !FORMATS.includes(to as FormatName)) {
+      throw new UsageError('bad_usage', `--to must be one of ${FORMATS.join(', ')}, got "${to}"`, { hint: 'or leave --to out and let the DST path decide' });
+    }
+    const renameRaw = ((args.values.rename as string[] | undefined) ?? []);
+    return convertCheckpoint(src, dst, {
+      rename: parseRenames(renameRaw),
+      include: listFlag(args, 'include'),
+      exclude: listFlag(args, 'exclude'),
+      format: to as FormatName | undefined,
+      overwrite: boolFlag(args, 'overwrite'),
+    });
+  },
+  render(r: ConvertReport): string {
+    const out = [`converted ${formatInt(r.written)} tensor${r.written === 1 ? '' : 's'} (${formatInt(r.bytes)} bytes) from ${r.source.path} (${r.source.format}) to ${r.destination.path} (${r.destination.format})`];
+    for (const n of r.notes) out.push(`note: ${n}`);
+    const renamed = r.tensors.filter((t) => t.status === 'renamed');
+    if (renamed.length > 0) out.push('', `renamed (${renamed.length}):`, formatTable(renamed.map((t) => [t.source, '→', t.name!]), { indent: '  ' }));
+    const excluded = r.tensors.filter((t) => t.status === 'excluded');
+    if (excluded.length > 0) out.push('', `excluded (${excluded.length}):`, formatTable(excluded.map((t) => [t.source, t.dtype, formatShape(t.shape)]), { indent: '  ' }));
+    return out.join('\n');
+  },
+};

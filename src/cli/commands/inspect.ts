@@ -1,0 +1,125 @@
+/**
+ * `graft inspect PATH`: what TF's `inspect_checkpoint` / `NewCheckpointReader` give — every
+ * tensor's name, dtype, shape and bytes; with `--tensor`/`--all-tensors` the values (abbreviated
+ * like numpy), with `--stats` min/max/mean/std/NaN count. `--json` prints
+ * `{"format", "path", "metadata", "tensors": [{"name", "dtype", "shape", "bytes", "values"?, "stats"?}]}`.
+ */
+import type { Command, ParsedArgs } from '../command.js';
+import { boolFlag, listFlag, stringFlag } from '../command.js';
+import { UsageError } from '../../errors.js';
+import { openCheckpoint } from '../../formats/open.js';
+import { tensorStats, type TensorStats } from '../../formats/stats.js';
+import type { DType, FormatName } from '../../formats/types.js';
+import { formatValues, jsonValues } from '../render/values.js';
+import { formatInt, formatShape, formatStat, formatTable } from '../render/table.js';
+
+const HELP = `graft inspect — list a checkpoint's tensors (names, dtypes, shapes, bytes), values or stats
+
+usage: graft inspect PATH [--tensor NAME]… [--all-tensors] [--stats] [--threshold N] [--json]
+
+PATH   a TF checkpoint prefix (dir/model.ckpt-1000; the .index file is accepted too), a directory
+       with a 'checkpoint' state file (then its latest checkpoint), a SavedModel directory,
+       a *.safetensors file, a tfjs model.json (or its directory), or a Keras *.h5 file
+
+flags:
+  --tensor NAME      show only this tensor, with its values (repeatable; ':0' is ignored)  (default: all, no values)
+  --all-tensors      show the values of every tensor (TF's --all_tensors)                  (default: off)
+  --stats            add min, max, mean, std and NaN count per tensor                      (default: off)
+  --threshold N      summarise values of tensors with more than N elements, showing the
+                     first and last 3 along each dimension with '...' (numpy's threshold)   (default: 1000)
+  --json             print one JSON document: {"format", "path", "metadata",
+                     "tensors": [{"name", "dtype", "shape", "bytes", "values"?, "stats"?}]};
+                     values are complete nested arrays (NaN/inf and big int64 as strings)
+
+examples:
+  graft inspect runs/mnist/model.ckpt-20000
+  graft inspect runs/mnist/ --tensor dense/kernel --stats
+  graft inspect adapter_model.safetensors --all-tensors --json`;
+
+/** One tensor in the inspect result. */
+export interface InspectTensor {
+  name: string;
+  dtype: DType;
+  shape: number[];
+  bytes: number;
+  /** Nested arrays (JSON) — only with --tensor / --all-tensors. */
+  values?: unknown;
+  /** numpy-style text of the values (text output only; not in --json). */
+  text?: string;
+  stats?: TensorStats | null;
+}
+
+/** What `graft inspect` returns. */
+export interface InspectResult {
+  format: FormatName;
+  path: string;
+  metadata: Record<string, string>;
+  tensors: InspectTensor[];
+}
+
+/** `graft inspect`. */
+export const inspectCommand: Command<InspectResult> = {
+  name: 'inspect',
+  summary: "list a checkpoint's tensors (names, dtypes, shapes, bytes), values or stats",
+  help: HELP,
+  options: {
+    tensor: { type: 'string', multiple: true },
+    'all-tensors': { type: 'boolean' },
+    stats: { type: 'boolean' },
+    threshold: { type: 'string' },
+  },
+  aliases: { tensor_name: 'tensor', all_tensors: 'all-tensors' },
+  async run(args: ParsedArgs): Promise<InspectResult> {
+    const [path, ...rest] = args.positionals;
+    if (path === undefined || rest.length > 0) {
+      throw new UsageError('bad_usage', `graft inspect takes one PATH, got ${args.positionals.length} argument(s)`, {
+        hint: 'graft inspect runs/mnist/model.ckpt-20000 --tensor dense/kernel',
+      });
+    }
+    const thresholdText = stringFlag(args, 'threshold');
+    const threshold = thresholdText === undefined ? 1000 : Number(thresholdText);
+    if (!Number.isSafeInteger(threshold) || threshold < 0) {
+      throw new UsageError('bad_usage', `--threshold must be a non-negative integer, got "${thresholdText}"`, { hint: 'e.g. --threshold 1000000 to print every value' });
+    }
+    const wanted = (args.values.tensor as string[] | undefined) ?? [];
+    const all = boolFlag(args, 'all-tensors');
+    const stats = boolFlag(args, 'stats');
+    const json = boolFlag(args, 'json');
+    const reader = await openCheckpoint(path);
+    try {
+      const listed = wanted.length > 0 ? wanted.map((n) => reader.info(n)) : reader.list();
+      const withValues = all || wanted.length > 0;
+      const tensors: InspectTensor[] = [];
+      for (const t of listed) {
+        const entry: InspectTensor = { name: t.name, dtype: t.dtype, shape: [...t.shape], bytes: t.bytes };
+        if (withValues || stats) {
+          const v = await reader.read(t.name);
+          if (withValues) {
+            if (json) entry.values = jsonValues(v);
+            else entry.text = formatValues(v, { threshold });
+          }
+          if (stats) entry.stats = t.dtype === 'string' ? null : tensorStats(v);
+        }
+        tensors.push(entry);
+      }
+      return { format: reader.format, path: reader.path, metadata: { ...reader.metadata }, tensors };
+    } finally {
+      await reader.close();
+    }
+  },
+  render(r: InspectResult): string {
+    const total = r.tensors.reduce((a, t) => a + t.bytes, 0);
+    const out: string[] = [`${r.path} (${r.format}, ${formatInt(r.tensors.length)} tensor${r.tensors.length === 1 ? '' : 's'}, ${formatInt(total)} bytes)`];
+    for (const [k, v] of Object.entries(r.metadata)) out.push(k === 'note' ? `note: ${v}` : `${k}: ${v}`);
+    const stats = r.tensors.some((t) => t.stats !== undefined);
+    const head = ['name', 'dtype', 'shape', 'bytes', ...(stats ? ['min', 'max', 'mean', 'std', 'nan'] : [])];
+    const rows = r.tensors.map((t) => [t.name, t.dtype, formatShape(t.shape), formatInt(t.bytes),
+      ...(stats ? (t.stats ? [formatStat(t.stats.min), formatStat(t.stats.max), formatStat(t.stats.mean), formatStat(t.stats.std), String(t.stats.nan)] : ['-', '-', '-', '-', '-']) : [])]);
+    out.push('', formatTable([head, ...rows], { right: stats ? [3, 4, 5, 6, 7, 8] : [3] }));
+    for (const t of r.tensors) {
+      if (t.text === undefined) continue;
+      out.push('', `tensor_name:  ${t.name}  (${t.dtype} ${formatShape(t.shape)})`, t.text);
+    }
+    return out.join('\n');
+  },
+};
