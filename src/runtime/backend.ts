@@ -45,8 +45,10 @@ export interface BackendInfo {
   reason: string;
   /** Threads the heavy kernels use (TF.js wasm in Node is single-threaded; ENGINE-STUDY.md §2). */
   threads: number;
-  /** Kernel names Graft registered over the stock backend (JS pack, then native). */
+  /** Kernel names Graft registered over the stock backend (JS pack and native, each name once). */
   registeredKernels: string[];
+  /** The subset served by the native kernels, when they loaded. */
+  nativeKernels?: string[];
   /** Why the native kernels did not load, when they were looked for. */
   nativeError?: string;
   /** Why tfjs-node did not load, when it was looked for. */
@@ -166,7 +168,7 @@ async function setup(wanted: BackendName | 'auto'): Promise<BackendInfo> {
       return {
         backend: 'tensorflow', kernels: 'tfjs-node', requested: wanted,
         reason: wanted === 'auto' ? '@tensorflow/tfjs-node is installed' : `tfjs-node asked for${why}`,
-        threads: availableParallelism(), registeredKernels: [], howToGetFast: 'already on the fast path (tfjs-node)',
+        threads: availableParallelism(), registeredKernels: [], howToGetFast: 'already on it: tfjs-node',
       };
     }
     tfjsNodeError = r.error;
@@ -187,9 +189,9 @@ async function setup(wanted: BackendName | 'auto'): Promise<BackendInfo> {
   const native = await loadNative();
   if (native.loaded) {
     return {
-      ...base, kernels: 'native', registeredKernels: [...registeredKernels, ...native.kernels],
+      ...base, kernels: 'native', registeredKernels: [...new Set([...registeredKernels, ...native.kernels])], nativeKernels: native.kernels,
       reason: wanted === 'auto' ? `native oneDNN kernels loaded over wasm${tfjsNodeError ? '; tfjs-node not installed' : ''}` : `native asked for${why}`,
-      threads: native.threads ?? availableParallelism(), howToGetFast: 'already on the fast path (native oneDNN kernels)',
+      threads: native.threads ?? availableParallelism(), howToGetFast: 'already on it: native oneDNN kernels',
     };
   }
   if (wanted === 'native') {
