@@ -58,15 +58,14 @@ export function metaPathFor(checkpoint: string): string {
   return `${checkpoint}.meta.json`;
 }
 
-/** Build the meta document for a variable list. */
+/** Build the meta document for a variable list (variables in the model's order). */
 export function buildMeta(varList: VarList, input: MetaInput = {}): CheckpointMeta {
   const meta: CheckpointMeta = {
     format: META_FORMAT,
     version: META_VERSION,
     model: input.model ?? null,
     variables: normalizeVarList(varList)
-      .map(({ key, param }) => ({ name: key, dtype: checkpointDtypeOf(param.variable, param.saveDtype), shape: [...param.variable.shape], trainable: param.trainable }))
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+      .map(({ key, param }) => ({ name: key, dtype: checkpointDtypeOf(param.variable, param.saveDtype), shape: [...param.variable.shape], trainable: param.trainable })),
   };
   if (input.labels) meta.labels = [...input.labels];
   if (input.extra) meta.extra = input.extra;

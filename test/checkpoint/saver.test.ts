@@ -170,8 +170,8 @@ test('safetensors format: prefix-STEP.safetensors listed in the state file, rest
     assert.deepEqual((await readdir(dir)).sort(), ['checkpoint', 'model-2.safetensors', 'model-2.safetensors.meta.json']);
     const meta = await readMeta(path);
     assert.deepEqual(meta.variables, [
-      { name: 'enc/b', dtype: 'float32', shape: [2], trainable: true },
       { name: 'enc/w', dtype: 'float32', shape: [3, 2], trainable: true },
+      { name: 'enc/b', dtype: 'float32', shape: [2], trainable: true },
     ]);
     const fresh = makeParams([['enc/w', [3, 2]], ['enc/b', [2]]], 9);
     await new Saver({ varList: fresh }).restore(path);
