@@ -6,7 +6,9 @@
 // h @ W_h and a fused elementwise pass applies the cell. It saves the activated gates
 // [batch, time, 4u] and the cell states [batch, time, u] for the backward pass, which walks the
 // steps in reverse (one GEMM per step for dh) and then computes dx, dW_x, dW_h with three GEMMs
-// over all steps at once.
+// over all steps at once. tanh and sigmoid are Eigen's vectorisable float approximations
+// (activations.h), as TensorFlow's own CPU kernels use.
+#include "activations.h"
 #include "common.h"
 #include <cmath>
 #include <cstring>
@@ -15,13 +17,12 @@
 namespace graft {
 namespace {
 
-inline float sigmoid(float x) { return 1.f / (1.f + std::exp(-x)); }
 
-// lstmForward(heap, x, kernel, bias, h0|-1, c0|-1, out, gates, cs, B, T, In, U, forgetBias)
+// lstmForward(heap, x, kernel, bias, h0|-1, c0|-1, out, hT, cT, gates, cs, B, T, In, U, forgetBias)
 Napi::Value LstmForward(const Napi::CallbackInfo& info) {
   Heap h = heapArg(info, 0);
-  const int64_t B = intArg(info, 9), T = intArg(info, 10), In = intArg(info, 11), U = intArg(info, 12);
-  const float forgetBias = static_cast<float>(numArg(info, 13));
+  const int64_t B = intArg(info, 11), T = intArg(info, 12), In = intArg(info, 13), U = intArg(info, 14);
+  const float forgetBias = static_cast<float>(numArg(info, 15));
   const int64_t G = 4 * U;
   const float* x = h.f32(intArg(info, 1), B * T * In);
   const float* kernel = h.f32(intArg(info, 2), (In + U) * G);
@@ -29,10 +30,14 @@ Napi::Value LstmForward(const Napi::CallbackInfo& info) {
   const float* h0 = intArg(info, 4) >= 0 ? h.f32(intArg(info, 4), B * U) : nullptr;
   const float* c0 = intArg(info, 5) >= 0 ? h.f32(intArg(info, 5), B * U) : nullptr;
   float* out = h.f32(intArg(info, 6), B * T * U);
-  float* gates = h.f32(intArg(info, 7), B * T * G);
-  float* cs = h.f32(intArg(info, 8), B * T * U);
+  float* hT = h.f32(intArg(info, 7), B * U);
+  float* cT = h.f32(intArg(info, 8), B * U);
+  float* gates = h.f32(intArg(info, 9), B * T * G);
+  float* cs = h.f32(intArg(info, 10), B * T * U);
+  if (T == 0) throw std::runtime_error("graft_native: lstmForward needs at least one time step");
   const float* wx = kernel;
   const float* wh = kernel + In * G;
+  const std::vector<float> zeros(U, 0.f);
 
   // Input projection for all steps: gates[b, t, :] = x[b, t, :] @ W_x + bias.
 #pragma omp parallel for schedule(static) if (B * T * G > 32768)
@@ -46,24 +51,31 @@ Napi::Value LstmForward(const Napi::CallbackInfo& info) {
     if (hPrev != nullptr) sgemm(false, false, B, G, U, 1.f, hPrev, ldh, wh, G, 1.f, gt, T * G);
 #pragma omp parallel for schedule(static) if (B * U > 4096)
     for (int64_t b = 0; b < B; b++) {
-      float* g = gt + b * T * G;
-      const float* cPrev = t == 0 ? (c0 ? c0 + b * U : nullptr) : cs + (b * T + t - 1) * U;
-      float* cOut = cs + (b * T + t) * U;
-      float* hOut = out + (b * T + t) * U;
+      float* __restrict__ gi = gt + b * T * G;
+      float* __restrict__ gj = gi + U;
+      float* __restrict__ gf = gi + 2 * U;
+      float* __restrict__ go = gi + 3 * U;
+      const float* __restrict__ cPrev = t == 0 ? (c0 ? c0 + b * U : zeros.data()) : cs + (b * T + t - 1) * U;
+      float* __restrict__ cOut = cs + (b * T + t) * U;
+      float* __restrict__ hOut = out + (b * T + t) * U;
       for (int64_t u = 0; u < U; u++) {
-        float i = sigmoid(g[u]);
-        float j = std::tanh(g[U + u]);
-        float f = sigmoid(g[2 * U + u] + forgetBias);
-        float o = sigmoid(g[3 * U + u]);
-        float c = (cPrev ? cPrev[u] * f : 0.f) + i * j;
-        g[u] = i;
-        g[U + u] = j;
-        g[2 * U + u] = f;
-        g[3 * U + u] = o;
+        float i = fastSigmoid(gi[u]);
+        float j = fastTanh(gj[u]);
+        float f = fastSigmoid(gf[u] + forgetBias);
+        float o = fastSigmoid(go[u]);
+        float c = cPrev[u] * f + i * j;
+        gi[u] = i;
+        gj[u] = j;
+        gf[u] = f;
+        go[u] = o;
         cOut[u] = c;
-        hOut[u] = std::tanh(c) * o;
+        hOut[u] = fastTanh(c) * o;
       }
     }
+  }
+  for (int64_t b = 0; b < B; b++) {
+    std::memcpy(hT + b * U, out + (b * T + T - 1) * U, sizeof(float) * U);
+    std::memcpy(cT + b * U, cs + (b * T + T - 1) * U, sizeof(float) * U);
   }
   return info.Env().Undefined();
 }
@@ -94,28 +106,28 @@ Napi::Value LstmBackward(const Napi::CallbackInfo& info) {
   const float* wh = kernel + In * G;
 
   std::vector<float> dG(B * T * G), dh(B * U, 0.f), dc(B * U, 0.f), hPrev(B * T * U);
+  const std::vector<float> zeros(U, 0.f);
   if (dhT) std::memcpy(dh.data(), dhT, sizeof(float) * B * U);
   if (dcT) std::memcpy(dc.data(), dcT, sizeof(float) * B * U);
 
   for (int64_t t = T - 1; t >= 0; t--) {
 #pragma omp parallel for schedule(static) if (B * U > 4096)
     for (int64_t b = 0; b < B; b++) {
-      const float* g = gates + (b * T + t) * G;
-      float* d = dG.data() + (b * T + t) * G;
-      const float* c = cs + (b * T + t) * U;
-      const float* cPrev = t == 0 ? (c0 ? c0 + b * U : nullptr) : cs + (b * T + t - 1) * U;
-      const float* dO = dOut ? dOut + (b * T + t) * U : nullptr;
-      float* dhb = dh.data() + b * U;
-      float* dcb = dc.data() + b * U;
+      const float* __restrict__ g = gates + (b * T + t) * G;
+      float* __restrict__ d = dG.data() + (b * T + t) * G;
+      const float* __restrict__ c = cs + (b * T + t) * U;
+      const float* __restrict__ cPrev = t == 0 ? (c0 ? c0 + b * U : zeros.data()) : cs + (b * T + t - 1) * U;
+      const float* __restrict__ dO = dOut ? dOut + (b * T + t) * U : zeros.data();
+      float* __restrict__ dhb = dh.data() + b * U;
+      float* __restrict__ dcb = dc.data() + b * U;
       for (int64_t u = 0; u < U; u++) {
         float i = g[u], j = g[U + u], f = g[2 * U + u], o = g[3 * U + u];
-        float dhv = dhb[u] + (dO ? dO[u] : 0.f);
-        float tc = std::tanh(c[u]);
+        float dhv = dhb[u] + dO[u];
+        float tc = fastTanh(c[u]);
         float dcv = dcb[u] + dhv * o * (1.f - tc * tc);
-        float cp = cPrev ? cPrev[u] : 0.f;
         d[u] = dcv * j * i * (1.f - i);
         d[U + u] = dcv * i * (1.f - j * j);
-        d[2 * U + u] = dcv * cp * f * (1.f - f);
+        d[2 * U + u] = dcv * cPrev[u] * f * (1.f - f);
         d[3 * U + u] = dhv * tc * o * (1.f - o);
         dcb[u] = dcv * f;
       }

@@ -34,7 +34,8 @@ export interface NativeAddon {
   lstmBackward(heap: Heap, x: number, kernel: number, h0: number, c0: number, out: number, gates: number,
     cs: number, dOut: number, dh: number, dc: number, dx: number, dKernel: number, dBias: number,
     dh0: number, dc0: number, batch: number, time: number, inDim: number, units: number): void;
-  gruForward?(...args: unknown[]): void;
+  gruForward(heap: Heap, ...args: number[]): void;
+  gruBackward(heap: Heap, ...args: number[]): void;
 }
 
 /** Result of {@link loadAddon}. */

@@ -10,6 +10,7 @@ import type { KernelFactory } from './kernel-util.js';
 import { conv2DBackpropFilterFactory, conv2DBackpropInputFactory, conv2DFactory, fusedConv2DFactory } from './kernels-conv.js';
 import { batchMatMulFactory, fusedMatMulFactory } from './kernels-matmul.js';
 import { avgPoolFactory, avgPoolGradFactory, maxPoolFactory, maxPoolGradFactory } from './kernels-pool.js';
+import { registerGruKernels } from '../ops/gru-kernels.js';
 import { registerLstmKernels } from '../ops/lstm-kernels.js';
 
 /** Kernel name → native implementation, in registration order. */
@@ -65,7 +66,7 @@ export function registerNativeKernels(): NativeRegistration {
     overrideWasmKernel(name, load.addon, factory);
     kernels.push(name);
   }
-  kernels.push(...registerLstmKernels(load.addon));
+  kernels.push(...registerLstmKernels(load.addon), ...registerGruKernels(load.addon));
   registration = { loaded: true, reason: load.reason, kernels };
   return { ...registration, kernels: [...kernels] };
 }
