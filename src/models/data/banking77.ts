@@ -91,8 +91,8 @@ export async function loadBanking77(options: LoadBanking77Options = {}): Promise
 }
 
 /** Turn labelled texts into an ExampleSet of padded token ids `[n, maxLength]` with lengths. */
-export function textExampleSet(data: LabelledTexts, vocab: Vocabulary, maxLength: number): ExampleSet {
-  const enc = vocab.encode(data.texts, maxLength);
+export function textExampleSet(data: LabelledTexts, vocab: Vocabulary, maxLength: number, options: { padding?: 'pre' | 'post' } = {}): ExampleSet {
+  const enc = vocab.encode(data.texts, maxLength, options);
   return {
     x: enc.ids,
     exampleShape: [maxLength],

@@ -87,8 +87,13 @@ export class Vocabulary {
     return this.index.get(token) ?? OOV_ID;
   }
 
-  /** Encode texts, truncating to and padding up to `maxLength`. */
-  encode(texts: readonly string[], maxLength: number): EncodedTexts {
+  /**
+   * Encode texts, truncating to and padding up to `maxLength`. `padding: 'pre'` puts the padding
+   * first (Keras `pad_sequences` default), so an RNN's final state follows the last real token
+   * without sequence lengths; default `'post'`.
+   */
+  encode(texts: readonly string[], maxLength: number, options: { padding?: 'pre' | 'post' } = {}): EncodedTexts {
+    const pre = options.padding === 'pre';
     if (!Number.isInteger(maxLength) || maxLength < 1) {
       throw new InvalidArgumentError('bad_max_length', `maxLength ${maxLength} must be a positive integer`, { hint: 'pass e.g. 24' });
     }
@@ -98,13 +103,14 @@ export class Vocabulary {
     let oov = 0;
     texts.forEach((t, i) => {
       const toks = tokenize(t).slice(0, maxLength);
+      const offset = pre ? maxLength - Math.max(1, toks.length) : 0;
       toks.forEach((w, j) => {
         const id = this.id(w);
         if (id === OOV_ID) oov++;
-        ids[i * maxLength + j] = id;
+        ids[i * maxLength + offset + j] = id;
       });
       total += toks.length;
-      if (toks.length === 0) ids[i * maxLength] = OOV_ID;
+      if (toks.length === 0) ids[i * maxLength + offset] = OOV_ID;
       lengths[i] = Math.max(1, toks.length);
     });
     return { ids, lengths, maxLength, oovRate: total === 0 ? 0 : oov / total };

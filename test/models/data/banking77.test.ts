@@ -41,6 +41,8 @@ test('tokenizer, vocabulary cap, OOV and padding with lengths', async () => {
   const enc = v.encode(['the pin card the the the', ''], 4);
   assert.deepEqual([...enc.ids], [2, OOV_ID, 3, 2, OOV_ID, PAD_ID, PAD_ID, PAD_ID]);
   assert.deepEqual([...enc.lengths], [4, 1]);
+  const pre = v.encode(['card the', ''], 4, { padding: 'pre' });
+  assert.deepEqual([...pre.ids], [PAD_ID, PAD_ID, 3, 2, PAD_ID, PAD_ID, PAD_ID, OOV_ID]);
   const d = await loadBanking77({ limit: 50, seed: 1 });
   const vocab = Vocabulary.build(d.texts, { maxSize: 300 });
   const set = textExampleSet(d, vocab, 16);

@@ -1,0 +1,165 @@
+/**
+ * The training loop every scenario uses: seeded epochs of mini-batches through
+ * `optimizer.minimize` (only the chosen variables move), with the global step, update ops and
+ * EMA of the train layer, periodic evaluation (raw and, with an EMA, averaged weights), and a
+ * history of loss / learning rate / accuracy for the report. Timings are measured per epoch.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError } from '../errors.js';
+import type { ExampleSet } from '../models/data/example-set.js';
+import type { Optimizer } from '../train/optimizer.js';
+import type { ExponentialMovingAverage } from '../train/ema.js';
+import type { SummaryWriter } from '../train/summary/summary-writer.js';
+import type { ParameterSet } from '../variables/parameter-set.js';
+import { disposeBatch, epochOrder, makeBatch, softmaxCrossEntropyLoss } from './batches.js';
+import { evaluate, type ForwardFn } from './evaluate.js';
+
+/** One training step in the history. */
+export interface StepRecord {
+  step: number;
+  loss: number;
+  learningRate: number;
+}
+
+/** One evaluation in the history. */
+export interface EvalRecord {
+  step: number;
+  epoch: number;
+  accuracy: number;
+  loss: number;
+  /** Accuracy with the moving averages swapped in (when an EMA is kept). */
+  emaAccuracy?: number;
+  /** Seconds since training started. */
+  seconds: number;
+}
+
+/** Options of {@link fit}. */
+export interface FitOptions {
+  optimizer: Optimizer;
+  /** Variables to train (its trainable members); default the optimizer's trainable params. */
+  varList?: ParameterSet;
+  /** Train only variables under these scopes (`/` boundaries). */
+  scopes?: string[];
+  globalStep?: tf.Variable;
+  ema?: ExponentialMovingAverage;
+  /** Run after each update (batch-norm statistics). */
+  updateOps?: (() => void)[];
+  /** Number of epochs (default 1); `maxSteps` stops earlier. */
+  epochs?: number;
+  maxSteps?: number;
+  /** Default 32. */
+  batchSize?: number;
+  /** Data-order seed (default 0). */
+  seed?: number;
+  /** Evaluate on this set after every epoch and every `evalEvery` steps. */
+  evalSet?: ExampleSet;
+  evalEvery?: number;
+  /** Record one history point every N steps (default 1). */
+  recordEvery?: number;
+  /** Stop when `shouldStop(evalRecord)` returns true after an evaluation. */
+  shouldStop?: (e: EvalRecord) => boolean;
+  /** Called after every evaluation (checkpointing, keep-best). */
+  onEval?: (e: EvalRecord) => void | Promise<void>;
+  summaryWriter?: SummaryWriter;
+  /** Progress lines to stderr every N steps (0 = quiet, default 0). */
+  logEvery?: number;
+  /** Prefix of progress lines. */
+  label?: string;
+}
+
+/** What a training run did. */
+export interface FitReport {
+  steps: number;
+  epochs: number;
+  /** Wall seconds of training (evaluation excluded). */
+  trainSeconds: number;
+  /** Wall seconds of each epoch's training steps. */
+  epochSeconds: number[];
+  history: StepRecord[];
+  evals: EvalRecord[];
+  final?: EvalRecord;
+  examplesPerSecond: number;
+}
+
+/**
+ * Train `forward` on `set` with `optimizer` (softmax cross-entropy on the logits).
+ * @throws InvalidArgumentError `empty_training_set`, and the optimizer's errors (`empty_var_list`, …).
+ */
+export async function fit(forward: ForwardFn, set: ExampleSet, options: FitOptions): Promise<FitReport> {
+  if (set.count === 0) {
+    throw new InvalidArgumentError('empty_training_set', 'the training set has no examples', { hint: 'check the data filters (digits, categories, limit)' });
+  }
+  const bs = options.batchSize ?? 32;
+  const epochs = options.epochs ?? 1;
+  const maxSteps = options.maxSteps ?? Infinity;
+  const recordEvery = options.recordEvery ?? 1;
+  const history: StepRecord[] = [];
+  const evals: EvalRecord[] = [];
+  const epochSeconds: number[] = [];
+  let trainMs = 0;
+  let steps = 0;
+  let examples = 0;
+  let stop = false;
+  let epochsDone = 0;
+
+  const runEval = async (epoch: number): Promise<EvalRecord | undefined> => {
+    if (!options.evalSet) return undefined;
+    const raw = evaluate(forward, options.evalSet);
+    const rec: EvalRecord = { step: currentStep(), epoch, accuracy: raw.accuracy, loss: raw.loss, seconds: trainMs / 1000 };
+    if (options.ema) {
+      const ema = options.ema;
+      rec.emaAccuracy = (await ema.withAveragesSwapped(() => evaluate(forward, options.evalSet!))).accuracy;
+    }
+    evals.push(rec);
+    options.summaryWriter?.scalar('eval/accuracy', rec.accuracy, rec.step);
+    if (rec.emaAccuracy !== undefined) options.summaryWriter?.scalar('eval/accuracy_ema', rec.emaAccuracy, rec.step);
+    await options.onEval?.(rec);
+    if (options.shouldStop?.(rec)) stop = true;
+    return rec;
+  };
+  const currentStep = () => (options.globalStep ? (options.globalStep.dataSync()[0] as number) : steps);
+
+  for (let epoch = 0; epoch < epochs && !stop && steps < maxSteps; epoch++) {
+    const order = epochOrder(set.count, epoch, options.seed ?? 0);
+    let eMs = 0;
+    for (let s = 0; s < set.count && steps < maxSteps && !stop; s += bs) {
+      const b = makeBatch(set, order, s, bs);
+      const s0 = Date.now();
+      const r = options.optimizer.minimize(() => softmaxCrossEntropyLoss(forward(b.inputs, true), b.labels), {
+        ...(options.varList ? { varList: options.varList } : {}),
+        ...(options.scopes ? { scopes: options.scopes } : {}),
+        ...(options.globalStep ? { globalStep: options.globalStep } : {}),
+        ...(options.ema ? { ema: options.ema } : {}),
+        ...(options.updateOps ? { updateOps: options.updateOps } : {}),
+      });
+      const dt = Date.now() - s0;
+      eMs += dt;
+      trainMs += dt;
+      disposeBatch(b);
+      steps++;
+      examples += b.size;
+      const step = r.globalStep ?? steps;
+      if (steps % recordEvery === 0) history.push({ step, loss: r.loss, learningRate: r.learningRate });
+      options.summaryWriter?.scalar('loss', r.loss, step);
+      options.summaryWriter?.scalar('learning_rate', r.learningRate, step);
+      if (options.logEvery && steps % options.logEvery === 0) {
+        process.stderr.write(`${options.label ?? 'train'}: step ${step} loss ${r.loss.toFixed(4)} lr ${r.learningRate.toPrecision(3)}\n`);
+      }
+      if (options.evalEvery && steps % options.evalEvery === 0 && s + bs < set.count) await runEval(epoch);
+    }
+    epochSeconds.push(eMs / 1000);
+    epochsDone++;
+    await runEval(epoch);
+  }
+  const report: FitReport = {
+    steps,
+    epochs: epochsDone,
+    trainSeconds: trainMs / 1000,
+    epochSeconds,
+    history,
+    evals,
+    examplesPerSecond: trainMs > 0 ? examples / (trainMs / 1000) : 0,
+  };
+  if (evals.length) report.final = evals[evals.length - 1]!;
+  return report;
+}
