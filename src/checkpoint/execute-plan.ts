@@ -5,7 +5,7 @@
  * every variable as it was.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { RestoreMismatchError, GraftError } from '../errors.js';
+import { RestoreMismatchError, GraftError, InvalidArgumentError } from '../errors.js';
 import type { RestorePlan, RestorePlanOptions } from './restore-plan.js';
 import { planInternals, planRestore } from './restore-plan.js';
 import type { CheckpointReader } from '../formats/types.js';
@@ -13,7 +13,6 @@ import type { VarList } from './var-list.js';
 import { restoreMismatchError, formatShape } from './format-report.js';
 import { openSource } from './reader.js';
 import { tensorFromTensorValue } from './tensor-bytes.js';
-import { InvalidArgumentError } from '../errors.js';
 
 /**
  * Restore what `plan` says; returns the plan, which is the report of what happened.

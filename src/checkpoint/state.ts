@@ -12,7 +12,6 @@
  * start from scratch and overwrite a run. The file format itself is formats/state-file.ts.
  */
 import { stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { readCheckpointState, writeCheckpointState, type CheckpointState } from '../formats/state-file.js';
 import { InvalidArgumentError } from '../errors.js';
 
@@ -93,9 +92,4 @@ export async function updateCheckpointState(saveDir: string, modelCheckpointPath
   };
   if (options.lastPreservedTimestamp !== undefined) state.lastPreservedTimestamp = options.lastPreservedTimestamp;
   await writeCheckpointState(saveDir, state, { latestFilename: stateFileName(options), saveRelativePaths: options.saveRelativePaths });
-}
-
-/** The directory a checkpoint prefix lives in. */
-export function checkpointDir(prefix: string): string {
-  return dirname(prefix);
 }

@@ -104,6 +104,8 @@ test('article 001: partial save by name map — Saver({v1, v2}) writes exactly t
     assert.deepEqual(plan.entries.map((e) => [e.name, e.status, e.source]), [['a', 'renamed', 'v1'], ['b', 'renamed', 'v2']]);
     assert.deepEqual(valuesOf(other).a, valuesOf(model)['conv1/weights']);
     assert.deepEqual(valuesOf(other).b, valuesOf(model)['conv2/weights']);
+    // a list of variables made by newVariable is named by their scoped names, as TF names by var.op.name
+    assert.deepEqual(new Saver({ varList: [model.get('conv2/weights')!.variable, model.get('conv1/bias')!.variable] }).names, ['conv1/bias', 'conv2/weights']);
     assert.throws(() => new Saver({ varList: { v1: model.get('conv1/bias')!, v3: model.get('conv1/bias')! } }), (e: unknown) => {
       assert.ok(e instanceof InvalidArgumentError);
       assert.equal(e.message, 'The same saveable will be restored with two names: v1, v3');

@@ -11,6 +11,8 @@ import {
 } from '../../src/checkpoint/index.js';
 import { ParameterSet } from '../../src/variables/parameter-set.js';
 import { newVariable } from '../../src/variables/create.js';
+import { parametersFromLayersModel } from '../../src/variables/layers-adapter.js';
+import { VariableStore } from '../../src/variables/store.js';
 import { loadMnist } from '../../src/models/data/index.js';
 import { fixture, tempDir, bytesOf } from './helpers.js';
 
@@ -92,12 +94,9 @@ test('a TF2 object-based Keras checkpoint restores into a tfjs-layers MLP throug
       tfl.layers.dense({ units: 1, activation: 'sigmoid' }),
     ],
   });
-  // adapt: Keras names (dense, dense_1, …) for the layers' variables
-  const params = new ParameterSet();
-  model.layers.forEach((layer, i) => {
-    const scope = i === 0 ? 'dense' : `dense_${i}`;
-    for (const w of layer.weights) params.add(`${scope}/${w.originalName.split('/').pop()}`, w.read() as tf.Variable);
-  });
+  // adapt: TF-Keras names (dense, dense_1, …) for the layers' variables
+  const params = parametersFromLayersModel(model);
+  assert.deepEqual(params.names().slice(0, 3), ['dense/kernel', 'dense/bias', 'dense_1/kernel']);
   const plan = await planRestore(params, prefix);
   assert.equal(plan.summary.renamed, 8);
   assert.equal(plan.summary.unused_in_checkpoint, 21, '16 Adam slots + 5 optimizer scalars');
@@ -151,16 +150,21 @@ test('EMA: shadows load into the live variables (known values: v = 10, shadow 0.
   assert.equal(v.dataSync()[0], Math.fround(0.09999990463256836));
 });
 
-test('EMA: the caicloud MNIST MLP evaluates with its averaged weights', async () => {
+test('EMA: the caicloud MNIST MLP, built with a VariableStore as the book does, evaluates with its averaged weights', async () => {
   const dir = fixture('tf1-bundle/caicloud-mnist-ema');
   const latest = await latestCheckpoint(dir);
   assert.equal(latest, join(dir, 'mnist_model-29001'));
-  const ps = new ParameterSet();
-  for (const [n, s] of [['layer1/weights', [784, 500]], ['layer1/biases', [500]], ['layer2/weights', [500, 10]], ['layer2/biases', [10]]] as const) {
-    ps.add(n, newVariable(n, tf.zeros([...s])));
+  const store = new VariableStore({ seed: 1 });
+  for (const [scope, rows, cols] of [['layer1', 784, 500], ['layer2', 500, 10]] as const) {
+    store.variableScope(scope, undefined, () => {
+      store.getVariable('weights', { shape: [rows, cols] });
+      store.getVariable('biases', { shape: [cols] });
+    });
   }
-  ps.add('Variable', newVariable('Variable', tf.scalar(0, 'int32'), { trainable: false }), { trainable: false });
-  const plan = await executeRestorePlan(await planRestore(emaVariablesToRestore(ps), latest!));
+  store.variable(0, { name: 'Variable', trainable: false, dtype: 'int32' }); // global_step = tf.Variable(0, trainable=False)
+  const ps = store.parameters();
+  assert.deepEqual(ps.names(), ['layer1/weights', 'layer1/biases', 'layer2/weights', 'layer2/biases', 'Variable']);
+  const plan = await executeRestorePlan(await planRestore(emaVariablesToRestore(store), latest!));
   assert.equal(plan.summary.renamed, 4);
   assert.equal(plan.summary.restored, 1);
   assert.equal(ps.require('Variable').variable.dataSync()[0], 29001);
@@ -177,4 +181,28 @@ test('EMA: the caicloud MNIST MLP evaluates with its averaged weights', async ()
     return c / test.count;
   });
   assert.ok(acc > 0.95, `accuracy ${acc}`);
+});
+
+test('Keras .h5 and tfjs model.json sources restore into adapted tfjs-layers models', async () => {
+  const celsius = () =>
+    tfl.sequential({
+      layers: [tfl.layers.dense({ inputShape: [1], units: 3 }), tfl.layers.dense({ units: 3 }), tfl.layers.dense({ units: 1 })],
+    });
+  const h5 = fixture('keras-h5/celsius-3dense-full-model/celsius_a_fahrenheit.h5');
+  const model = celsius();
+  const plan = await executeRestorePlan(await planRestore(parametersFromLayersModel(model), h5));
+  assert.equal(plan.summary.restored, 6);
+  assert.ok(plan.summary.unused_in_checkpoint > 0, 'the Adam weights of the .h5 are reported unused');
+  const f = model.predict(tf.tensor2d([[100], [0]])) as tf.Tensor;
+  const [boiling, freezing] = Array.from(f.dataSync());
+  assert.ok(Math.abs(boiling! - 212) < 2 && Math.abs(freezing! - 32) < 2, `°F ${boiling}, ${freezing}`);
+  f.dispose();
+
+  const single = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [1], units: 1 })] });
+  const r = await executeRestorePlan(await planRestore(parametersFromLayersModel(single), fixture('tfjs/celsius-single-dense/model.json')));
+  assert.equal(r.source.format, 'tfjs');
+  assert.equal(r.summary.restored, 2);
+  const y = single.predict(tf.tensor2d([[100]])) as tf.Tensor;
+  assert.ok(Math.abs(y.dataSync()[0]! - 212) < 2);
+  y.dispose();
 });
