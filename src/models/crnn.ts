@@ -51,12 +51,12 @@ export interface CrnnOptions {
 }
 
 /** Outputs of {@link buildCrnn}. */
-export interface CrnnOutputs {
+export type CrnnOutputs = {
   /** `[batch, numClasses]`. */
   logits: tf.Tensor2D;
   /** The LSTM's last output `[batch, lstmUnits]` (what the head reads). */
   features: tf.Tensor2D;
-}
+};
 
 /** Scope of the classifier head inside the top scope. */
 export const CRNN_HEAD_SCOPE = 'lstm_layer/logits';

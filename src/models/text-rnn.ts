@@ -48,12 +48,12 @@ export interface TextRnnOptions {
 }
 
 /** Outputs of {@link buildTextRnn}. */
-export interface TextRnnOutputs {
+export type TextRnnOutputs = {
   /** `[batch, numClasses]` (the article's `scores`). */
   logits: tf.Tensor2D;
   /** Mean-pooled LSTM outputs `[batch, hiddenSize]`. */
   features: tf.Tensor2D;
-}
+};
 
 /** Names of the head variables relative to the top scope. */
 export const TEXT_RNN_HEAD = ['softmax_w', 'softmax_b'] as const;

@@ -281,3 +281,42 @@ export class MultiRNNCell extends RnnCell {
     return [x, next];
   }
 }
+
+/**
+ * TF1 `DropoutWrapper(cell, output_keep_prob)`: drops the wrapped cell's output (not its state);
+ * adds no variable scope of its own (TF's wrappers override `__call__`), so names are unchanged.
+ */
+export class DropoutWrapper extends RnnCell {
+  readonly cell: RnnCell;
+  readonly outputKeepProb: number;
+  protected readonly baseName = 'dropout_wrapper';
+  private readonly seed?: number;
+
+  constructor(cell: RnnCell, options: { outputKeepProb?: number; seed?: number } = {}) {
+    super({});
+    this.cell = cell;
+    this.outputKeepProb = options.outputKeepProb ?? 1;
+    this.seed = options.seed;
+  }
+
+  get stateSize(): number[] {
+    return this.cell.stateSize;
+  }
+
+  get outputSize(): number {
+    return this.cell.outputSize;
+  }
+
+  override ensureBuilt(store: VariableStore, inputDepth: number): void {
+    this.cell.ensureBuilt(store, inputDepth);
+  }
+
+  protected build(): void {
+    // the wrapped cell owns the variables
+  }
+
+  step(input: tf.Tensor2D, state: CellState): [tf.Tensor2D, CellState] {
+    const [out, next] = this.cell.step(input, state);
+    return [this.outputKeepProb < 1 ? (tf.dropout(out, 1 - this.outputKeepProb, undefined, this.seed) as tf.Tensor2D) : out, next];
+  }
+}
