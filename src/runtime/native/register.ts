@@ -35,6 +35,8 @@ export interface NativeRegistration {
   reason: string;
   /** Names of the TF.js kernels now served natively (plus Graft's fused-op kernels). */
   kernels: string[];
+  /** OpenMP threads the native kernels use, when loaded. */
+  threads?: number;
 }
 
 /** What {@link nativeInfo} reports about the native kernels. */
@@ -67,7 +69,7 @@ export function registerNativeKernels(): NativeRegistration {
     kernels.push(name);
   }
   kernels.push(...registerLstmKernels(load.addon), ...registerGruKernels(load.addon));
-  registration = { loaded: true, reason: load.reason, kernels };
+  registration = { loaded: true, reason: load.reason, kernels, threads: load.addon.info().threads };
   return { ...registration, kernels: [...kernels] };
 }
 

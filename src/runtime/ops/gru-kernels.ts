@@ -4,8 +4,10 @@
  * `GraftGruSequenceGrad` (the whole backward pass in one native call).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { GradConfig, KernelConfig, NamedAttrMap, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
+import type { GradConfig, NamedAttrMap, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from '../native/addon.js';
+import { overrideWasmKernel } from '../native/kernel-util.js';
+import type { KernelArgs, KernelFn } from '../native/kernel-util.js';
 import type { WasmBackendLike } from '../native/wasm-heap.js';
 import { heapOf, offsetOf } from '../native/wasm-heap.js';
 
@@ -84,18 +86,16 @@ const gruGrad: GradConfig = {
   },
 };
 
-let registered = false;
-
-/** Register the fused GRU kernels and gradient on wasm (idempotent); returns their names. */
+/**
+ * Register the fused GRU kernels on wasm over any registered before (the JS kernel pack ships
+ * kernels with the same names and contract; they become the fallback that unregisterNativeKernels
+ * restores), plus the gradient when none is registered yet (the pack's is the same function).
+ * Returns the kernel names.
+ */
 export function registerGruKernels(addon: NativeAddon): string[] {
-  if (!registered) {
-    const gru = addon as unknown as GruAddon;
-    const fwd: KernelConfig = { kernelName: GRU_SEQUENCE, backendName: 'wasm', kernelFunc: ((a: Args) => forward(gru, a)) as unknown as KernelConfig['kernelFunc'] };
-    const bwd: KernelConfig = { kernelName: GRU_SEQUENCE_GRAD, backendName: 'wasm', kernelFunc: ((a: Args) => backward(gru, a)) as unknown as KernelConfig['kernelFunc'] };
-    tf.registerKernel(fwd);
-    tf.registerKernel(bwd);
-    tf.registerGradient(gruGrad);
-    registered = true;
-  }
+  const native = addon as unknown as GruAddon;
+  overrideWasmKernel(GRU_SEQUENCE, addon, () => ((a: KernelArgs) => forward(native, a as Args)) as KernelFn);
+  overrideWasmKernel(GRU_SEQUENCE_GRAD, addon, () => ((a: KernelArgs) => backward(native, a as Args)) as KernelFn);
+  if (tf.getGradient(GRU_SEQUENCE) === undefined) tf.registerGradient(gruGrad);
   return [GRU_SEQUENCE, GRU_SEQUENCE_GRAD];
 }

@@ -6,8 +6,10 @@
  * instead of ~70 per time step.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { GradConfig, KernelConfig, NamedAttrMap, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
+import type { GradConfig, NamedAttrMap, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from '../native/addon.js';
+import { overrideWasmKernel } from '../native/kernel-util.js';
+import type { KernelArgs, KernelFn } from '../native/kernel-util.js';
 import type { WasmBackendLike } from '../native/wasm-heap.js';
 import { heapOf, offsetOf } from '../native/wasm-heap.js';
 
@@ -78,17 +80,16 @@ const lstmGrad: GradConfig = {
   },
 };
 
-let registered = false;
-
-/** Register the fused LSTM kernels and gradient on wasm (idempotent); returns their names. */
+/**
+ * Register the fused LSTM kernels on wasm over any registered before (the JS kernel pack ships
+ * kernels with the same names and contract; they become the fallback that unregisterNativeKernels
+ * restores), plus the gradient when none is registered yet (the pack's is the same function).
+ * Returns the kernel names.
+ */
 export function registerLstmKernels(addon: NativeAddon): string[] {
-  if (!registered) {
-    const fwd: KernelConfig = { kernelName: LSTM_SEQUENCE, backendName: 'wasm', kernelFunc: ((a: Args) => forward(addon, a)) as unknown as KernelConfig['kernelFunc'] };
-    const bwd: KernelConfig = { kernelName: LSTM_SEQUENCE_GRAD, backendName: 'wasm', kernelFunc: ((a: Args) => backward(addon, a)) as unknown as KernelConfig['kernelFunc'] };
-    tf.registerKernel(fwd);
-    tf.registerKernel(bwd);
-    tf.registerGradient(lstmGrad);
-    registered = true;
-  }
+  const native = addon;
+  overrideWasmKernel(LSTM_SEQUENCE, addon, () => ((a: KernelArgs) => forward(native, a as Args)) as KernelFn);
+  overrideWasmKernel(LSTM_SEQUENCE_GRAD, addon, () => ((a: KernelArgs) => backward(native, a as Args)) as KernelFn);
+  if (tf.getGradient(LSTM_SEQUENCE) === undefined) tf.registerGradient(lstmGrad);
   return [LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD];
 }
