@@ -18,7 +18,8 @@
 import { open, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { CheckpointNotFoundError, FormatError } from '../../errors.js';
-import { DTYPE_SIZE, numElements, type CheckpointReader, type DType, type TensorInfo, type TensorValue } from '../types.js';
+import { numberToFloat16 } from '../stats.js';
+import { DTYPE_SIZE, type CheckpointReader, type DType, type TensorInfo, type TensorValue } from '../types.js';
 
 /** HDF5 format signature (the superblock starts at 0, 512, 1024, 2048, … bytes). */
 const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -79,6 +80,28 @@ function strAttr(obj: H5Group, name: string): string[] | undefined {
   return list.map((x) => (x instanceof Uint8Array ? new TextDecoder().decode(x) : String(x)));
 }
 
+/** The little-endian bytes of one scalar value of `dtype`. */
+function scalarBytes(dtype: DType, v: number | bigint | boolean): Uint8Array {
+  const out = new Uint8Array(dtype === 'bool' ? 1 : DTYPE_SIZE[dtype as Exclude<DType, 'string'>]);
+  const dv = new DataView(out.buffer);
+  const n = Number(v);
+  switch (dtype) {
+    case 'float16': dv.setUint16(0, numberToFloat16(n), true); break;
+    case 'float32': dv.setFloat32(0, n, true); break;
+    case 'float64': dv.setFloat64(0, n, true); break;
+    case 'int8': dv.setInt8(0, n); break;
+    case 'uint8': case 'bool': dv.setUint8(0, n); break;
+    case 'int16': dv.setInt16(0, n, true); break;
+    case 'uint16': dv.setUint16(0, n, true); break;
+    case 'int32': dv.setInt32(0, n, true); break;
+    case 'uint32': dv.setUint32(0, n, true); break;
+    case 'int64': dv.setBigInt64(0, BigInt(v), true); break;
+    case 'uint64': dv.setBigUint64(0, BigInt(v), true); break;
+    default: break;
+  }
+  return out;
+}
+
 interface Entry {
   info: TensorInfo;
   datasetPath: string;
@@ -118,8 +141,12 @@ class KerasH5Reader implements CheckpointReader {
     try {
       const ds = this.file.get(e.datasetPath) as H5Dataset;
       const v = ds.value as unknown;
-      if (!ArrayBuffer.isView(v) || v.byteLength !== e.info.bytes) throw new Error(`dataset returned ${ArrayBuffer.isView(v) ? v.byteLength + ' bytes' : typeof v}, expected ${e.info.bytes} bytes`);
-      bytes = new Uint8Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
+      if (e.info.shape.length === 0 && (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean')) {
+        bytes = scalarBytes(e.info.dtype, v); // h5wasm hands a 0-d dataset back as a JS scalar
+      } else {
+        if (!ArrayBuffer.isView(v) || v.byteLength !== e.info.bytes) throw new Error(`dataset returned ${ArrayBuffer.isView(v) ? v.byteLength + ' bytes' : typeof v}, expected ${e.info.bytes} bytes`);
+        bytes = new Uint8Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
+      }
     } catch (err) {
       throw err instanceof FormatError ? err : h5Error(this.path, `dataset ${e.datasetPath}`, err);
     }
