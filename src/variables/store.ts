@@ -342,9 +342,11 @@ export class VariableStore {
       initial = init([...shape], storageDtype(dtype), deriveSeed(this.seed, fullName));
     }
     const trainable = options.trainable ?? scope.trainable ?? true;
-    // get_variable opens name_scope(None): the op is named at the root, uniquified against tf.Variables.
+    // get_variable opens name_scope(None): the op is named at the root, uniquified against
+    // tf.Variables. A full name ending in "/" (get_variable("") in a scope, as slot_creator does
+    // for `w/Adam`) is taken as an absolute name scope: the op is the name without the slash.
     checkScopeName(fullName, true);
-    const opName = this.registry.uniqueName(fullName, '');
+    const opName = fullName.endsWith('/') ? fullName.slice(0, -1) : this.registry.uniqueName(fullName, '');
     const v = this.register(opName, initial, dtype, trainable, options.collections);
     if (owned) initial.dispose();
     this.vars.set(fullName, v);

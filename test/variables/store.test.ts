@@ -248,6 +248,15 @@ test('1.4 VariableScope.getCollection uses name + "/" (so scope a does not see a
   s.dispose();
 });
 
+test('1.5 slot naming mechanism: get_variable("") in default-name scopes gives w/Adam, w/Adam_1', () => {
+  const s = new VariableStore();
+  const w = s.getVariable('w', { shape: [2] });
+  const slot = (name: string): string =>
+    s.variableScope(null, { defaultName: `${s.nameOf(w)}/${name}` }, () => s.nameOf(s.getVariable('', { initializer: tf.zeros([2]), trainable: false })));
+  assert.deepEqual([slot('Adam'), slot('Adam'), slot('Momentum')], ['w/Adam', 'w/Adam_1', 'w/Momentum']);
+  s.dispose();
+});
+
 test('global step: int64 in checkpoints (int32 here), zeros, not trainable, [variables, global_step], created once', () => {
   const s = new VariableStore();
   s.getVariable('w', { shape: [1] });
