@@ -2,8 +2,10 @@
  * `npm run bench -- train-lstm [--engines wasm,native,cpu] [--warmup N] [--steps N] [--windows N]
  * [--no-peer] [--optimizer graft|tfjs] [--profile]`: W2 (embedding 5000x64, LSTM 128 over 32 steps,
  * 77 classes, batch 64, Adam) on each Graft engine vs PyTorch with OMP_WAIT_POLICY=PASSIVE (its best
- * setting here; ENGINE-STUDY.md §1). With native kernels the LSTM runs as the fused sequence op.
+ * setting here; ENGINE-STUDY.md §1). The LSTM runs as one sequence op: the native kernel when loaded,
+ * else the JS pack's (GRAFT_BENCH_LSTM=steps forces per-step TF.js ops).
  */
+import { basicLstmSequence } from '../src/runtime/index.js';
 import { main } from './workloads/harness.js';
 import { createW2 } from './workloads/w2-lstm.js';
 import type { FusedLstmFn } from './workloads/w2-lstm.js';
@@ -25,5 +27,10 @@ await main({
   peerEnv: { OMP_WAIT_POLICY: 'PASSIVE' },
   graft: { warmup: 2, steps: 10, windows: 3 },
   peer: { warmup: 5, steps: 20, windows: 3 },
-  build: async () => createW2({ fusedLstm: await fusedLstm() }),
+  build: async () => {
+    // GRAFT_BENCH_LSTM=steps: per-step TF.js ops even where a sequence kernel exists (for comparison)
+    if (process.env.GRAFT_BENCH_LSTM === 'steps') return createW2();
+    const native = await fusedLstm();
+    return createW2({ fusedLstm: (a) => native?.(a) ?? basicLstmSequence(a) });
+  },
 }, process.argv.slice(2));

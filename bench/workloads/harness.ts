@@ -97,16 +97,23 @@ async function child(spec: BenchSpec, engine: string, run: { warmup: number; ste
   const losses: number[] = [];
   for (let i = 0; i < run.warmup; i++) losses.push(step());
   const rates: number[] = [];
+  const cpuMs: number[] = [];
   for (let k = 0; k < run.windows; k++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     for (let i = 0; i < run.steps; i++) losses.push(step());
     const dt = (performance.now() - t0) / 1000;
+    const c = process.cpuUsage(c0);
     rates.push((w.batchSize * run.steps) / dt);
+    cpuMs.push((c.user + c.system) / 1000 / run.steps);
   }
   const sps = median(rates);
   const out: Record<string, unknown> = {
     bench: spec.bench, engine: `graft-${engine}`, samples_per_s: Number(sps.toFixed(1)),
     ms_per_step: Number((1000 * w.batchSize / sps).toFixed(1)), windows: rates.map((r) => Number(r.toFixed(1))),
+    // process CPU time per step (all threads): on a shared machine, for the 1-thread wasm path
+    // this is close to the step time the machine would give it alone
+    cpu_ms_per_step: Number(median(cpuMs).toFixed(1)),
     backend: info.backend, kernels: info.kernels, threads: info.threads, optimizer,
     warmup: run.warmup, steps: run.steps, batch: w.batchSize,
     loss_first: Number(losses[0]!.toFixed(4)), loss_last: Number(losses[losses.length - 1]!.toFixed(4)),

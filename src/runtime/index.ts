@@ -7,4 +7,12 @@ export {
   HOW_TO_GET_NATIVE,
 } from './backend.js';
 export type { BackendInfo, BackendName, InitBackendOptions, KernelSource } from './backend.js';
-export { registerJsKernelPack, stockWasmKernel, jsKernelPackNames } from './kernels-js/index.js';
+export {
+  registerJsKernelPack,
+  stockWasmKernel,
+  jsKernelPackNames,
+  basicLstmSequence,
+  LSTM_SEQUENCE,
+  LSTM_SEQUENCE_GRAD,
+} from './kernels-js/index.js';
+export type { BasicLstmSequenceArgs, BasicLstmSequenceResult } from './kernels-js/index.js';

@@ -11,12 +11,13 @@ import { BackendError } from '../../errors.js';
 import { transposeFreeMatMulConfig } from './batch-mat-mul.js';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
+import { LSTM_SEQUENCE, lstmSequenceConfig, lstmSequenceGradConfig, lstmSequenceGradient } from './lstm-sequence.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 import type { KernelFn } from './wasm-backend.js';
 
-/** Kernels the pack adds where wasm has none. */
-const MISSING: readonly KernelConfig[] = [conv2DBackpropFilterConfig, unsortedSegmentSumConfig];
+/** Kernels the pack adds where wasm has none (the LSTM pair is Graft's own fused sequence op). */
+const MISSING: readonly KernelConfig[] = [conv2DBackpropFilterConfig, unsortedSegmentSumConfig, lstmSequenceConfig, lstmSequenceGradConfig];
 
 /** Kernels the pack re-routes, each built around the stock kernel it replaces. */
 const REROUTES: ReadonlyArray<[string, (stock: KernelFn) => KernelConfig]> = [
@@ -47,6 +48,7 @@ export function registerJsKernelPack(): string[] {
     tf.registerKernel(config);
     names.push(config.kernelName);
   }
+  if (tf.getGradient(LSTM_SEQUENCE) === undefined) tf.registerGradient(lstmSequenceGradient);
   for (const [name, build] of REROUTES) {
     const original = tf.getKernel(name, 'wasm');
     if (original === undefined) continue;
