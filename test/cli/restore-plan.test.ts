@@ -48,12 +48,13 @@ test('graft restore-plan prints exactly plan.toString(), and --json exactly {ent
 
     // without the flags the head mismatch shows, and the verdict says it would fail
     const strict = graft('restore-plan', metaPath, source);
-    assert.equal(strict.status, 0);
+    assert.equal(strict.status, 0, strict.stderr);
     assert.match(strict.stdout, /^shape_mismatch \(2\):\n {2}Logits\/fc\/weights +expected float32 \[4,5\], found float32 \[4,10\]$/m);
     assert.match(strict.stdout, /^result: fails, 3 problems; nothing would be restored$/m);
 
     // --map renames (TF assignment_map order: CKPT=VAR)
     const mapped = graft('restore-plan', metaPath, source, '--map', 'net/conv1/weights=net/conv2/weights', '--json', '--exclude', 'Logits,net/conv1');
+    assert.equal(mapped.status, 0, mapped.stderr);
     const m = JSON.parse(mapped.stdout);
     assert.equal(m.entries.find((e: { name: string }) => e.name === 'net/conv2/weights').status, 'shape_mismatch');
   } finally {
@@ -69,9 +70,9 @@ test('graft restore-plan reads any source: a TF2 Keras checkpoint against a TF1 
   assert.equal(doc.summary.missing_in_checkpoint, 29);
   assert.equal(doc.summary.unused_in_checkpoint, 2);
   const bad = graft('restore-plan', src);
-  assert.equal(bad.status, 2);
+  assert.equal(bad.status, 2, bad.stderr);
   assert.match(bad.stderr, /error: graft restore-plan takes TARGET and SOURCE, got 1 argument\(s\)/);
   const badMap = graft('restore-plan', src, src, '--map', 'nonsense');
-  assert.equal(badMap.status, 1);
+  assert.equal(badMap.status, 1, badMap.stderr);
   assert.match(badMap.stderr, /code: bad_assignment_map/);
 });
