@@ -20,31 +20,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ScopeError } from '../errors.js';
 import { newVariable } from './create.js';
-import { AUTO_REUSE, GraphKeys, type ReuseMode } from './graph-keys.js';
+import { GraphKeys, type ReuseMode } from './graph-keys.js';
 import { glorotUniformInitializer, zerosInitializer, deriveSeed, type Initializer } from './initializers.js';
-import { NameRegistry, checkScopeName, formatShape } from './names.js';
+import { checkScopeName, formatShape } from './names.js';
 import { Collections } from './collections.js';
-import { VariableScope } from './variable-scope.js';
+import type { VariableScope } from './variable-scope.js';
 import { ParameterSet, type SelectOptions } from './parameter-set.js';
+import { ScopeStack, type VariableDtype, type VariableScopeOptions } from './scope-stack.js';
 
-/** Dtypes a variable may be declared with; `int64` is stored as int32 (TF.js has no int64) and saved as int64. */
-export type VariableDtype = tf.DataType | 'int64';
-
-/** Options of {@link VariableStore.variableScope} (TF's `variable_scope` arguments). */
-export interface VariableScopeOptions {
-  /** `true`, `AUTO_REUSE`, or `false`/undefined (= inherit from the parent, as TF turns False into None). */
-  reuse?: ReuseMode;
-  /** Name to uniquify (`Conv` → `Conv_1`) when `nameOrScope` is null. */
-  defaultName?: string;
-  /** Default initializer of getVariable inside (inherited by children). */
-  initializer?: Initializer;
-  /** Default dtype of getVariable inside (inherited; TF default float32). */
-  dtype?: VariableDtype;
-  /** Default trainable flag of getVariable inside (Graft extension; inherited). */
-  trainable?: boolean;
-  /** Open a name scope too (default true); false re-enters the current name scope. */
-  auxiliaryNameScope?: boolean;
-}
+export type { VariableDtype, VariableScopeOptions } from './scope-stack.js';
 
 /** Options of {@link VariableStore.getVariable}. */
 export interface GetVariableOptions {
@@ -93,10 +77,7 @@ export function resetDefaultStore(): void {
 export class VariableStore {
   /** Seed that, with each variable's full name, determines its initial value. */
   readonly seed: number;
-  private readonly registry = new NameRegistry();
-  private nameStack = '';
-  private current: VariableScope;
-  private scopeCounts = new Map<string, number>();
+  private readonly scopes: ScopeStack;
   private readonly vars = new Map<string, tf.Variable>();
   private readonly opNames = new Map<tf.Variable, string>();
   private readonly int64 = new Set<tf.Variable>();
@@ -104,7 +85,7 @@ export class VariableStore {
 
   constructor(options: { seed?: number } = {}) {
     this.seed = options.seed ?? 0;
-    this.current = new VariableScope(this, { name: '', reuse: false, originalNameScope: '' });
+    this.scopes = new ScopeStack(this);
     this.collections = new Collections((item) => this.itemName(item));
   }
 
@@ -112,155 +93,33 @@ export class VariableStore {
 
   /** The current variable scope (`tf.get_variable_scope()`). */
   getVariableScope(): VariableScope {
-    return this.current;
+    return this.scopes.current;
   }
 
   /** The current name scope without trailing `/` (`ops.get_name_scope()`), `''` at the root. */
   getNameScope(): string {
-    return this.nameStack;
+    return this.scopes.nameStack;
   }
 
   /**
    * `tf.name_scope(name)`: `fn` receives the scope string (`foo/`, `''` at the root). A name
    * ending in `/` re-enters that scope as is; null or `''` resets to the root.
-   * @throws ScopeError `invalid_scope_name`
+   * @throws ScopeError `invalid_scope_name`, `async_scope_body`
    */
   nameScope<T>(name: string | null, fn: (scopeName: string) => T): T {
-    const old = this.nameStack;
-    try {
-      const scopeName = this.openNameScope(name);
-      return this.runSync(fn(scopeName));
-    } finally {
-      this.nameStack = old;
-    }
+    return this.scopes.nameScope(name, fn);
   }
 
   /**
    * `tf.variable_scope(name_or_scope, default_name, reuse=…, initializer=…, dtype=…)`.
-   * @throws ScopeError `invalid_reuse`, `scope_name_required`, `reuse_without_name`, `invalid_scope_name`
+   * @throws ScopeError `invalid_reuse`, `scope_name_required`, `reuse_without_name`, `invalid_scope_name`, `async_scope_body`
    * @example
    * store.variableScope('inference', { reuse: AUTO_REUSE }, () => conv2d(store, x, 32, 3, { scope: 'conv1' }));
    */
   variableScope<T>(nameOrScope: string | VariableScope | null, options: VariableScopeOptions | undefined, fn: (scope: VariableScope) => T): T {
-    const opts = options ?? {};
-    let reuse: ReuseMode | undefined = opts.reuse === false ? undefined : opts.reuse;
-    if (reuse !== undefined && reuse !== true && reuse !== AUTO_REUSE) {
-      throw new ScopeError('invalid_reuse', 'The reuse parameter must be True or False or None.', {
-        hint: 'pass reuse: true, false or AUTO_REUSE',
-        details: { reuse: String(reuse) },
-      });
-    }
-    if (nameOrScope === null && opts.defaultName === undefined) {
-      throw new ScopeError('scope_name_required', 'If default_name is None then name_or_scope is required', {
-        hint: 'give a scope name, or defaultName to get a unique one',
-      });
-    }
-    const aux = opts.auxiliaryNameScope ?? true;
-    const oldStack = this.nameStack;
-    const oldScope = this.current;
-    let exit: () => void = () => undefined;
-    try {
-      // With auxiliaryNameScope false the current name scope is re-entered instead of opening one.
-      let nameScopeString: string | undefined = aux ? undefined : oldStack ? oldStack + '/' : '';
-      let entered: VariableScope;
-      if (nameOrScope !== null) {
-        const nsName = typeof nameOrScope === 'string' ? nameOrScope : (nameOrScope.name.split('/').pop() ?? '');
-        if (nsName || !aux) {
-          if (aux) nameScopeString = this.openNameScope(nsName);
-          const oldNameScope = typeof nameOrScope === 'string' ? nameScopeString : nameOrScope.originalNameScope;
-          [entered, exit] = this.enterPure(nameOrScope, reuse, opts, oldNameScope);
-        } else {
-          [entered, exit] = this.enterPure(nameOrScope, reuse, opts, undefined);
-        }
-      } else {
-        if (reuse !== undefined) {
-          throw new ScopeError('reuse_without_name', 'reuse=True cannot be used without a name_or_scope', {
-            hint: 'name the scope (or pass the VariableScope object) when asking for reuse',
-          });
-        }
-        const defaultName = opts.defaultName as string;
-        if (aux) nameScopeString = this.openNameScope(defaultName);
-        const unique = this.uniqueVariableScope(defaultName);
-        [entered, exit] = this.enterPure(unique, reuse, opts, nameScopeString);
-      }
-      return this.runSync(fn(entered));
-    } finally {
-      exit();
-      this.current = oldScope;
-      this.nameStack = oldStack;
-    }
+    return this.scopes.variableScope(nameOrScope, options, fn);
   }
 
-  private enterPure(nameOrScope: string | VariableScope, reuse: ReuseMode | undefined, opts: VariableScopeOptions, oldNameScope: string | undefined): [VariableScope, () => void] {
-    const old = this.current;
-    let scope: VariableScope;
-    if (nameOrScope instanceof VariableScope) {
-      // Jump to a shared scope: its own reuse unless reuse is asked for; parent's not inherited.
-      scope = new VariableScope(this, {
-        name: nameOrScope.name,
-        reuse: reuse ?? nameOrScope.reuse,
-        initializer: opts.initializer ?? nameOrScope.initializer,
-        dtype: opts.dtype ?? nameOrScope.dtype,
-        trainable: opts.trainable ?? nameOrScope.trainable,
-        originalNameScope: nameOrScope.originalNameScope,
-      });
-      this.scopeCounts.set(scope.name, (this.scopeCounts.get(scope.name) ?? 0) + 1);
-      const saved = new Map(this.scopeCounts);
-      this.current = scope;
-      return [scope, () => void (this.scopeCounts = saved)];
-    }
-    const newName = old.name ? `${old.name}/${nameOrScope}` : nameOrScope;
-    scope = new VariableScope(this, {
-      name: newName,
-      reuse: reuse ?? old.reuse, // reuse is inherited and cannot be switched off inside
-      initializer: opts.initializer ?? old.initializer,
-      dtype: opts.dtype ?? old.dtype,
-      trainable: opts.trainable ?? old.trainable,
-      originalNameScope: oldNameScope ?? nameOrScope,
-    });
-    this.scopeCounts.set(newName, (this.scopeCounts.get(newName) ?? 0) + 1);
-    this.current = scope;
-    return [scope, () => this.closeSubscopes(newName)];
-  }
-
-  /** TF `close_variable_subscopes`: leaving a string scope restarts numbering of its sub-scopes. */
-  private closeSubscopes(name: string): void {
-    const prefix = name + '/';
-    for (const k of this.scopeCounts.keys()) if (k.startsWith(prefix)) this.scopeCounts.set(k, 0);
-  }
-
-  /** TF `_get_unique_variable_scope(prefix)`. */
-  private uniqueVariableScope(prefix: string): string {
-    const base = this.current.name ? `${this.current.name}/${prefix}` : prefix;
-    if ((this.scopeCounts.get(base) ?? 0) === 0) return prefix;
-    let idx = 1;
-    while ((this.scopeCounts.get(`${base}_${idx}`) ?? 0) > 0) idx += 1;
-    return `${prefix}_${idx}`;
-  }
-
-  /** `Graph.name_scope(name)` entry: sets the stack and returns the scope string. */
-  private openNameScope(name: string | null): string {
-    if (!name) {
-      this.nameStack = '';
-      return '';
-    }
-    checkScopeName(name, this.nameStack === '');
-    if (name.endsWith('/')) {
-      this.nameStack = name.slice(0, -1);
-      return name;
-    }
-    this.nameStack = this.registry.uniqueName(name, this.nameStack);
-    return this.nameStack + '/';
-  }
-
-  private runSync<T>(value: T): T {
-    if (value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function') {
-      throw new ScopeError('async_scope_body', 'a variableScope/nameScope body returned a Promise; scopes only cover synchronous code', {
-        hint: 'build the model synchronously inside the scope and await outside it',
-      });
-    }
-    return value;
-  }
 
   // ---- variables ----------------------------------------------------------------------------
 
@@ -271,7 +130,7 @@ export class VariableStore {
    *   `constant_initializer_with_shape`, `shape_not_fully_defined`, `initializer_dtype_mismatch`, `initializer_required`
    */
   getVariable(name: string, options: GetVariableOptions = {}): tf.Variable {
-    const scope = this.current;
+    const scope = this.scopes.current;
     const reuse = options.reuse ?? scope.reuse;
     const fullName = scope.name ? `${scope.name}/${name}` : name;
     const constant = options.initializer !== undefined && typeof options.initializer !== 'function';
@@ -346,7 +205,7 @@ export class VariableStore {
     // tf.Variables. A full name ending in "/" (get_variable("") in a scope, as slot_creator does
     // for `w/Adam`) is taken as an absolute name scope: the op is the name without the slash.
     checkScopeName(fullName, true);
-    const opName = fullName.endsWith('/') ? fullName.slice(0, -1) : this.registry.uniqueName(fullName, '');
+    const opName = fullName.endsWith('/') ? fullName.slice(0, -1) : this.scopes.registry.uniqueName(fullName, '');
     const v = this.register(opName, initial, dtype, trainable, options.collections);
     if (owned) initial.dispose();
     this.vars.set(fullName, v);
@@ -364,14 +223,7 @@ export class VariableStore {
    * only through the name scope they open), uniquified (`w`, `w_1`); never reusable by getVariable.
    */
   variable(initialValue: tf.Tensor | number | number[], options: VariableOptions = {}): tf.Variable {
-    const base = options.name || 'Variable';
-    const old = this.nameStack;
-    let opName: string;
-    try {
-      opName = this.openNameScope(base).replace(/\/$/, '');
-    } finally {
-      this.nameStack = old;
-    }
+    const opName = this.scopes.variableOpName(options.name || 'Variable');
     let dtype: VariableDtype;
     let initial: tf.Tensor;
     let owned = true;
@@ -523,19 +375,14 @@ export class VariableStore {
   getOrCreateGlobalStep(): tf.Variable {
     const existing = this.getGlobalStep();
     if (existing) return existing;
-    const old = this.nameStack;
-    this.nameStack = '';
-    try {
-      return this.getVariable(GraphKeys.GLOBAL_STEP, {
-        shape: [],
-        dtype: 'int64',
-        initializer: zerosInitializer(),
-        trainable: false,
-        collections: [GraphKeys.GLOBAL_VARIABLES, GraphKeys.GLOBAL_STEP],
-      });
-    } finally {
-      this.nameStack = old;
-    }
+    // get_variable ignores the name scope, so TF's name_scope(None) changes nothing here.
+    return this.getVariable(GraphKeys.GLOBAL_STEP, {
+      shape: [],
+      dtype: 'int64',
+      initializer: zerosInitializer(),
+      trainable: false,
+      collections: [GraphKeys.GLOBAL_VARIABLES, GraphKeys.GLOBAL_STEP],
+    });
   }
 
   /** Dispose every TF.js variable this store created; the store must not be used afterwards. */
