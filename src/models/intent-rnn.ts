@@ -112,6 +112,7 @@ function define(variant: Variant): ModelDefinition<IntentRnnConfig> {
       ? 'BANKING77 intents: embedding → LSTM → fc → Logits, under IntentA/'
       : 'BANKING77 intents: embedding → LSTM → LSTM → Logits, under IntentB/',
     defaultConfig: INTENT_RNN_DEFAULTS,
+    inputKind: 'tokens',
     headScopes: [`${root}/Logits`],
     build(config: Partial<IntentRnnConfig> = {}): ClassifierModel {
       const c: IntentRnnConfig = { ...INTENT_RNN_DEFAULTS, ...config };

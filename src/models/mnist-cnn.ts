@@ -95,6 +95,7 @@ export const mnistCnn: ModelDefinition<MnistCnnConfig> = {
   name: 'mnist-cnn',
   description: 'small MNIST CNN: conv1 5x5x8, conv2 5x5x16, fc1 64, Logits (slim names)',
   defaultConfig: MNIST_CNN_DEFAULTS,
+  inputKind: 'image',
   headScopes: ['Logits'],
   build(config: Partial<MnistCnnConfig> = {}): ClassifierModel {
     const c: MnistCnnConfig = { ...MNIST_CNN_DEFAULTS, ...config };

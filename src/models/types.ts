@@ -69,6 +69,8 @@ export interface ModelDefinition<C extends Record<string, unknown> = Record<stri
   /** One line for `--help` and the report. */
   description: string;
   defaultConfig: C;
+  /** What it reads (selects the default dataset). */
+  inputKind: InputKind;
   /** The head scopes every model of this kind declares. */
   headScopes: string[];
   /** Build with the default config overridden by `config`. */

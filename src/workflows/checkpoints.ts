@@ -1,0 +1,106 @@
+/**
+ * Checkpoint helpers the workflows share: resolve "a directory or a checkpoint" to one
+ * checkpoint, read its `.meta.json`, rebuild the model it describes (no code needed), and parse
+ * `DIR:SCOPE[,SCOPE]` restore specs.
+ */
+import { stat } from 'node:fs/promises';
+import { CheckpointNotFoundError, InvalidArgumentError } from '../errors.js';
+import { latestCheckpoint } from '../checkpoint/state.js';
+import { readMeta, metaPathFor, type CheckpointMeta } from '../checkpoint/meta.js';
+import { buildModel } from '../models/registry.js';
+import type { ClassifierModel } from '../models/types.js';
+import { Vocabulary } from '../models/data/vocabulary.js';
+import type { TaskSpec } from './tasks.js';
+
+/** A part of a model to restore from another checkpoint (`--restore DIR:SCOPE[,SCOPE]`). */
+export interface RestorePart {
+  /** Checkpoint prefix or directory with a `checkpoint` state file. */
+  from: string;
+  /** Scopes to take from it (`/` boundaries); default every variable it holds. */
+  include?: string[];
+  /** Mark those variables frozen (not trained). */
+  freeze?: boolean;
+}
+
+/** Parse `DIR[:SCOPE[,SCOPE…]]` (the part after the last `:` that names no existing path). */
+export function parseRestoreSpec(text: string, options: { freeze?: boolean } = {}): RestorePart {
+  const i = text.lastIndexOf(':');
+  const part: RestorePart = i > 0 ? { from: text.slice(0, i), include: text.slice(i + 1).split(',').map((s) => s.trim()).filter(Boolean) } : { from: text };
+  if (part.from === '') throw new InvalidArgumentError('bad_restore_spec', `restore spec "${text}" names no checkpoint`, { hint: 'write DIR or DIR:SCOPE,SCOPE (e.g. runs/cnn:inference/conv)' });
+  if (options.freeze) part.freeze = true;
+  return part;
+}
+
+/**
+ * The checkpoint a path names: a checkpoint prefix (or its `.index` / `.meta.json`), or a
+ * directory whose `checkpoint` state file names the latest.
+ * @throws CheckpointNotFoundError `checkpoint_not_found`
+ */
+export async function resolveCheckpoint(path: string): Promise<string> {
+  const st = await stat(path).catch(() => undefined);
+  if (st?.isDirectory()) {
+    const latest = await latestCheckpoint(path);
+    if (!latest) {
+      throw new CheckpointNotFoundError('checkpoint_not_found', `${path}: no checkpoint in this directory (no "checkpoint" state file naming an existing checkpoint)`, {
+        hint: 'train into it first (graft train --train-dir DIR) or pass a checkpoint prefix such as DIR/model.ckpt-100',
+        details: { path },
+      });
+    }
+    return latest;
+  }
+  for (const suffix of ['.meta.json', '.index']) if (path.endsWith(suffix)) return path.slice(0, -suffix.length);
+  const ok = (await stat(`${path}.index`).catch(() => undefined)) ?? (path.endsWith('.safetensors') ? st : undefined);
+  if (!ok) {
+    throw new CheckpointNotFoundError('checkpoint_not_found', `${path}: no such checkpoint (neither ${path}.index nor a directory)`, {
+      hint: 'pass a training directory or a prefix such as runs/mnist/model.ckpt-200',
+      details: { path },
+    });
+  }
+  return path;
+}
+
+/** Read a checkpoint's meta; a clear error when it has none. */
+export async function readCheckpointMeta(checkpoint: string): Promise<CheckpointMeta> {
+  try {
+    return await readMeta(checkpoint);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new CheckpointNotFoundError('meta_not_found', `${metaPathFor(checkpoint)} does not exist, so the model cannot be rebuilt without code`, {
+        hint: 'checkpoints written by graft train / Saver.save({meta}) have one; for others build the model in code and restore with restoreFromCheckpoint',
+        details: { path: metaPathFor(checkpoint) },
+        cause: e,
+      });
+    }
+    throw e;
+  }
+}
+
+/** What a Graft-trained checkpoint's meta says beyond the variables. */
+export interface MetaExtras {
+  task?: TaskSpec;
+  vocabulary?: Vocabulary;
+  savedScopes?: string[];
+}
+
+/** The task, vocabulary and saved scopes stored in `meta.extra`. */
+export function metaExtras(meta: CheckpointMeta): MetaExtras {
+  const extra = (meta.extra ?? {}) as Record<string, unknown>;
+  const out: MetaExtras = {};
+  if (extra.task && typeof extra.task === 'object') out.task = extra.task as TaskSpec;
+  if (Array.isArray(extra.vocabulary)) out.vocabulary = new Vocabulary(extra.vocabulary as string[]);
+  if (Array.isArray(extra.savedScopes)) out.savedScopes = extra.savedScopes as string[];
+  return out;
+}
+
+/**
+ * Rebuild the model a meta describes (`model: {name, config}`).
+ * @throws InvalidArgumentError `meta_without_model` when the meta names no model.
+ */
+export function modelFromMeta(meta: CheckpointMeta, where: string): ClassifierModel {
+  if (!meta.model) {
+    throw new InvalidArgumentError('meta_without_model', `${where}: the .meta.json names no model, so it cannot be rebuilt without code`, {
+      hint: 'save with meta: {model: {name, config}} (graft train does), or build the model in code',
+    });
+  }
+  return buildModel(meta.model.name, meta.model.config as Record<string, unknown>);
+}

@@ -1,0 +1,81 @@
+/**
+ * A task = the data a model trains and evaluates on, described as JSON so it can be stored in a
+ * checkpoint's `.meta.json` (`extra.task`) and rebuilt by `graft eval`: MNIST digits (optionally
+ * a subset, relabelled 0..k-1) or BANKING77 intents (optionally a subset), with the vocabulary of
+ * a text model kept beside the weights — token ids only mean something with their vocabulary.
+ */
+import { InvalidArgumentError } from '../errors.js';
+import type { ExampleSet } from '../models/data/example-set.js';
+import { loadMnist } from '../models/data/mnist.js';
+import { banking77Categories, loadBanking77, textExampleSet } from '../models/data/banking77.js';
+import { Vocabulary } from '../models/data/vocabulary.js';
+import type { ClassifierModel } from '../models/types.js';
+
+/** JSON description of a task. */
+export interface TaskSpec {
+  dataset: 'mnist' | 'banking77';
+  /** MNIST digits to keep (labels renumbered in this order); default all ten. */
+  digits?: number[];
+  /** BANKING77 intents to keep (labels in this order); default all 77. */
+  categories?: string[];
+  /** Training examples to use (after a seeded shuffle); default all. */
+  trainLimit?: number;
+  /** Evaluation examples; default all of the test split. */
+  testLimit?: number;
+  /** BANKING77: at most this many training queries per intent. */
+  perClass?: number;
+  /** Data-order seed; default 0. */
+  seed?: number;
+  /** Text: token sequence length; default the model's. */
+  maxLength?: number;
+  /** Text: vocabulary size cap when a vocabulary is built; default 2000. */
+  vocabSize?: number;
+}
+
+/** A loaded task. */
+export interface LoadedTask {
+  spec: TaskSpec;
+  train: ExampleSet;
+  test: ExampleSet;
+  classNames: string[];
+  /** Text tasks: the vocabulary the token ids refer to. */
+  vocabulary?: Vocabulary;
+}
+
+/** The default task of a model kind: MNIST for image models, BANKING77 for token models. */
+export function defaultTaskFor(kind: ClassifierModel['inputKind']): TaskSpec {
+  return kind === 'image' ? { dataset: 'mnist' } : { dataset: 'banking77' };
+}
+
+/** Number of classes of a task (without loading its data). */
+export async function taskClassNames(spec: TaskSpec): Promise<string[]> {
+  if (spec.dataset === 'mnist') return (spec.digits ?? [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]).map(String);
+  return spec.categories ? [...spec.categories] : banking77Categories();
+}
+
+/**
+ * Load a task's train and test sets. Text tasks use `vocabulary` when given (the one saved with a
+ * checkpoint), else build one from the training texts.
+ */
+export async function loadTask(spec: TaskSpec, options: { vocabulary?: Vocabulary; maxLength?: number } = {}): Promise<LoadedTask> {
+  const seed = spec.seed ?? 0;
+  if (spec.dataset === 'mnist') {
+    const train = await loadMnist({ split: 'train', digits: spec.digits, seed, limit: spec.trainLimit });
+    const test = await loadMnist({ split: 'test', digits: spec.digits, seed: seed + 1, limit: spec.testLimit });
+    return { spec, train, test, classNames: train.classNames };
+  }
+  if (spec.dataset !== 'banking77') {
+    throw new InvalidArgumentError('unknown_dataset', `unknown dataset "${String(spec.dataset)}"`, { hint: 'use mnist or banking77' });
+  }
+  const trainT = await loadBanking77({ split: 'train', categories: spec.categories, seed, limit: spec.trainLimit, perClass: spec.perClass });
+  const testT = await loadBanking77({ split: 'test', categories: spec.categories, seed: seed + 1, limit: spec.testLimit });
+  const vocabulary = options.vocabulary ?? Vocabulary.build(trainT.texts, { maxSize: spec.vocabSize ?? 2000 });
+  const maxLength = spec.maxLength ?? options.maxLength ?? 16;
+  return {
+    spec,
+    train: textExampleSet(trainT, vocabulary, maxLength, { padding: 'pre' }),
+    test: textExampleSet(testT, vocabulary, maxLength, { padding: 'pre' }),
+    classNames: trainT.classNames,
+    vocabulary,
+  };
+}

@@ -1,0 +1,235 @@
+/**
+ * `graft train` as a function: build a registered model, load its task, restore parts of it
+ * from other checkpoints (optionally frozen), train only the chosen scopes with Adam, optional
+ * exponential LR decay and EMA, and checkpoint into a training directory (resume if it has a
+ * checkpoint; keep the latest N and the best by accuracy; save all or only some scopes) with a
+ * `.meta.json` that lets `graft eval` rebuild the model, its labels and its vocabulary.
+ *
+ * Covers article 000 (staged CNN→LSTM training: `trainableScopes` + `saveScopes` + `restore`
+ * with `freeze`) and article 001 (MNIST with LR decay and moving averages).
+ */
+import { InvalidArgumentError } from '../errors.js';
+import { CheckpointManager } from '../checkpoint/manager.js';
+import { restoreFromCheckpoint } from '../checkpoint/execute-plan.js';
+import type { RestoreReport } from '../checkpoint/restore-plan.js';
+import { buildModel, getModel } from '../models/registry.js';
+import type { ClassifierModel } from '../models/types.js';
+import { AdamOptimizer } from '../train/optimizers.js';
+import { ExponentialMovingAverage } from '../train/ema.js';
+import { createGlobalStep, globalStepValue } from '../train/global-step.js';
+import { exponentialDecay } from '../train/schedules.js';
+import { ParameterSet, inScope } from '../variables/parameter-set.js';
+import { combinedChecksum } from './checksum.js';
+import { metaExtras, readCheckpointMeta, resolveCheckpoint, type RestorePart } from './checkpoints.js';
+import { fit, type FitReport } from './fit.js';
+import { defaultTaskFor, loadTask, taskClassNames, type TaskSpec } from './tasks.js';
+
+/** Exponential learning-rate decay (`tf.train.exponential_decay`). */
+export interface LrDecayOptions {
+  type: 'exponential';
+  decaySteps: number;
+  decayRate: number;
+  staircase?: boolean;
+}
+
+/** Options of {@link trainModel}. */
+export interface TrainModelOptions {
+  /** Registered model name (`mnist-cnn`, `intent-a`, `crnn`, …). */
+  model: string;
+  /** Config overrides (numClasses is set from the task). */
+  modelConfig?: Record<string, unknown>;
+  /** Data; default the model kind's dataset, all classes. */
+  task?: Partial<TaskSpec>;
+  /** Checkpoint directory; resumed when it holds a checkpoint. Omit for no checkpoints. */
+  trainDir?: string;
+  /** Default 0.003. */
+  learningRate?: number;
+  lrDecay?: LrDecayOptions;
+  /** Keep moving averages of the trained variables with this decay (num_updates = global step). */
+  movingAverageDecay?: number;
+  /** Train only these scopes (`--tune-scope`, slim `--trainable_scopes`); default all. */
+  trainableScopes?: string[];
+  /** Save only these scopes (`--save-scope`); default every variable. */
+  saveScopes?: string[];
+  /** Parts to restore from other checkpoints before training (`--restore DIR:SCOPE`). */
+  restore?: RestorePart[];
+  /** Scopes to freeze (`--freeze-scope`). */
+  freezeScopes?: string[];
+  /** Default 1. */
+  epochs?: number;
+  maxSteps?: number;
+  /** Default 32. */
+  batchSize?: number;
+  /** Seed of data order (model init seeds are in the model config). Default 0. */
+  seed?: number;
+  /** Evaluate (and checkpoint) every N steps as well as after each epoch. */
+  evalEvery?: number;
+  /** Latest checkpoints kept; default 5. */
+  maxToKeep?: number;
+  /** Best-by-accuracy checkpoints kept in `<trainDir>/best`; default 1 (0 = none). */
+  keepBest?: number;
+  /** Progress lines on stderr every N steps; default 0. */
+  logEvery?: number;
+  label?: string;
+}
+
+/** What a training run did; plain data. */
+export interface TrainModelReport {
+  model: string;
+  config: Record<string, unknown>;
+  classNames: string[];
+  trainDir: string | null;
+  /** Resume / fresh, from the checkpoint manager. */
+  start: { action: string; message: string };
+  /** Reports of the `restore` parts. */
+  restored: { from: string; include: string[]; frozen: boolean; summary: RestoreReport['summary'] }[];
+  trainedVariables: string[];
+  frozenVariables: string[];
+  savedVariables: string[];
+  /** Checksum of the frozen variables before and after training (equal = untouched). */
+  frozenChecksum: { before: string; after: string; unchanged: boolean } | null;
+  fit: FitReport;
+  finalAccuracy: number;
+  finalEmaAccuracy: number | null;
+  globalStep: number;
+  latestCheckpoint: string | null;
+  bestCheckpoint: string | null;
+  trainExamples: number;
+  testExamples: number;
+}
+
+function selectScopes(params: ParameterSet, scopes: readonly string[]): ParameterSet {
+  return params.select({ include: scopes });
+}
+
+/**
+ * Train a registered model; see {@link TrainModelOptions}.
+ * @example
+ * await trainModel({ model: 'mnist-cnn', trainDir: 'runs/mnist', movingAverageDecay: 0.99,
+ *   lrDecay: { type: 'exponential', decaySteps: 100, decayRate: 0.9, staircase: true } });
+ * @throws InvalidArgumentError `no_trainable_variables`; checkpoint errors from restores.
+ */
+export async function trainModel(options: TrainModelOptions): Promise<TrainModelReport> {
+  const def = getModel(options.model);
+  // Text models must use the vocabulary of any checkpoint they restore parts from.
+  let vocabulary: ReturnType<typeof metaExtras>['vocabulary'];
+  let inheritedTask: TaskSpec | undefined;
+  for (const part of options.restore ?? []) {
+    const ckpt = await resolveCheckpoint(part.from);
+    const meta = await readCheckpointMeta(ckpt).catch(() => undefined);
+    const ex = meta ? metaExtras(meta) : {};
+    vocabulary ??= ex.vocabulary;
+    inheritedTask ??= ex.task;
+  }
+  const taskSpec: TaskSpec = { ...defaultTaskFor(def.inputKind), ...(inheritedTask ?? {}), ...(options.task ?? {}) } as TaskSpec;
+  const classNames = await taskClassNames(taskSpec);
+  const task = await loadTask(taskSpec, { vocabulary, maxLength: Number(def.defaultConfig.maxLength ?? 16) });
+  const config: Record<string, unknown> = { ...(options.modelConfig ?? {}), numClasses: classNames.length };
+  if (task.vocabulary) config.vocabSize = task.vocabulary.size;
+  if (taskSpec.dataset === 'banking77' && taskSpec.maxLength) config.maxLength = taskSpec.maxLength;
+  const model: ClassifierModel = buildModel(options.model, config);
+
+  const restored: TrainModelReport['restored'] = [];
+  for (const part of options.restore ?? []) {
+    const ckpt = await resolveCheckpoint(part.from);
+    const include = part.include ?? [];
+    const target = include.length ? selectScopes(model.params, include) : model.params;
+    const plan = await restoreFromCheckpoint(target, ckpt, include.length ? {} : { ignoreMissing: true });
+    if (part.freeze) target.freeze();
+    restored.push({ from: ckpt, include, frozen: !!part.freeze, summary: plan.summary });
+  }
+  if (options.freezeScopes?.length) model.params.freeze({ include: options.freezeScopes });
+  if (options.trainableScopes?.length) model.params.freeze({ exclude: options.trainableScopes });
+  const trainable = model.params.trainable();
+  if (trainable.size === 0) {
+    throw new InvalidArgumentError('no_trainable_variables', `no variable of ${model.name} is left to train (trainable scopes: [${(options.trainableScopes ?? []).join(', ')}])`, {
+      hint: `check the scope names against the model's variables: ${model.params.names().slice(0, 6).join(', ')}, …`,
+    });
+  }
+  const frozen = model.params.select({ trainable: false });
+
+  const { variable: globalStep, params: stepParams } = createGlobalStep();
+  const lr = options.learningRate ?? 0.003;
+  const schedule = options.lrDecay
+    ? exponentialDecay(lr, { decaySteps: options.lrDecay.decaySteps, decayRate: options.lrDecay.decayRate, staircase: options.lrDecay.staircase ?? false })
+    : lr;
+  const optimizer = new AdamOptimizer(model.params, { learningRate: schedule });
+  optimizer.createSlots();
+  let ema: ExponentialMovingAverage | undefined;
+  if (options.movingAverageDecay !== undefined) {
+    ema = new ExponentialMovingAverage(options.movingAverageDecay, { numUpdates: globalStep });
+    ema.apply(trainable);
+  }
+
+  // What the checkpoints hold: the chosen model scopes, their EMA shadows and optimizer slots, the step.
+  const saveScopes = options.saveScopes ?? [];
+  const inSaved = (name: string) => saveScopes.length === 0 || saveScopes.some((s) => inScope(name, s));
+  const saved = new ParameterSet();
+  for (const p of model.params) if (inSaved(p.name)) saved.add(p.name, p.variable, { trainable: p.trainable });
+  for (const p of ema?.variables() ?? []) if (inSaved(p.name)) saved.add(p.name, p.variable, { trainable: false });
+  for (const p of optimizer.variables()) {
+    if (inSaved(p.name) || (saveScopes.length === 0 && !p.name.includes('/'))) saved.add(p.name, p.variable, { trainable: false });
+  }
+  for (const p of stepParams) saved.add(p.name, p.variable, { trainable: false, saveDtype: p.saveDtype });
+
+  const extra: Record<string, unknown> = { task: taskSpec, savedScopes: saveScopes };
+  if (task.vocabulary) extra.vocabulary = task.vocabulary.toJSON();
+  if (options.movingAverageDecay !== undefined) extra.movingAverageDecay = options.movingAverageDecay;
+  const manager = options.trainDir
+    ? new CheckpointManager(options.trainDir, {
+        params: saved,
+        maxToKeep: options.maxToKeep ?? 5,
+        ...(options.keepBest === 0 ? {} : { keepBest: { metric: 'accuracy', mode: 'max' as const, maxToKeep: options.keepBest ?? 1 } }),
+        meta: { model: { name: model.name, config: model.config }, labels: classNames, extra },
+      })
+    : undefined;
+  const start = manager ? await manager.restoreOrInitialize() : { action: 'fresh', message: 'no training directory: nothing resumed, nothing saved' };
+  const before = frozen.size ? combinedChecksum(frozen) : '';
+  let bestCheckpoint: string | null = null;
+  let latest: string | null = null;
+
+  const report = await fit((inputs, training) => model.logits(inputs, { training }), task.train, {
+    optimizer,
+    varList: model.params,
+    globalStep,
+    ...(ema ? { ema } : {}),
+    epochs: options.epochs ?? 1,
+    ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
+    batchSize: options.batchSize ?? 32,
+    seed: options.seed ?? 0,
+    evalSet: task.test,
+    ...(options.evalEvery ? { evalEvery: options.evalEvery } : {}),
+    logEvery: options.logEvery ?? 0,
+    label: options.label ?? model.name,
+    onEval: async (e) => {
+      if (!manager) return;
+      const metrics: Record<string, number> = { accuracy: e.accuracy, loss: e.loss };
+      if (e.emaAccuracy !== undefined) metrics.emaAccuracy = e.emaAccuracy;
+      const r = await manager.save(e.step, { metrics });
+      latest = r.path;
+      if (r.bestPath) bestCheckpoint = r.bestPath;
+    },
+  });
+  const after = frozen.size ? combinedChecksum(frozen) : '';
+  const final = report.final;
+  return {
+    model: model.name,
+    config: model.config,
+    classNames,
+    trainDir: options.trainDir ?? null,
+    start: { action: start.action, message: start.message },
+    restored,
+    trainedVariables: trainable.names(),
+    frozenVariables: frozen.names(),
+    savedVariables: options.trainDir ? saved.names() : [],
+    frozenChecksum: frozen.size ? { before, after, unchanged: before === after } : null,
+    fit: report,
+    finalAccuracy: final?.accuracy ?? 0,
+    finalEmaAccuracy: final?.emaAccuracy ?? null,
+    globalStep: globalStepValue(globalStep),
+    latestCheckpoint: latest,
+    bestCheckpoint,
+    trainExamples: task.train.count,
+    testExamples: task.test.count,
+  };
+}
