@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openBundle, writeBundle } from '../src/formats/tf-bundle/index.js';
+import { crc32cImplementation } from '../src/formats/crc32c.js';
 import type { TensorValue } from '../src/formats/types.js';
 
 function flag(name: string, def: number): number {
@@ -104,7 +105,7 @@ async function main(): Promise<void> {
     if (r > 0) restore.push(now() - t0); // run 0 warms the page cache after the fsync'd save
   }
   for (let i = 0; i < T; i++) if (Buffer.compare(targets[i]!, tensors[i]!.data) !== 0) throw new RangeError(`restore mismatch in tensor ${i}`);
-  const gRestore = emit('graft', 'restore_into_preallocated_crc', restore, { concurrency: K });
+  const gRestore = emit('graft', 'restore_into_preallocated_crc', restore, { concurrency: K, crc32c: crc32cImplementation() });
 
   // One tensor: bytes actually read.
   const one = tensors[Math.floor(T / 2)]!;
