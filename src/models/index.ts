@@ -4,5 +4,7 @@ export { mnistCnn, MNIST_CNN_DEFAULTS } from './mnist-cnn.js';
 export type { MnistCnnConfig } from './mnist-cnn.js';
 export { intentA, intentB, INTENT_RNN_DEFAULTS } from './intent-rnn.js';
 export type { IntentRnnConfig } from './intent-rnn.js';
+export { crnn, textRnn, CRNN_DEFAULTS, TEXT_RNN_DEFAULTS } from './article-models.js';
+export type { CrnnModelConfig, TextRnnModelConfig } from './article-models.js';
 export { MODELS, allModels, getModel, buildModel, registerModel } from './registry.js';
 export * from './data/index.js';

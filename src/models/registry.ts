@@ -6,10 +6,11 @@
 import { InvalidArgumentError } from '../errors.js';
 import { intentA, intentB } from './intent-rnn.js';
 import { mnistCnn } from './mnist-cnn.js';
+import { crnn, textRnn } from './article-models.js';
 import type { ClassifierModel, ModelDefinition } from './types.js';
 
 /** Every built-in model, in the order `--help` lists them. */
-export const MODELS: readonly ModelDefinition<any>[] = [mnistCnn, intentA, intentB];
+export const MODELS: readonly ModelDefinition<any>[] = [mnistCnn, crnn, textRnn, intentA, intentB];
 
 const extra: ModelDefinition<any>[] = [];
 

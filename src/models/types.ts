@@ -50,6 +50,8 @@ export interface ClassifierModel {
   readonly inputKind: InputKind;
   /** Shape of one example (`[28,28,1]`, `[maxLength]`). */
   readonly inputShape: number[];
+  /** Token models: where padding goes (`pre` lets an RNN's final state follow the last token). Default `pre`. */
+  readonly tokenPadding?: 'pre' | 'post';
   /** Body: inputs → features `[batch, featureWidth]`. */
   features(inputs: ModelInputs, options?: ForwardOptions): tf.Tensor2D;
   /** Head: features → logits `[batch, numClasses]`. */
@@ -71,6 +73,8 @@ export interface ModelDefinition<C extends Record<string, unknown> = Record<stri
   defaultConfig: C;
   /** What it reads (selects the default dataset). */
   inputKind: InputKind;
+  /** Token models: padding side (default `pre`). */
+  tokenPadding?: 'pre' | 'post';
   /** The head scopes every model of this kind declares. */
   headScopes: string[];
   /** Build with the default config overridden by `config`. */

@@ -81,7 +81,7 @@ export async function evalCheckpoint(path: string, options: EvalCheckpointOption
     }
   };
 
-  const task = await loadTask({ ...defaultTaskFor(model.inputKind), ...(ex.task ?? {}), ...(options.task ?? {}) } as TaskSpec, { vocabulary: ex.vocabulary, maxLength: Number(model.config.maxLength ?? 16) });
+  const task = await loadTask({ ...defaultTaskFor(model.inputKind), ...(ex.task ?? {}), ...(options.task ?? {}) } as TaskSpec, { vocabulary: ex.vocabulary, maxLength: Number(model.config.maxLength ?? 16), padding: model.tokenPadding ?? 'pre' });
   const forward = (inputs: Parameters<typeof model.logits>[0]) => model.logits(inputs);
   const run = async (useEma: boolean) => {
     await restoreAll(useEma);

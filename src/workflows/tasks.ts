@@ -57,7 +57,7 @@ export async function taskClassNames(spec: TaskSpec): Promise<string[]> {
  * Load a task's train and test sets. Text tasks use `vocabulary` when given (the one saved with a
  * checkpoint), else build one from the training texts.
  */
-export async function loadTask(spec: TaskSpec, options: { vocabulary?: Vocabulary; maxLength?: number } = {}): Promise<LoadedTask> {
+export async function loadTask(spec: TaskSpec, options: { vocabulary?: Vocabulary; maxLength?: number; padding?: 'pre' | 'post' } = {}): Promise<LoadedTask> {
   const seed = spec.seed ?? 0;
   if (spec.dataset === 'mnist') {
     const train = await loadMnist({ split: 'train', digits: spec.digits, seed, limit: spec.trainLimit });
@@ -73,8 +73,8 @@ export async function loadTask(spec: TaskSpec, options: { vocabulary?: Vocabular
   const maxLength = spec.maxLength ?? options.maxLength ?? 16;
   return {
     spec,
-    train: textExampleSet(trainT, vocabulary, maxLength, { padding: 'pre' }),
-    test: textExampleSet(testT, vocabulary, maxLength, { padding: 'pre' }),
+    train: textExampleSet(trainT, vocabulary, maxLength, { padding: options.padding ?? 'pre' }),
+    test: textExampleSet(testT, vocabulary, maxLength, { padding: options.padding ?? 'pre' }),
     classNames: trainT.classNames,
     vocabulary,
   };

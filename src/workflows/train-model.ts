@@ -123,7 +123,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
   }
   const taskSpec: TaskSpec = { ...defaultTaskFor(def.inputKind), ...(inheritedTask ?? {}), ...(options.task ?? {}) } as TaskSpec;
   const classNames = await taskClassNames(taskSpec);
-  const task = await loadTask(taskSpec, { vocabulary, maxLength: Number(def.defaultConfig.maxLength ?? 16) });
+  const task = await loadTask(taskSpec, { vocabulary, maxLength: Number(options.modelConfig?.maxLength ?? def.defaultConfig.maxLength ?? 16), padding: def.tokenPadding ?? 'pre' });
   const config: Record<string, unknown> = { ...(options.modelConfig ?? {}), numClasses: classNames.length };
   if (task.vocabulary) config.vocabSize = task.vocabulary.size;
   if (taskSpec.dataset === 'banking77' && taskSpec.maxLength) config.maxLength = taskSpec.maxLength;
