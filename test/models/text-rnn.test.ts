@@ -110,6 +110,9 @@ test('a few training steps on the BANKING77 slice lower the loss (dropout on, ke
   const loss = (training: boolean) => (): tf.Scalar =>
     tf.losses.softmaxCrossEntropy(labels, buildTextRnn(s, ids, data.lengths, { ...o, training }).logits) as tf.Scalar;
   const first = tf.tidy(() => loss(false)().dataSync()[0]);
+  const n = s.parameters().size;
+  tf.tidy(() => loss(true)());
+  assert.equal(s.parameters().size, n, 'DropoutWrapper adds no variables and no scope');
   const opt = tf.train.adam(0.05);
   for (let i = 0; i < 4; i++) opt.minimize(loss(true), false, s.trainableVariables());
   const last = tf.tidy(() => loss(false)().dataSync()[0]);

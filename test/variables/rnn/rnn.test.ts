@@ -72,6 +72,18 @@ test('LSTMCell with peepholes and projection, GRUCell, MultiRNNCell: TF1 names, 
   s.dispose();
 });
 
+test('LSTMCell without extras computes what BasicLSTMCell computes with the same variables', () => {
+  const s = new VariableStore({ seed: 12 });
+  const x = tf.randomNormal([2, 4, 3], 0, 1, 'float32', 4) as tf.Tensor3D;
+  const basic = new BasicLSTMCell(5, { forgetBias: 0.7 });
+  const a = dynamicRnn(s, basic, x, { allowFused: false });
+  const full = new LSTMCell(5, { forgetBias: 0.7, reuse: true, name: 'basic_lstm_cell' });
+  const b = dynamicRnn(s, full, x, { allowFused: false });
+  assert.equal(s.parameters().size, 2, 'LSTMCell reused rnn/basic_lstm_cell/{kernel,bias}');
+  assert.ok(maxAbsDiff(a.outputs, b.outputs) < 1e-6);
+  s.dispose();
+});
+
 test('sequence lengths: outputs are zero past the length and the state is the last valid one', () => {
   const s = new VariableStore({ seed: 4 });
   const x = tf.randomNormal([2, 5, 3], 0, 1, 'float32', 9) as tf.Tensor3D;
