@@ -61,6 +61,12 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alph
   if (st != dnnl_success) throw std::runtime_error("graft_native: dnnl_sgemm failed with status " + std::to_string(st));
 }
 
+void batchSlice(int64_t n, int64_t* b0, int64_t* b1) {
+  const int64_t nt = omp_get_num_threads(), id = omp_get_thread_num();
+  *b0 = n * id / nt;
+  *b1 = n * (id + 1) / nt;
+}
+
 static Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = Napi::Object::New(env);

@@ -36,6 +36,9 @@ void initOptimizers(Napi::Env env, Napi::Object exports);
 void initLstm(Napi::Env env, Napi::Object exports);
 void initGru(Napi::Env env, Napi::Object exports);
 
+// Inside an OpenMP parallel region: this thread's slice [b0, b1) of `n` rows.
+void batchSlice(int64_t n, int64_t* b0, int64_t* b1);
+
 // Row-major single-precision GEMM through oneDNN: C = alpha * op(A) @ op(B) + beta * C.
 void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
            int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc);

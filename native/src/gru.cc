@@ -43,27 +43,34 @@ Napi::Value GruForward(const Napi::CallbackInfo& info) {
   }
   const float* gkh = gk + In * G;
   const float* ckh = ck + In * U;
-  for (int64_t t = 0; t < T; t++) {
-    const float* hPrev = t == 0 ? h0 : out + (t - 1) * U;
-    const int64_t ldh = t == 0 ? U : T * U;
-    sgemm(false, false, B, G, U, 1.f, hPrev, ldh, gkh, G, 1.f, gates + t * G, T * G);
-    for (int64_t b = 0; b < B; b++) {
-      float* __restrict__ g = gates + (b * T + t) * G;
-      const float* __restrict__ hp = hPrev + b * ldh;
-      float* __restrict__ rhb = rh + (b * T + t) * U;
-      for (int64_t k = 0; k < G; k++) g[k] = fastSigmoid(g[k]);
-      for (int64_t u = 0; u < U; u++) rhb[u] = g[u] * hp[u];
-    }
-    sgemm(false, false, B, U, U, 1.f, rh + t * U, T * U, ckh, U, 1.f, cand + t * U, T * U);
-    for (int64_t b = 0; b < B; b++) {
-      const float* __restrict__ ug = gates + (b * T + t) * G + U;
-      float* __restrict__ c = cand + (b * T + t) * U;
-      const float* __restrict__ hp = hPrev + b * ldh;
-      float* __restrict__ ho = out + (b * T + t) * U;
-      for (int64_t u = 0; u < U; u++) {
-        float cv = fastTanh(c[u]);
-        c[u] = cv;
-        ho[u] = ug[u] * hp[u] + (1.f - ug[u]) * cv;
+  // Batch rows are independent through time: each thread runs its slice for the whole sequence.
+#pragma omp parallel if (B >= 16)
+  {
+    int64_t b0, b1;
+    batchSlice(B, &b0, &b1);
+    const int64_t nb = b1 - b0;
+    for (int64_t t = 0; t < T && nb > 0; t++) {
+      const float* hPrev = t == 0 ? h0 + b0 * U : out + b0 * T * U + (t - 1) * U;  // row b0
+      const int64_t ldh = t == 0 ? U : T * U;
+      sgemm(false, false, nb, G, U, 1.f, hPrev, ldh, gkh, G, 1.f, gates + b0 * T * G + t * G, T * G);
+      for (int64_t b = b0; b < b1; b++) {
+        float* __restrict__ g = gates + (b * T + t) * G;
+        const float* __restrict__ hp = hPrev + (b - b0) * ldh;
+        float* __restrict__ rhb = rh + (b * T + t) * U;
+        for (int64_t k = 0; k < G; k++) g[k] = fastSigmoid(g[k]);
+        for (int64_t u = 0; u < U; u++) rhb[u] = g[u] * hp[u];
+      }
+      sgemm(false, false, nb, U, U, 1.f, rh + b0 * T * U + t * U, T * U, ckh, U, 1.f, cand + b0 * T * U + t * U, T * U);
+      for (int64_t b = b0; b < b1; b++) {
+        const float* __restrict__ ug = gates + (b * T + t) * G + U;
+        float* __restrict__ c = cand + (b * T + t) * U;
+        const float* __restrict__ hp = hPrev + (b - b0) * ldh;
+        float* __restrict__ ho = out + (b * T + t) * U;
+        for (int64_t u = 0; u < U; u++) {
+          float cv = fastTanh(c[u]);
+          c[u] = cv;
+          ho[u] = ug[u] * hp[u] + (1.f - ug[u]) * cv;
+        }
       }
     }
   }
@@ -101,44 +108,51 @@ Napi::Value GruBackward(const Napi::CallbackInfo& info) {
 
   std::vector<float> dG(R * G), dC(R * U), dh(B * U, 0.f), dhNext(B * U), drh(B * U), hPrevAll(R * U);
   if (dhT) std::memcpy(dh.data(), dhT, sizeof(float) * B * U);
-  for (int64_t t = T - 1; t >= 0; t--) {
-    const float* hPrev = t == 0 ? h0 : out + (t - 1) * U;
-    const int64_t ldh = t == 0 ? U : T * U;
-    // dh_t (from the future plus this step's output) → du, dc; dh_prev gets dh * u directly.
-    for (int64_t b = 0; b < B; b++) {
-      const float* __restrict__ g = gates + (b * T + t) * G;
-      const float* __restrict__ c = cand + (b * T + t) * U;
-      const float* __restrict__ hp = hPrev + b * ldh;
-      const float* __restrict__ dO = dOut ? dOut + (b * T + t) * U : zeros.data();
-      float* __restrict__ dhb = dh.data() + b * U;
-      float* __restrict__ dn = dhNext.data() + b * U;
-      float* __restrict__ dc = dC.data() + (b * T + t) * U;
-      float* __restrict__ dg = dG.data() + (b * T + t) * G;
-      for (int64_t u = 0; u < U; u++) {
-        float ug = g[U + u];
-        float d = dhb[u] + dO[u];
-        dc[u] = d * (1.f - ug) * (1.f - c[u] * c[u]);
-        dg[U + u] = d * (hp[u] - c[u]) * ug * (1.f - ug);
-        dn[u] = d * ug;
+#pragma omp parallel if (B >= 16)
+  {
+    int64_t b0, b1;
+    batchSlice(B, &b0, &b1);
+    const int64_t nb = b1 - b0;
+    for (int64_t t = T - 1; t >= 0 && nb > 0; t--) {
+      const float* hPrev = t == 0 ? h0 + b0 * U : out + b0 * T * U + (t - 1) * U;  // row b0
+      const int64_t ldh = t == 0 ? U : T * U;
+      // dh_t (from the future plus this step's output) → du, dc; dh_prev gets dh * u directly.
+      for (int64_t b = b0; b < b1; b++) {
+        const float* __restrict__ g = gates + (b * T + t) * G;
+        const float* __restrict__ c = cand + (b * T + t) * U;
+        const float* __restrict__ hp = hPrev + (b - b0) * ldh;
+        const float* __restrict__ dO = dOut ? dOut + (b * T + t) * U : zeros.data();
+        float* __restrict__ dhb = dh.data() + b * U;
+        float* __restrict__ dn = dhNext.data() + b * U;
+        float* __restrict__ dc = dC.data() + (b * T + t) * U;
+        float* __restrict__ dg = dG.data() + (b * T + t) * G;
+        for (int64_t u = 0; u < U; u++) {
+          float ug = g[U + u];
+          float d = dhb[u] + dO[u];
+          dc[u] = d * (1.f - ug) * (1.f - c[u] * c[u]);
+          dg[U + u] = d * (hp[u] - c[u]) * ug * (1.f - ug);
+          dn[u] = d * ug;
+        }
       }
-    }
-    // d(r*h) = dC_t @ Wc_h^T
-    sgemm(false, true, B, U, U, 1.f, dC.data() + t * U, T * U, ckh, U, 0.f, drh.data(), U);
-    for (int64_t b = 0; b < B; b++) {
-      const float* __restrict__ g = gates + (b * T + t) * G;
-      const float* __restrict__ hp = hPrev + b * ldh;
-      const float* __restrict__ d = drh.data() + b * U;
-      float* __restrict__ dn = dhNext.data() + b * U;
-      float* __restrict__ dg = dG.data() + (b * T + t) * G;
-      for (int64_t u = 0; u < U; u++) {
-        float r = g[u];
-        dg[u] = d[u] * hp[u] * r * (1.f - r);
-        dn[u] += d[u] * r;
+      // d(r*h) = dC_t @ Wc_h^T
+      sgemm(false, true, nb, U, U, 1.f, dC.data() + b0 * T * U + t * U, T * U, ckh, U, 0.f, drh.data() + b0 * U, U);
+      for (int64_t b = b0; b < b1; b++) {
+        const float* __restrict__ g = gates + (b * T + t) * G;
+        const float* __restrict__ hp = hPrev + (b - b0) * ldh;
+        const float* __restrict__ d = drh.data() + b * U;
+        float* __restrict__ dn = dhNext.data() + b * U;
+        float* __restrict__ dg = dG.data() + (b * T + t) * G;
+        for (int64_t u = 0; u < U; u++) {
+          float r = g[u];
+          dg[u] = d[u] * hp[u] * r * (1.f - r);
+          dn[u] += d[u] * r;
+        }
       }
+      // dh_prev += dG_t @ Wg_h^T
+      sgemm(false, true, nb, U, G, 1.f, dG.data() + b0 * T * G + t * G, T * G, gkh, G, 1.f, dhNext.data() + b0 * U, U);
+      // this thread's rows of dh ← dhNext (rows of other threads are untouched)
+      std::memcpy(dh.data() + b0 * U, dhNext.data() + b0 * U, sizeof(float) * nb * U);
     }
-    // dh_prev += dG_t @ Wg_h^T
-    sgemm(false, true, B, U, G, 1.f, dG.data() + t * G, T * G, gkh, G, 1.f, dhNext.data(), U);
-    dh.swap(dhNext);
   }
   std::memcpy(dh0, dh.data(), sizeof(float) * B * U);
   for (int64_t b = 0; b < B; b++) {

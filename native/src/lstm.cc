@@ -44,32 +44,39 @@ Napi::Value LstmForward(const Napi::CallbackInfo& info) {
   for (int64_t r = 0; r < B * T; r++) std::memcpy(gates + r * G, bias, sizeof(float) * G);
   if (In > 0) sgemm(false, false, B * T, G, In, 1.f, x, In, wx, G, 1.f, gates, G);
 
-  for (int64_t t = 0; t < T; t++) {
-    float* gt = gates + t * G;  // row stride T * G
-    const float* hPrev = t == 0 ? h0 : out + (t - 1) * U;
-    const int64_t ldh = t == 0 ? U : T * U;
-    if (hPrev != nullptr) sgemm(false, false, B, G, U, 1.f, hPrev, ldh, wh, G, 1.f, gt, T * G);
-#pragma omp parallel for schedule(static) if (B * U > 4096)
-    for (int64_t b = 0; b < B; b++) {
-      float* __restrict__ gi = gt + b * T * G;
-      float* __restrict__ gj = gi + U;
-      float* __restrict__ gf = gi + 2 * U;
-      float* __restrict__ go = gi + 3 * U;
-      const float* __restrict__ cPrev = t == 0 ? (c0 ? c0 + b * U : zeros.data()) : cs + (b * T + t - 1) * U;
-      float* __restrict__ cOut = cs + (b * T + t) * U;
-      float* __restrict__ hOut = out + (b * T + t) * U;
-      for (int64_t u = 0; u < U; u++) {
-        float i = fastSigmoid(gi[u]);
-        float j = fastTanh(gj[u]);
-        float f = fastSigmoid(gf[u] + forgetBias);
-        float o = fastSigmoid(go[u]);
-        float c = cPrev[u] * f + i * j;
-        gi[u] = i;
-        gj[u] = j;
-        gf[u] = f;
-        go[u] = o;
-        cOut[u] = c;
-        hOut[u] = fastTanh(c) * o;
+  // The recurrence is independent across batch rows, so each thread takes a slice of the batch
+  // for the whole sequence: one parallel region per call instead of several per time step (the
+  // GEMMs inside run single-threaded there).
+#pragma omp parallel if (B >= 16)
+  {
+    int64_t b0, b1;
+    batchSlice(B, &b0, &b1);
+    for (int64_t t = 0; t < T && b0 < b1; t++) {
+      float* gt = gates + b0 * T * G + t * G;  // row stride T * G
+      const float* hPrev = t == 0 ? (h0 ? h0 + b0 * U : nullptr) : out + b0 * T * U + (t - 1) * U;
+      const int64_t ldh = t == 0 ? U : T * U;
+      if (hPrev != nullptr) sgemm(false, false, b1 - b0, G, U, 1.f, hPrev, ldh, wh, G, 1.f, gt, T * G);
+      for (int64_t b = b0; b < b1; b++) {
+        float* __restrict__ gi = gates + (b * T + t) * G;
+        float* __restrict__ gj = gi + U;
+        float* __restrict__ gf = gi + 2 * U;
+        float* __restrict__ go = gi + 3 * U;
+        const float* __restrict__ cPrev = t == 0 ? (c0 ? c0 + b * U : zeros.data()) : cs + (b * T + t - 1) * U;
+        float* __restrict__ cOut = cs + (b * T + t) * U;
+        float* __restrict__ hOut = out + (b * T + t) * U;
+        for (int64_t u = 0; u < U; u++) {
+          float i = fastSigmoid(gi[u]);
+          float j = fastTanh(gj[u]);
+          float f = fastSigmoid(gf[u] + forgetBias);
+          float o = fastSigmoid(go[u]);
+          float c = cPrev[u] * f + i * j;
+          gi[u] = i;
+          gj[u] = j;
+          gf[u] = f;
+          go[u] = o;
+          cOut[u] = c;
+          hOut[u] = fastTanh(c) * o;
+        }
       }
     }
   }
@@ -110,30 +117,34 @@ Napi::Value LstmBackward(const Napi::CallbackInfo& info) {
   if (dhT) std::memcpy(dh.data(), dhT, sizeof(float) * B * U);
   if (dcT) std::memcpy(dc.data(), dcT, sizeof(float) * B * U);
 
-  for (int64_t t = T - 1; t >= 0; t--) {
-#pragma omp parallel for schedule(static) if (B * U > 4096)
-    for (int64_t b = 0; b < B; b++) {
-      const float* __restrict__ g = gates + (b * T + t) * G;
-      float* __restrict__ d = dG.data() + (b * T + t) * G;
-      const float* __restrict__ c = cs + (b * T + t) * U;
-      const float* __restrict__ cPrev = t == 0 ? (c0 ? c0 + b * U : zeros.data()) : cs + (b * T + t - 1) * U;
-      const float* __restrict__ dO = dOut ? dOut + (b * T + t) * U : zeros.data();
-      float* __restrict__ dhb = dh.data() + b * U;
-      float* __restrict__ dcb = dc.data() + b * U;
-      for (int64_t u = 0; u < U; u++) {
-        float i = g[u], j = g[U + u], f = g[2 * U + u], o = g[3 * U + u];
-        float dhv = dhb[u] + dO[u];
-        float tc = fastTanh(c[u]);
-        float dcv = dcb[u] + dhv * o * (1.f - tc * tc);
-        d[u] = dcv * j * i * (1.f - i);
-        d[U + u] = dcv * i * (1.f - j * j);
-        d[2 * U + u] = dcv * cPrev[u] * f * (1.f - f);
-        d[3 * U + u] = dhv * tc * o * (1.f - o);
-        dcb[u] = dcv * f;
+#pragma omp parallel if (B >= 16)
+  {
+    int64_t b0, b1;
+    batchSlice(B, &b0, &b1);
+    for (int64_t t = T - 1; t >= 0 && b0 < b1; t--) {
+      for (int64_t b = b0; b < b1; b++) {
+        const float* __restrict__ g = gates + (b * T + t) * G;
+        float* __restrict__ d = dG.data() + (b * T + t) * G;
+        const float* __restrict__ c = cs + (b * T + t) * U;
+        const float* __restrict__ cPrev = t == 0 ? (c0 ? c0 + b * U : zeros.data()) : cs + (b * T + t - 1) * U;
+        const float* __restrict__ dO = dOut ? dOut + (b * T + t) * U : zeros.data();
+        float* __restrict__ dhb = dh.data() + b * U;
+        float* __restrict__ dcb = dc.data() + b * U;
+        for (int64_t u = 0; u < U; u++) {
+          float i = g[u], j = g[U + u], f = g[2 * U + u], o = g[3 * U + u];
+          float dhv = dhb[u] + dO[u];
+          float tc = fastTanh(c[u]);
+          float dcv = dcb[u] + dhv * o * (1.f - tc * tc);
+          d[u] = dcv * j * i * (1.f - i);
+          d[U + u] = dcv * i * (1.f - j * j);
+          d[2 * U + u] = dcv * cPrev[u] * f * (1.f - f);
+          d[3 * U + u] = dhv * tc * o * (1.f - o);
+          dcb[u] = dcv * f;
+        }
       }
+      // dh_{t-1} = dG_t @ W_h^T for this slice of the batch
+      sgemm(false, true, b1 - b0, U, G, 1.f, dG.data() + b0 * T * G + t * G, T * G, wh, G, 0.f, dh.data() + b0 * U, U);
     }
-    // dh_{t-1} = dG_t @ W_h^T
-    sgemm(false, true, B, U, G, 1.f, dG.data() + t * G, T * G, wh, G, 0.f, dh.data(), U);
   }
   std::memcpy(dh0, dh.data(), sizeof(float) * B * U);
   std::memcpy(dc0, dc.data(), sizeof(float) * B * U);

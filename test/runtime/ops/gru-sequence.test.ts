@@ -67,6 +67,9 @@ test('fusedGruCell forward and gradients match the composed TF1 GRUCell', async 
   await compare(3, 5, 4, 6, true, 1);
   await compare(4, 6, 7, 10, false, 11);
   await compare(2, 1, 3, 5, true, 21);
+  // batch >= 16: the native kernel splits the batch across threads for the whole sequence
+  await compare(17, 4, 5, 8, true, 31);
+  await compare(18, 3, 4, 6, false, 41);
 });
 
 test('fusedGruCell rejects a gates/kernel of the wrong shape', async (t) => {

@@ -72,6 +72,8 @@ test('fusedBasicLstm forward and gradients match the composed TF1 cell (with h0,
   if (skip) return t.skip(skip);
   await compare({ batch: 3, time: 5, inDim: 4, units: 6, forgetBias: 1, initial: true }, 1);
   await compare({ batch: 5, time: 7, inDim: 9, units: 16, forgetBias: 0.25, initial: true }, 11);
+  // batch >= 16: the native kernel splits the batch across threads for the whole sequence
+  await compare({ batch: 17, time: 4, inDim: 5, units: 8, forgetBias: 1, initial: true }, 41);
 });
 
 test('fusedBasicLstm with zero initial state and a single step matches the composed cell', async (t) => {
@@ -79,6 +81,7 @@ test('fusedBasicLstm with zero initial state and a single step matches the compo
   if (skip) return t.skip(skip);
   await compare({ batch: 2, time: 1, inDim: 3, units: 4, forgetBias: 1, initial: false }, 21);
   await compare({ batch: 4, time: 6, inDim: 5, units: 8, forgetBias: 1, initial: false }, 31);
+  await compare({ batch: 19, time: 3, inDim: 4, units: 6, forgetBias: 1, initial: false }, 51);
 });
 
 test('fusedBasicLstm returns null when the native kernels are not registered, and checks shapes', async (t) => {
