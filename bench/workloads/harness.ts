@@ -10,7 +10,6 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/runtime/backend.js';
 import type { BackendName } from '../../src/runtime/backend.js';
-import { AdamOptimizer } from '../../src/train/index.js';
 import { ParameterSet } from '../../src/variables/parameter-set.js';
 import type { Workload } from './w1-cnn.js';
 
@@ -79,7 +78,7 @@ export async function main(spec: BenchSpec, argv: string[]): Promise<void> {
   }
 }
 
-async function child(spec: BenchSpec, engine: string, run: { warmup: number; steps: number; windows: number }, optimizer: string, profile: boolean): Promise<void> {
+async function child(spec: BenchSpec, engine: string, run: { warmup: number; steps: number; windows: number }, optimizerAsked: string, profile: boolean): Promise<void> {
   const backend = ENGINES[engine];
   if (!backend) {
     process.stderr.write(`error: unknown engine "${engine}" (wasm, native, cpu)\n`);
@@ -93,7 +92,7 @@ async function child(spec: BenchSpec, engine: string, run: { warmup: number; ste
     process.exit(1);
   }
   const w = await spec.build();
-  const step = makeStep(w, optimizer);
+  const { step, used: optimizer } = await makeStep(w, optimizerAsked);
   const losses: number[] = [];
   for (let i = 0; i < run.warmup; i++) losses.push(step());
   const rates: number[] = [];
@@ -124,21 +123,32 @@ async function child(spec: BenchSpec, engine: string, run: { warmup: number; ste
   w.dispose();
 }
 
-function makeStep(w: Workload, optimizer: string): () => number {
-  if (optimizer === 'tfjs') {
+/** Graft's TF1 AdamOptimizer (train/), or TF.js's own when asked or when train/ does not load. */
+async function makeStep(w: Workload, optimizer: string): Promise<{ step: () => number; used: string }> {
+  let graft: typeof import('../../src/train/optimizers.js') | undefined;
+  let why = '';
+  if (optimizer !== 'tfjs') {
+    try {
+      graft = await import('../../src/train/optimizers.js');
+    } catch (e) {
+      why = ` (graft train/ did not load: ${(e as Error).message})`;
+    }
+  }
+  if (!graft) {
     const opt = tf.train.adam(1e-3);
     const vars = w.params.map((p) => p.variable);
-    return () => {
+    const step = () => {
       const loss = opt.minimize(() => w.loss(), true, vars)!;
       const v = loss.dataSync()[0]!;
       loss.dispose();
       return v;
     };
+    return { step, used: `tfjs${why}` };
   }
   const params = new ParameterSet();
   for (const p of w.params) params.add(p.name, p.variable);
-  const opt = new AdamOptimizer(params, { learningRate: 1e-3 });
-  return () => opt.minimize(() => w.loss()).loss;
+  const opt = new graft.AdamOptimizer(params, { learningRate: 1e-3 });
+  return { step: () => opt.minimize(() => w.loss()).loss, used: 'graft' };
 }
 
 /** One profiled step: wall ms, kernel ms, and the kernels by total time (name, ms, calls). */

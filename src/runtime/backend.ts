@@ -13,7 +13,7 @@
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '../errors.js';
-import { registerJsKernelPack } from './kernels-js/index.js';
+import { LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD, registerJsKernelPack } from './kernels-js/index.js';
 
 /** What can be asked for: a TF.js backend, or `native` (wasm + native kernels, required to load). */
 export type BackendName = 'wasm' | 'cpu' | 'native' | 'tfjs-node';
@@ -186,7 +186,7 @@ async function setup(wanted: BackendName | 'auto'): Promise<BackendInfo> {
   if (wanted === 'wasm') {
     return { ...base, kernels: 'js-pack', reason: `wasm with the JS kernel pack asked for${why}; native kernels not loaded`, threads: 1, howToGetFast: fastHint('wasm') };
   }
-  const native = await loadNative();
+  const native = await withoutJsLstm(loadNative);
   if (native.loaded) {
     return {
       ...base, kernels: 'native', registeredKernels: [...new Set([...registeredKernels, ...native.kernels])], nativeKernels: native.kernels,
@@ -241,6 +241,21 @@ async function tryTfjsNode(): Promise<{ ok: true } | { ok: false; error: string 
     return { ok: true };
   } catch (e) {
     return { ok: false, error: (e as Error).message };
+  }
+}
+
+/**
+ * Run `load` with the JS pack's LSTM sequence kernels unregistered (the native loader registers its
+ * own under the same names, and TF.js warns on a second registration); put them back if the native
+ * ones did not take their place.
+ */
+async function withoutJsLstm(load: () => Promise<NativeLoadResult>): Promise<NativeLoadResult> {
+  const saved = [LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD].map((n) => tf.getKernel(n, 'wasm')).filter((k) => k !== undefined);
+  for (const k of saved) tf.unregisterKernel(k.kernelName, 'wasm');
+  try {
+    return await load();
+  } finally {
+    for (const k of saved) if (tf.getKernel(k.kernelName, 'wasm') === undefined) tf.registerKernel(k);
   }
 }
 

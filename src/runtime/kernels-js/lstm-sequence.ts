@@ -120,6 +120,8 @@ function backward({ inputs, backend: b }: Args): TensorInfo[] {
   const dc0 = b.makeOutput([B, U], 'float32');
   const dcNext = new Float32Array(B * U);
   dcNext.set(f32(b, dc!));
+  const dBias = b.makeOutput([G], 'float32');
+  const dBiasAcc = new Float64Array(G); // summed in the step loop: no reduction kernel afterwards
   let dhNext = run(wasmKernel('Identity'), b, { x: dh! });
   const dGt = b.makeOutput([B, G], 'float32');
   for (let t = T - 1; t >= 0; t--) {
@@ -141,6 +143,7 @@ function backward({ inputs, backend: b }: Args): TensorInfo[] {
           dcNext[r * U + u] = dC * f;
           dgv[so + u] = di; dgv[so + U + u] = dj; dgv[so + 2 * U + u] = df; dgv[so + 3 * U + u] = dO;
           dgt[to + u] = di; dgt[to + U + u] = dj; dgt[to + 2 * U + u] = df; dgt[to + 3 * U + u] = dO;
+          dBiasAcc[u] += di; dBiasAcc[U + u] += dj; dBiasAcc[2 * U + u] += df; dBiasAcc[3 * U + u] += dO;
         }
       }
     }
@@ -150,25 +153,28 @@ function backward({ inputs, backend: b }: Args): TensorInfo[] {
   }
   disposeAll(b, dGt, whT, sigC);
   f32(b, dc0).set(dcNext);
-  // h_{t-1} for every step, rows in (b, t) order: h0 then outputs shifted by one step
-  const hPrev = b.makeOutput([B * T, U], 'float32');
+  f32(b, dBias).set(dBiasAcc);
+  // [x_t, h_{t-1}] for every step, transposed: [D+U, B*T] with columns in (b, t) order, so
+  // dKernel = XH^T @ dG is one plain matmul (rows x then h, as the kernel stores them)
+  const xhT = b.makeOutput([D + U, B * T], 'float32');
   {
-    const hp = f32(b, hPrev), ov = f32(b, out!), h0v = f32(b, h0!);
+    const dst = f32(b, xhT), xv = f32(b, x!), ov = f32(b, out!), h0v = f32(b, h0!);
+    const N = B * T;
     for (let r = 0; r < B; r++) {
-      hp.set(h0v.subarray(r * U, (r + 1) * U), r * T * U);
-      hp.set(ov.subarray(r * T * U, (r * T + T - 1) * U), (r * T + 1) * U);
+      for (let t = 0; t < T; t++) {
+        const col = r * T + t, xo = col * D;
+        for (let d = 0; d < D; d++) dst[d * N + col] = xv[xo + d];
+        const ho = t > 0 ? (r * T + t - 1) * U : -1;
+        for (let u = 0; u < U; u++) dst[(D + u) * N + col] = ho >= 0 ? ov[ho + u] : h0v[r * U + u];
+      }
     }
   }
   const dGflat = view(dG, [B * T, G]);
-  const dWx = run(matMul, b, { a: view(x!, [B * T, D]), b: dGflat }, { transposeA: true, transposeB: false });
-  const dWh = run(matMul, b, { a: hPrev, b: dGflat }, { transposeA: true, transposeB: false });
-  // Concat takes its inputs as an array (as tfjs-core's concat op passes them)
-  const dKernel = run(wasmKernel('Concat'), b, [dWx, dWh] as unknown as Record<string, TensorInfo>, { axis: 0 });
-  const dBias = run(wasmKernel('Sum'), b, { x: dGflat }, { axis: [0], keepDims: false });
+  const dKernel = run(matMul, b, { a: xhT, b: dGflat }, { transposeA: false, transposeB: false });
   const wx = run(wasmKernel('Slice'), b, { x: kernel! }, { begin: [0, 0], size: [D, G] });
   const dx = run(matMul, b, { a: dGflat, b: wx }, { transposeA: false, transposeB: true }); // [B*T, D]
   dx.shape = [B, T, D]; // rows are already in (b, t) order
-  disposeAll(b, hPrev, dWx, dWh, wx, dG);
+  disposeAll(b, xhT, wx, dG);
   return [dx, dKernel, dBias, dhNext, dc0];
 }
 
