@@ -54,11 +54,7 @@ export class ScopeStack {
     return this.nameStack;
   }
 
-  /**
-   * `tf.name_scope(name)`: `fn` receives the scope string (`foo/`, `''` at the root). A name
-   * ending in `/` re-enters that scope as is; null or `''` resets to the root.
-   * @throws ScopeError `invalid_scope_name`
-   */
+  /** `Graph.name_scope(name)` around `fn` (documented on VariableStore.nameScope). */
   nameScope<T>(name: string | null, fn: (scopeName: string) => T): T {
     const old = this.nameStack;
     try {
@@ -69,15 +65,10 @@ export class ScopeStack {
     }
   }
 
-  /**
-   * `tf.variable_scope(name_or_scope, default_name, reuse=…, initializer=…, dtype=…)`.
-   * @throws ScopeError `invalid_reuse`, `scope_name_required`, `reuse_without_name`, `invalid_scope_name`
-   * @example
-   * store.variableScope('inference', { reuse: AUTO_REUSE }, () => conv2d(store, x, 32, 3, { scope: 'conv1' }));
-   */
+  /** `variable_scope.__enter__/__exit__` around `fn` (documented on VariableStore.variableScope). */
   variableScope<T>(nameOrScope: string | VariableScope | null, options: VariableScopeOptions | undefined, fn: (scope: VariableScope) => T): T {
     const opts = options ?? {};
-    let reuse: ReuseMode | undefined = opts.reuse === false ? undefined : opts.reuse;
+    const reuse: ReuseMode | undefined = opts.reuse === false ? undefined : opts.reuse;
     if (reuse !== undefined && reuse !== true && reuse !== AUTO_REUSE) {
       throw new ScopeError('invalid_reuse', 'The reuse parameter must be True or False or None.', {
         hint: 'pass reuse: true, false or AUTO_REUSE',
