@@ -14,7 +14,9 @@ export const GLOBAL_STEP_NAME = 'global_step';
 
 /** A fresh global step variable (value 0) and a ParameterSet holding it as `global_step`. */
 export function createGlobalStep(options: { initialValue?: number } = {}): { variable: tf.Variable; params: ParameterSet } {
-  const variable = newVariable(GLOBAL_STEP_NAME, tf.scalar(options.initialValue ?? 0, 'int32'), { trainable: false, dtype: 'int32' });
+  const initial = tf.scalar(options.initialValue ?? 0, 'int32');
+  const variable = newVariable(GLOBAL_STEP_NAME, initial, { trainable: false, dtype: 'int32' });
+  initial.dispose();
   const params = new ParameterSet().add(GLOBAL_STEP_NAME, variable, { trainable: false, saveDtype: 'int64' });
   return { variable, params };
 }
