@@ -194,6 +194,20 @@ class TfBundleReader implements BundleReader {
     let covered = 0;
     for (const b of boxes) covered += b.lengths.reduce((a, l) => a * l, 1);
     if (covered !== total) bad(`slices cover ${covered} of ${total} elements`);
+    // Every slice must have its own entry of exactly its size, so the full tensor's byte count is
+    // bounded by bytes that exist in the data files (checked against the file sizes below).
+    const width = DTYPE_SIZE[dtype as Exclude<DType, 'string'>];
+    const nameBytes = utf8Encoder.encode(name);
+    entry.slices.forEach((sl, i) => {
+      const se = this.slices.get(latin1(encodeTensorNameSlice(nameBytes, sl)));
+      const n = boxes[i]!.lengths.reduce((a, l) => a * l, 1);
+      if (se === undefined) bad(`slice ${i} has no entry in the index`);
+      else if (se.dtype !== entry.dtype || se.size !== n * width) {
+        throw bundleError('size_mismatch', file, `Invalid size in bundle entry: key ${JSON.stringify(name)} slice ${i}; stored size ${se.size}; expected size ${n * width}`, {
+          details: { key: name, expected: n * width, found: se.size },
+        });
+      }
+    });
     for (let i = 0; i < boxes.length; i++) {
       for (let j = i + 1; j < boxes.length; j++) if (boxesOverlap(boxes[i]!, boxes[j]!)) bad(`slices ${i} and ${j} overlap`);
     }

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CheckpointNotFoundError, FormatError } from '../../../src/errors.js';
-import { openBundle, encodeBundleEntry, encodeBundleHeader, TableBuilder } from '../../../src/formats/tf-bundle/index.js';
+import { openBundle, encodeBundleEntry, encodeBundleHeader, encodeTensorNameSlice, TableBuilder } from '../../../src/formats/tf-bundle/index.js';
 import { encodeStringTensor } from '../../../src/formats/tf-bundle/string-tensor.js';
 import { maskCrc } from '../../../src/formats/crc32c.js';
 import { blockContents, hex, rawTable, u8 } from './helpers.js';
@@ -168,7 +168,11 @@ test('bad_slice: slices that do not cover the tensor; a slice entry that is miss
   const full = encodeBundleEntry({ dtype: 1, shape: [4], shardId: 0, offset: 0, size: 0, crc32c: 0, slices: [[{ start: 0, length: 2 }]] });
   await expectError(files(table([['', HEADER], ['p', full]])), 'bad_slice', /partitioned tensor "p": slices cover 2 of 4 elements/);
   const two = encodeBundleEntry({ dtype: 1, shape: [4], shardId: 0, offset: 0, size: 0, crc32c: 0, slices: [[{ start: 0, length: 2 }], [{ start: 2, length: 2 }]] });
-  await expectError(files(table([['', HEADER], ['p', two]])), 'bad_slice', /partitioned tensor "p" slice \[0:2\] has no entry for that slice/, 'p');
+  await expectError(files(table([['', HEADER], ['p', two]])), 'bad_slice', /partitioned tensor "p": slice 0 has no entry in the index/);
+  // A huge declared shape is not allocated: the slice entry must hold all of its bytes.
+  const hugeFull = encodeBundleEntry({ dtype: 1, shape: [2 ** 40], shardId: 0, offset: 0, size: 0, crc32c: 0, slices: [[{ start: 0 }]] });
+  const sliceEntry = encodeBundleEntry({ dtype: 1, shape: [2 ** 40], shardId: 0, offset: 0, size: 8, crc32c: 0, slices: [] });
+  await expectError(files(table([['', HEADER], [encodeTensorNameSlice(u8('p'), [{ start: 0 }]), sliceEntry], ['p', hugeFull]])), 'size_mismatch', /key "p" slice 0; stored size 8; expected size 4398046511104/);
 });
 
 test('bad_object_graph: _CHECKPOINTABLE_OBJECT_GRAPH that is not a TrackableObjectGraph', async () => {
