@@ -89,6 +89,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   initOptimizers(env, exports);
   initLstm(env, exports);
   initGru(env, exports);
+  initReduce(env, exports);
   return exports;
 }
 

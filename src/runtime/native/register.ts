@@ -9,6 +9,7 @@ import { overrideWasmKernel, restoreWasmKernels } from './kernel-util.js';
 import type { KernelFactory } from './kernel-util.js';
 import { conv2DBackpropFilterFactory, conv2DBackpropInputFactory, conv2DFactory, fusedConv2DFactory } from './kernels-conv.js';
 import { batchMatMulFactory, fusedMatMulFactory } from './kernels-matmul.js';
+import { sumFactory } from './kernels-reduce.js';
 import { avgPoolFactory, avgPoolGradFactory, maxPoolFactory, maxPoolGradFactory } from './kernels-pool.js';
 import { registerGruKernels } from '../ops/gru-kernels.js';
 import { registerLstmKernels } from '../ops/lstm-kernels.js';
@@ -25,6 +26,7 @@ const NATIVE_KERNELS: ReadonlyArray<[string, KernelFactory]> = [
   ['MaxPoolGrad', maxPoolGradFactory],
   ['AvgPool', avgPoolFactory],
   ['AvgPoolGrad', avgPoolGradFactory],
+  ['Sum', sumFactory],
 ];
 
 /** Result of {@link registerNativeKernels}. */

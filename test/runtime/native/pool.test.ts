@@ -71,3 +71,21 @@ test('native AvgPoolGrad on SAME padding is the exact gradient of the padding-ex
   }
   assert.ok(errors(native!, expected).abs <= 1e-6, `avgPoolGrad SAME: ${errors(native!, expected).abs}`);
 });
+
+// Sum lives with the other memory-bound kernels: leading axes (bias gradients), trailing axes,
+// all axes, keepDims, and a middle axis (falls back to wasm). Bound: rel 1e-5 (float32 sums of
+// up to 73,728 N(0,1) values in a different order).
+test('native Sum matches cpu for leading, trailing and all axes', async (t) => {
+  const skip = await skipReason();
+  if (skip) return t.skip(skip);
+  const shape = [8, 32, 32, 9]; // 73,728 elements: above the size where the native sum goes parallel
+  const xd = randn(8 * 32 * 32 * 9, 500);
+  const cases: Array<[number | number[], boolean]> = [[[0, 1, 2], false], [[0, 1, 2], true], [0, false], [[3], false], [[2, 3], true], [[0, 1, 2, 3], false], [[1], false], [[-1], false]];
+  for (const [axis, keepDims] of cases) {
+    const run = () => tf.sum(tf.tensor(xd, shape), axis, keepDims);
+    const [native] = await on('wasm', run);
+    const [ref] = await on('cpu', run);
+    const e = errors(native!, ref!);
+    assert.ok(e.rel <= 1e-5, `sum axis=${JSON.stringify(axis)} keepDims=${keepDims}: rel ${e.rel} (abs ${e.abs})`);
+  }
+});
