@@ -18,8 +18,33 @@ export interface RestorePart {
   from: string;
   /** Scopes to take from it (`/` boundaries); default every variable it holds. */
   include?: string[];
-  /** Mark those variables frozen (not trained). */
+  /** Scopes not to take (slim `checkpoint_exclude_scopes`, e.g. `Logits`). */
+  exclude?: string[];
+  /** Variables the checkpoint lacks keep their values (slim `ignore_missing_vars`). */
+  ignoreMissing?: boolean;
+  /** Mark the restored variables frozen (not trained). */
   freeze?: boolean;
+}
+
+/**
+ * How scope strings select variables: `boundary` = Graft's `/`-boundary prefixes (`Logits`
+ * matches `Logits/w`, not `LogitsX/w`); `tf` = TF1's `get_collection(key, scope)` (a regular
+ * expression matched at the start of the name: `inference/conv` matches `inference/conv1/…`),
+ * which is what the articles' `tune_scope` / slim's `trainable_scopes` did.
+ */
+export type ScopeMatching = 'boundary' | 'tf';
+
+/** Selection options for ParameterSet.select/freeze with the given matching. */
+export function scopeSelection(scopes: readonly string[], matching: ScopeMatching, as: 'include' | 'exclude' = 'include'): { include?: string[]; exclude?: string[]; includeRegex?: RegExp[]; excludeRegex?: RegExp[] } {
+  if (scopes.length === 0) return {};
+  if (matching === 'boundary') return as === 'include' ? { include: [...scopes] } : { exclude: [...scopes] };
+  const re = scopes.map((s) => new RegExp(`^(?:${s})`));
+  return as === 'include' ? { includeRegex: re } : { excludeRegex: re };
+}
+
+/** Whether a name is selected by scopes under a matching. */
+export function matchesScopes(name: string, scopes: readonly string[], matching: ScopeMatching): boolean {
+  return scopes.some((s) => (matching === 'tf' ? new RegExp(`^(?:${s})`).test(name) : name === s.replace(/\/+$/, '') || name.startsWith(s.replace(/\/+$/, '') + '/')));
 }
 
 /** Parse `DIR[:SCOPE[,SCOPE…]]` (the part after the last `:` that names no existing path). */

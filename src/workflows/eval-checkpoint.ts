@@ -8,8 +8,8 @@ import { RestoreMismatchError } from '../errors.js';
 import { restoreFromCheckpoint } from '../checkpoint/execute-plan.js';
 import { emaVariablesToRestore } from '../checkpoint/ema.js';
 import type { RestoreReport } from '../checkpoint/restore-plan.js';
-import { ParameterSet, inScope } from '../variables/parameter-set.js';
-import { metaExtras, modelFromMeta, readCheckpointMeta, resolveCheckpoint, type RestorePart } from './checkpoints.js';
+import { ParameterSet } from '../variables/parameter-set.js';
+import { matchesScopes, metaExtras, modelFromMeta, readCheckpointMeta, resolveCheckpoint, type RestorePart, type ScopeMatching } from './checkpoints.js';
 import { evaluate } from './evaluate.js';
 import { defaultTaskFor, loadTask, type TaskSpec } from './tasks.js';
 
@@ -21,6 +21,8 @@ export interface EvalCheckpointOptions {
   restore?: RestorePart[];
   /** Override the test-set size / seed of the stored task. */
   task?: Partial<TaskSpec>;
+  /** How restore-part scopes match (default `boundary`). */
+  scopeMatching?: ScopeMatching;
   /** Evaluate both raw and EMA weights (`ema` ignored). */
   both?: boolean;
 }
@@ -63,7 +65,7 @@ export async function evalCheckpoint(path: string, options: EvalCheckpointOption
     for (const part of parts) {
       const from = part === parts[0] ? ckpt : await resolveCheckpoint(part.from);
       const include = part.include ?? [];
-      const target = new ParameterSet(model.params.toArray().filter((p) => (include.length === 0 || include.some((s) => inScope(p.name, s))) && (part === parts[0] || !covered.has(p.name))));
+      const target = new ParameterSet(model.params.toArray().filter((p) => (include.length === 0 || part === parts[0] || matchesScopes(p.name, include, options.scopeMatching ?? 'boundary')) && (part !== parts[0] || include.includes(p.name)) && (part === parts[0] || !covered.has(p.name))));
       if (target.size === 0) continue;
       const partMeta = part === parts[0] ? meta : await readCheckpointMeta(from).catch(() => undefined);
       const hasEma = partMeta ? partMeta.variables.some((v) => v.name.endsWith('/ExponentialMovingAverage')) : false;

@@ -18,9 +18,9 @@ import { AdamOptimizer } from '../train/optimizers.js';
 import { ExponentialMovingAverage } from '../train/ema.js';
 import { createGlobalStep, globalStepValue } from '../train/global-step.js';
 import { exponentialDecay } from '../train/schedules.js';
-import { ParameterSet, inScope } from '../variables/parameter-set.js';
+import { ParameterSet } from '../variables/parameter-set.js';
 import { combinedChecksum } from './checksum.js';
-import { metaExtras, readCheckpointMeta, resolveCheckpoint, type RestorePart } from './checkpoints.js';
+import { matchesScopes, metaExtras, readCheckpointMeta, resolveCheckpoint, scopeSelection, type RestorePart, type ScopeMatching } from './checkpoints.js';
 import { fit, type FitReport } from './fit.js';
 import { defaultTaskFor, loadTask, taskClassNames, type TaskSpec } from './tasks.js';
 
@@ -47,6 +47,8 @@ export interface TrainModelOptions {
   lrDecay?: LrDecayOptions;
   /** Keep moving averages of the trained variables with this decay (num_updates = global step). */
   movingAverageDecay?: number;
+  /** How scope strings match (default `boundary`; the CLI uses `tf`, as the articles' flags did). */
+  scopeMatching?: ScopeMatching;
   /** Train only these scopes (`--tune-scope`, slim `--trainable_scopes`); default all. */
   trainableScopes?: string[];
   /** Save only these scopes (`--save-scope`); default every variable. */
@@ -98,10 +100,6 @@ export interface TrainModelReport {
   testExamples: number;
 }
 
-function selectScopes(params: ParameterSet, scopes: readonly string[]): ParameterSet {
-  return params.select({ include: scopes });
-}
-
 /**
  * Train a registered model; see {@link TrainModelOptions}.
  * @example
@@ -129,17 +127,22 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
   if (taskSpec.dataset === 'banking77' && taskSpec.maxLength) config.maxLength = taskSpec.maxLength;
   const model: ClassifierModel = buildModel(options.model, config);
 
+  const matching = options.scopeMatching ?? 'boundary';
   const restored: TrainModelReport['restored'] = [];
   for (const part of options.restore ?? []) {
     const ckpt = await resolveCheckpoint(part.from);
     const include = part.include ?? [];
-    const target = include.length ? selectScopes(model.params, include) : model.params;
-    const plan = await restoreFromCheckpoint(target, ckpt, include.length ? {} : { ignoreMissing: true });
-    if (part.freeze) target.freeze();
+    const exclude = part.exclude ?? [];
+    const target = model.params.select({ ...scopeSelection(include, matching), ...scopeSelection(exclude, matching, 'exclude') });
+    const plan = await restoreFromCheckpoint(target, ckpt, { ignoreMissing: part.ignoreMissing ?? include.length === 0 });
+    if (part.freeze) {
+      const got = new Set(plan.entries.filter((e) => e.status === 'restored' || e.status === 'renamed').map((e) => e.name));
+      for (const p of target) if (got.has(p.name)) p.trainable = false;
+    }
     restored.push({ from: ckpt, include, frozen: !!part.freeze, summary: plan.summary });
   }
-  if (options.freezeScopes?.length) model.params.freeze({ include: options.freezeScopes });
-  if (options.trainableScopes?.length) model.params.freeze({ exclude: options.trainableScopes });
+  if (options.freezeScopes?.length) model.params.freeze(scopeSelection(options.freezeScopes, matching));
+  if (options.trainableScopes?.length) model.params.freeze(scopeSelection(options.trainableScopes, matching, 'exclude'));
   const trainable = model.params.trainable();
   if (trainable.size === 0) {
     throw new InvalidArgumentError('no_trainable_variables', `no variable of ${model.name} is left to train (trainable scopes: [${(options.trainableScopes ?? []).join(', ')}])`, {
@@ -163,7 +166,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
 
   // What the checkpoints hold: the chosen model scopes, their EMA shadows and optimizer slots, the step.
   const saveScopes = options.saveScopes ?? [];
-  const inSaved = (name: string) => saveScopes.length === 0 || saveScopes.some((s) => inScope(name, s));
+  const inSaved = (name: string) => saveScopes.length === 0 || matchesScopes(name, saveScopes, matching);
   const saved = new ParameterSet();
   for (const p of model.params) if (inSaved(p.name)) saved.add(p.name, p.variable, { trainable: p.trainable });
   for (const p of ema?.variables() ?? []) if (inSaved(p.name)) saved.add(p.name, p.variable, { trainable: false });

@@ -1,0 +1,242 @@
+/**
+ * `graft train`: train a built-in model the TF1 way — only chosen scopes, parts restored from
+ * other checkpoints and frozen, exponential LR decay, moving averages, partial saves — into a
+ * training directory with a `.meta.json` beside every checkpoint.
+ */
+import type { Command, ParsedArgs } from '../command.js';
+import { boolFlag, listFlag, stringFlag } from '../command.js';
+import { UsageError } from '../../errors.js';
+import { initBackend } from '../../runtime/backend.js';
+import { allModels } from '../../models/registry.js';
+import { parseRestoreSpec, type RestorePart } from '../../workflows/checkpoints.js';
+import { trainModel, type TrainModelOptions, type TrainModelReport } from '../../workflows/train-model.js';
+import type { TaskSpec } from '../../workflows/tasks.js';
+
+// Flags shared with `graft transfer` (data selection, numbers, TF-slim spellings as aliases).
+
+/** parseArgs options of the data flags. */
+export const DATA_OPTIONS = {
+  digits: { type: 'string' },
+  categories: { type: 'string' },
+  'train-limit': { type: 'string' },
+  'test-limit': { type: 'string' },
+  'per-class': { type: 'string' },
+  seed: { type: 'string' },
+} as const;
+
+/** TF-slim flag spellings → Graft flags. */
+export const SLIM_ALIASES: Record<string, string> = {
+  train_dir: 'train-dir',
+  trainable_scopes: 'trainable-scopes',
+  'tune-scope': 'trainable-scopes',
+  tune_scope: 'trainable-scopes',
+  checkpoint_exclude_scopes: 'exclude-scopes',
+  checkpoint_path: 'checkpoint-path',
+  ignore_missing_vars: 'ignore-missing-vars',
+  moving_average_decay: 'moving-average-decay',
+  learning_rate: 'learning-rate',
+  learning_rate_decay_type: 'lr-decay',
+  learning_rate_decay_factor: 'decay-rate',
+  decay_steps: 'decay-steps',
+  decay_rate: 'decay-rate',
+  decay_staircase: 'staircase',
+  batch_size: 'batch-size',
+  max_number_of_steps: 'max-steps',
+  num_epochs: 'epochs',
+  model_name: 'model',
+  save_scope: 'save-scope',
+};
+
+/** A non-negative number flag, or undefined. */
+export function numberFlag(args: ParsedArgs, name: string, options: { integer?: boolean; min?: number } = {}): number | undefined {
+  const s = stringFlag(args, name);
+  if (s === undefined) return undefined;
+  const v = Number(s);
+  if (!Number.isFinite(v) || (options.integer && !Number.isInteger(v)) || v < (options.min ?? 0)) {
+    throw new UsageError('bad_flag_value', `--${name} ${s}: expected ${options.integer ? 'an integer' : 'a number'} ≥ ${options.min ?? 0}`, { hint: `e.g. --${name} ${options.integer ? '100' : '0.9'}` });
+  }
+  return v;
+}
+
+/** The task overrides the data flags ask for. */
+export function taskFlags(args: ParsedArgs): Partial<TaskSpec> {
+  const t: Partial<TaskSpec> = {};
+  const digits = listFlag(args, 'digits');
+  if (digits.length) {
+    t.dataset = 'mnist';
+    t.digits = digits.map((d) => {
+      const n = Number(d);
+      if (!Number.isInteger(n) || n < 0 || n > 9) throw new UsageError('bad_flag_value', `--digits ${d}: not a digit 0..9`, { hint: 'e.g. --digits 5,6,7,8,9' });
+      return n;
+    });
+  }
+  const cats = listFlag(args, 'categories');
+  if (cats.length) {
+    t.dataset = 'banking77';
+    t.categories = cats;
+  }
+  const tl = numberFlag(args, 'train-limit', { integer: true, min: 1 });
+  if (tl !== undefined) t.trainLimit = tl;
+  const el = numberFlag(args, 'test-limit', { integer: true, min: 1 });
+  if (el !== undefined) t.testLimit = el;
+  const pc = numberFlag(args, 'per-class', { integer: true, min: 1 });
+  if (pc !== undefined) t.perClass = pc;
+  const seed = numberFlag(args, 'seed', { integer: true });
+  if (seed !== undefined) t.seed = seed;
+  return t;
+}
+
+/** Percent with one decimal. */
+export function pct(x: number | null | undefined): string {
+  return x === null || x === undefined ? '—' : `${(100 * x).toFixed(1)}%`;
+}
+
+const HELP = `graft train — train a built-in model with TF1-style scopes, LR decay and moving averages
+
+usage: graft train [--model NAME] [--train-dir DIR] [--tune-scope SCOPE]… [--save-scope SCOPE]…
+                   [--restore DIR[:SCOPE,…]]… [--freeze-restored] [--lr-decay exponential
+                   --decay-steps N --decay-rate R [--staircase]] [--moving-average-decay D] [--json]
+
+model and data:
+  --model NAME               ${allModels().map((m) => m.name).join(', ')}   (default mnist-cnn)
+  --model-config JSON        config overrides, e.g. '{"lstmUnits":64}'           (default {})
+  --digits 0,1,…             MNIST digits to use (relabelled in this order)      (default all)
+  --categories a,b,…         BANKING77 intents to use                            (default all 77)
+  --train-limit N / --test-limit N / --per-class N   examples to use             (default all)
+  --seed N                   data-order seed                                     (default 0)
+training:
+  --train-dir DIR            checkpoints + .meta.json; resumed when it has one   (default: none)
+  --epochs N                 (default 1)      --max-steps N   (default: no limit)
+  --batch-size N             (default 32)     --learning-rate X (default 0.003, Adam)
+  --lr-decay exponential     tf.train.exponential_decay with --decay-steps N --decay-rate R
+                             [--staircase]                                       (default: none)
+  --moving-average-decay D   keep EMA shadows of the trained variables, saved as
+                             <var>/ExponentialMovingAverage                      (default: none)
+  --tune-scope SCOPE         train only variables whose names start with SCOPE, repeatable
+                             (aliases --trainable-scopes, --trainable_scopes)    (default: all)
+  --save-scope SCOPE         save only variables whose names start with SCOPE    (default: all)
+  --restore DIR[:SCOPE,…]    before training, restore SCOPEs (default: all it holds) from the
+                             latest checkpoint in DIR, repeatable                (default: none)
+  --freeze-restored          freeze what --restore restored                      (default: off)
+  --freeze-scope SCOPE       freeze variables under SCOPE, repeatable            (default: none)
+  --checkpoint-path CKPT     warm start from CKPT with --exclude-scopes S,… and
+                             --ignore-missing-vars (slim's flags)                (default: none)
+  --eval-every N             evaluate + checkpoint every N steps too             (default: per epoch)
+  --max-to-keep N            latest checkpoints kept                             (default 5)
+  --keep-best N              best-by-accuracy checkpoints kept in DIR/best       (default 1)
+  --log-every N              progress line on stderr every N steps               (default 20)
+  --json                     print the report as one JSON document
+
+Scopes in these flags match as TF1's get_collection(key, scope) does — a regular expression
+at the start of the name — so inference/conv selects inference/conv1/… and
+inference/conv2d_1a_3x3/…, exactly what the articles' tune_scope and slim's trainable_scopes did.
+
+TF-slim spellings are accepted: --train_dir, --trainable_scopes, --checkpoint_path,
+--checkpoint_exclude_scopes, --ignore_missing_vars, --moving_average_decay, --learning_rate,
+--learning_rate_decay_type, --learning_rate_decay_factor, --batch_size, --max_number_of_steps.
+
+examples:
+  graft train --model crnn --tune-scope inference/conv --save-scope inference/conv --train-dir runs/cnn
+  graft train --model crnn --restore runs/cnn:inference/conv --freeze-restored --tune-scope inference/lstm_layer --save-scope inference/lstm_layer --train-dir runs/lstm
+  graft train --model mnist-cnn --lr-decay exponential --decay-steps 100 --decay-rate 0.9 --staircase --moving-average-decay 0.99 --train-dir runs/mnist`;
+
+/** `graft train`. */
+export const trainCommand: Command<TrainModelReport> = {
+  name: 'train',
+  summary: 'train a built-in model with TF1-style scopes, decay and EMA',
+  help: HELP,
+  options: {
+    model: { type: 'string' },
+    'model-config': { type: 'string' },
+    ...DATA_OPTIONS,
+    'train-dir': { type: 'string' },
+    epochs: { type: 'string' },
+    'max-steps': { type: 'string' },
+    'batch-size': { type: 'string' },
+    'learning-rate': { type: 'string' },
+    'lr-decay': { type: 'string' },
+    'decay-steps': { type: 'string' },
+    'decay-rate': { type: 'string' },
+    staircase: { type: 'boolean' },
+    'moving-average-decay': { type: 'string' },
+    'trainable-scopes': { type: 'string', multiple: true },
+    'save-scope': { type: 'string', multiple: true },
+    restore: { type: 'string', multiple: true },
+    'freeze-restored': { type: 'boolean' },
+    'freeze-scope': { type: 'string', multiple: true },
+    'checkpoint-path': { type: 'string' },
+    'exclude-scopes': { type: 'string', multiple: true },
+    'ignore-missing-vars': { type: 'boolean' },
+    'eval-every': { type: 'string' },
+    'max-to-keep': { type: 'string' },
+    'keep-best': { type: 'string' },
+    'log-every': { type: 'string' },
+  },
+  aliases: SLIM_ALIASES,
+  async run(args: ParsedArgs): Promise<TrainModelReport> {
+    if (args.positionals.length) {
+      throw new UsageError('bad_usage', `graft train takes no positional arguments (got ${args.positionals.join(' ')})`, { hint: 'pass everything as flags; see graft train --help' });
+    }
+    const options: TrainModelOptions = { model: stringFlag(args, 'model') ?? 'mnist-cnn', task: taskFlags(args), scopeMatching: 'tf' };
+    const cfg = stringFlag(args, 'model-config');
+    if (cfg !== undefined) {
+      try {
+        options.modelConfig = JSON.parse(cfg) as Record<string, unknown>;
+      } catch (e) {
+        throw new UsageError('bad_flag_value', `--model-config is not JSON: ${cfg}`, { hint: `e.g. --model-config '{"fcUnits":128}'`, cause: e });
+      }
+    }
+    const dir = stringFlag(args, 'train-dir');
+    if (dir !== undefined) options.trainDir = dir;
+    const set = <K extends keyof TrainModelOptions>(k: K, v: TrainModelOptions[K] | undefined) => {
+      if (v !== undefined) options[k] = v;
+    };
+    set('epochs', numberFlag(args, 'epochs', { integer: true, min: 1 }));
+    set('maxSteps', numberFlag(args, 'max-steps', { integer: true, min: 1 }));
+    set('batchSize', numberFlag(args, 'batch-size', { integer: true, min: 1 }));
+    set('learningRate', numberFlag(args, 'learning-rate'));
+    set('seed', options.task?.seed);
+    set('evalEvery', numberFlag(args, 'eval-every', { integer: true, min: 1 }));
+    set('maxToKeep', numberFlag(args, 'max-to-keep', { integer: true, min: 1 }));
+    set('keepBest', numberFlag(args, 'keep-best', { integer: true }));
+    options.logEvery = numberFlag(args, 'log-every', { integer: true }) ?? 20;
+    const decay = stringFlag(args, 'lr-decay');
+    if (decay !== undefined) {
+      if (decay !== 'exponential') throw new UsageError('bad_flag_value', `--lr-decay ${decay}: only "exponential" is supported here`, { hint: 'use --lr-decay exponential --decay-steps N --decay-rate R [--staircase]' });
+      const decaySteps = numberFlag(args, 'decay-steps', { integer: true, min: 1 });
+      const decayRate = numberFlag(args, 'decay-rate');
+      if (decaySteps === undefined || decayRate === undefined) throw new UsageError('missing_flag', '--lr-decay exponential needs --decay-steps and --decay-rate', { hint: 'e.g. --decay-steps 100 --decay-rate 0.9' });
+      options.lrDecay = { type: 'exponential', decaySteps, decayRate, staircase: boolFlag(args, 'staircase') };
+    }
+    set('movingAverageDecay', numberFlag(args, 'moving-average-decay'));
+    const tune = listFlag(args, 'trainable-scopes');
+    if (tune.length) options.trainableScopes = tune;
+    const save = listFlag(args, 'save-scope');
+    if (save.length) options.saveScopes = save;
+    const freeze = listFlag(args, 'freeze-scope');
+    if (freeze.length) options.freezeScopes = freeze;
+    const restore: RestorePart[] = ((args.values.restore as string[] | undefined) ?? []).map((r) => parseRestoreSpec(r, { freeze: boolFlag(args, 'freeze-restored') }));
+    const ckpt = stringFlag(args, 'checkpoint-path');
+    if (ckpt !== undefined) {
+      const part: RestorePart = { from: ckpt, ignoreMissing: boolFlag(args, 'ignore-missing-vars') };
+      const ex = listFlag(args, 'exclude-scopes');
+      if (ex.length) part.exclude = ex;
+      restore.push(part);
+    }
+    if (restore.length) options.restore = restore;
+    await initBackend();
+    return trainModel(options);
+  },
+  render(r: TrainModelReport): string {
+    const lines = [
+      `${r.model}: ${r.trainExamples} training / ${r.testExamples} test examples, ${r.classNames.length} classes`,
+      `start: ${r.start.message}`,
+      ...r.restored.map((p) => `restored from ${p.from}${p.include.length ? ` [${p.include.join(', ')}]` : ''}: ${p.summary.restored} variables${p.frozen ? ' (frozen)' : ''}`),
+      `trained ${r.trainedVariables.length} variables${r.frozenVariables.length ? `, ${r.frozenVariables.length} frozen` : ''}; ${r.fit.steps} steps in ${r.fit.trainSeconds.toFixed(1)} s (${r.fit.examplesPerSecond.toFixed(0)} examples/s), global step ${r.globalStep}`,
+      `accuracy ${pct(r.finalAccuracy)}${r.finalEmaAccuracy !== null ? `, with moving averages ${pct(r.finalEmaAccuracy)}` : ''}`,
+    ];
+    if (r.frozenChecksum) lines.push(`frozen variables: checksum ${r.frozenChecksum.before} → ${r.frozenChecksum.after} (${r.frozenChecksum.unchanged ? 'unchanged' : 'CHANGED'})`);
+    if (r.latestCheckpoint) lines.push(`saved ${r.savedVariables.length} variables: ${r.latestCheckpoint}${r.bestCheckpoint ? ` (best: ${r.bestCheckpoint})` : ''}`);
+    return lines.join('\n');
+  },
+};
