@@ -13,6 +13,19 @@ import { fusedOptimizers } from './fused.js';
 
 const f = Math.fround;
 
+/** Smallest normal float32; TF's CPU kernels run with denormals flushed to zero (FTZ). */
+const FLT_MIN = 1.1754943508222875e-38;
+
+/**
+ * TF1 Adam's `_finish` for one beta power: `beta_power * beta` in float32 with denormal results
+ * flushed to zero, as TF's CPU thread pool does — after 20000 steps TF stores `beta1_power = 0`
+ * where IEEE arithmetic would keep a denormal (checked against a TF-written checkpoint).
+ */
+export function nextBetaPower(betaPower: number, beta: number): number {
+  const x = f(f(betaPower) * f(beta));
+  return Math.abs(x) < FLT_MIN ? 0 : x;
+}
+
 /** `tf.train.GradientDescentOptimizer`: `var -= grad * lr`. No slots. */
 export class GradientDescentOptimizer extends Optimizer {
   constructor(params: ParameterSet, options: OptimizerOptions) {
@@ -144,12 +157,13 @@ export class AdamOptimizer extends Optimizer {
   }
 
   protected finish(): void {
-    const b1 = this.nonSlot('beta1_power', this.beta1);
-    const b2 = this.nonSlot('beta2_power', this.beta2);
-    tf.tidy(() => {
-      b1.assign(tf.mul(b1, this.constant(this.beta1)));
-      b2.assign(tf.mul(b2, this.constant(this.beta2)));
-    });
+    // Scalar host arithmetic (with TF's flush-to-zero) so checkpoints hold TF's exact values.
+    for (const [name, beta] of [['beta1_power', this.beta1], ['beta2_power', this.beta2]] as const) {
+      const v = this.nonSlot(name, beta);
+      const next = tf.scalar(nextBetaPower(v.dataSync()[0]!, beta), 'float32');
+      v.assign(next);
+      next.dispose();
+    }
   }
 }
 
