@@ -22,10 +22,38 @@ function swapLastTwo(backend: WasmBackend, t: TensorInfo): TensorInfo {
   return run(wasmKernel('Transpose'), backend, { x: t }, { perm });
 }
 
+/**
+ * For a plain 2-D product with one transposed operand, computing the transposed product and
+ * transposing its result can move far fewer elements than transposing the big operand (dense1's
+ * input gradient dy[64,1024] @ W[3136,1024]^T: 264 K elements instead of 3.2 M). Returns the
+ * result, or undefined when the direct route is cheaper or the shapes are batched.
+ */
+function viaTransposedProduct(stock: KernelFn, backend: WasmBackend, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): TensorInfo | undefined {
+  if (a.shape.length !== 2 || b.shape.length !== 2 || transposeA === transposeB) return undefined;
+  // a·bᵀ = (b·aᵀ)ᵀ and aᵀ·b = (bᵀ·a)ᵀ
+  const [M, N] = transposeB ? [a.shape[0]!, b.shape[0]!] : [a.shape[1]!, b.shape[1]!];
+  const K = transposeB ? a.shape[1]! : a.shape[0]!;
+  const direct = transposeB ? N * K : K * M;
+  const flipped = (transposeB ? M * K : K * N) + M * N;
+  if (2 * flipped >= direct) return undefined;
+  const t = swapLastTwo(backend, transposeB ? a : b);
+  const product = transposeB
+    ? run(stock, backend, { a: b, b: t }, { transposeA: false, transposeB: false }) // [N, M]
+    : run(stock, backend, { a: t, b: a }, { transposeA: false, transposeB: false }); // [N, M]
+  disposeAll(backend, t);
+  const out = swapLastTwo(backend, product);
+  disposeAll(backend, product);
+  return out;
+}
+
 /** Wrap a matmul kernel (inputs `a`, `b`, …) so transposed operands are transposed explicitly first. */
-export function makeTransposeFreeMatMul(stock: KernelFn): (args: Args) => TensorInfo {
+export function makeTransposeFreeMatMul(stock: KernelFn, allowFlip = false): (args: Args) => TensorInfo {
   return ({ inputs, backend, attrs }) => {
     if (!attrs.transposeA && !attrs.transposeB) return run(stock, backend, inputs, attrs);
+    if (allowFlip) {
+      const flipped = viaTransposedProduct(stock, backend, inputs.a!, inputs.b!, attrs.transposeA, attrs.transposeB);
+      if (flipped) return flipped;
+    }
     const a = attrs.transposeA ? swapLastTwo(backend, inputs.a!) : inputs.a!;
     const b = attrs.transposeB ? swapLastTwo(backend, inputs.b!) : inputs.b!;
     try {
@@ -37,7 +65,10 @@ export function makeTransposeFreeMatMul(stock: KernelFn): (args: Args) => Tensor
   };
 }
 
-/** Registration record for `kernelName` ('BatchMatMul' or '_FusedMatMul') wrapping its stock kernel. */
+/**
+ * Registration record for `kernelName` ('BatchMatMul' or '_FusedMatMul') wrapping its stock kernel.
+ * Only BatchMatMul may flip the product (a fused bias/activation would not survive a transpose).
+ */
 export function transposeFreeMatMulConfig(kernelName: string, stock: KernelFn): KernelConfig {
-  return { kernelName, backendName: 'wasm', kernelFunc: makeTransposeFreeMatMul(stock) as unknown as KernelFunc };
+  return { kernelName, backendName: 'wasm', kernelFunc: makeTransposeFreeMatMul(stock, kernelName === 'BatchMatMul') as unknown as KernelFunc };
 }

@@ -1,7 +1,8 @@
 /**
  * Registers Graft's JS kernel pack on TF.js's wasm backend: the two training kernels wasm lacks
- * (Conv2DBackpropFilter, UnsortedSegmentSum) and the re-routes of its slow ones (BatchMatMul /
- * _FusedMatMul with transposes, Conv2DBackpropInput, MaxPoolGrad). A re-route keeps the stock
+ * (Conv2DBackpropFilter, UnsortedSegmentSum), Graft's fused LSTM sequence pair, and the re-routes
+ * of slow ones (BatchMatMul / _FusedMatMul with transposes, Conv2DBackpropInput, MaxPoolGrad, Sum
+ * over leading axes). A re-route keeps the stock
  * kernel it replaces reachable through {@link stockWasmKernel}, for the cases it hands back and for
  * later override layers (the native kernels register after this pack).
  */
@@ -13,6 +14,7 @@ import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
 import { LSTM_SEQUENCE, lstmSequenceConfig, lstmSequenceGradConfig, lstmSequenceGradient } from './lstm-sequence.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
+import { sumConfig } from './sum.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 import type { KernelFn } from './wasm-backend.js';
 
@@ -25,6 +27,7 @@ const REROUTES: ReadonlyArray<[string, (stock: KernelFn) => KernelConfig]> = [
   ['_FusedMatMul', (s) => transposeFreeMatMulConfig('_FusedMatMul', s)],
   ['Conv2DBackpropInput', conv2DBackpropInputConfig],
   ['MaxPoolGrad', maxPoolGradConfig],
+  ['Sum', sumConfig],
 ];
 
 const stock = new Map<string, KernelFn>();

@@ -125,6 +125,7 @@ test('BatchMatMul and _FusedMatMul with transposeA/transposeB match cpu within 1
   const cases: Array<[number[], number[], boolean, boolean]> = [
     [[7, 5], [7, 6], true, false], [[5, 7], [6, 7], false, true], [[7, 5], [6, 7], true, true],
     [[3, 7, 5], [3, 6, 7], true, true], [[2, 3, 5, 7], [1, 1, 6, 7], false, true], [[4, 5, 7], [4, 7, 6], false, false],
+    [[2, 16], [100, 16], false, true], [[16, 100], [16, 2], true, false], // computed as the transposed product
   ];
   for (const [as, bs, ta, tb] of cases) {
     const make = () => ({ a: tf.tensor(values(size(as), 7), as), b: tf.tensor(values(size(bs), 8), bs) });
@@ -135,6 +136,21 @@ test('BatchMatMul and _FusedMatMul with transposeA/transposeB match cpu within 1
     a: tf.tensor(values(35, 9), [1, 7, 5]), b: tf.tensor(values(42, 10), [1, 6, 7]), bias: tf.tensor(values(6, 11), [6]),
   }), { transposeA: true, transposeB: true, activation: 'relu', leakyreluAlpha: 0 });
   within(fused, 1e-5, '_FusedMatMul relu with bias');
+});
+
+test('Sum over leading axes (JS) and other reductions (stock) match cpu within 1e-6 of the largest value', () => {
+  // JS cases sum in float64 (1e-6); stock cases sum float32 in another order than cpu (1e-5)
+  const cases: Array<[number[], number | number[], boolean, number]> = [
+    [[8, 6, 5, 32], [0, 1, 2], false, 1e-6], // a conv bias gradient
+    [[8, 6, 5, 32], [2, 0, 1], true, 1e-6], // same axes unsorted, keepDims
+    [[300, 20], 0, false, 1e-6], [[300, 20], [-2], true, 1e-6], // a dense bias gradient, negative axis
+    [[8, 6, 5, 32], [1, 2], false, 1e-5], [[300, 20], 1, false, 1e-5], [[300, 20], [0, 1], false, 1e-5], // stock
+    [[4, 5], 0, false, 1e-5], // small: stock
+  ];
+  for (const [shape, axis, keepDims, rel] of cases) {
+    const r = compare('Sum', () => ({ x: tf.tensor(values(size(shape), 16), shape) }), { axis, keepDims });
+    within(r, rel, `Sum ${shape} axis ${axis} keepDims ${keepDims}`);
+  }
 });
 
 test('UnsortedSegmentSum matches cpu (duplicates summed, negative ids dropped, int32) and takes rank-2 ids', () => {
