@@ -5,7 +5,8 @@
  * A schedule is a plain function of the global step. TF computes every schedule in the dtype of
  * the learning rate (float32) with the step cast to it, one op at a time; we emulate that with
  * `Math.fround` after every operation, so results equal TF's bit for bit except where `pow`,
- * `exp`, `log` or `cos` round differently in TF's C++ (at most 1 ulp).
+ * `exp`, `log` or `cos` round differently in TF's C++ (at most 1 ulp). Denormal results are
+ * flushed to zero, as TF's CPU kernels do.
  */
 import { InvalidArgumentError } from '../errors.js';
 
@@ -15,7 +16,16 @@ export type LearningRateSchedule = (step: number) => number;
 /** A constant learning rate or a schedule. */
 export type LearningRate = number | LearningRateSchedule;
 
-const f = Math.fround;
+/** Smallest normal float32. */
+const FLT_MIN = 1.1754943508222875e-38;
+/**
+ * Round to float32 as one TF op does on CPU, where denormal results are flushed to zero (TF's
+ * executor threads run with FTZ; seen in TF-written Adam checkpoints).
+ */
+function f(x: number): number {
+  const y = Math.fround(x);
+  return Math.abs(y) < FLT_MIN ? 0 : y;
+}
 /** `constant_op.constant(math.pi)` as float32. */
 const PI32 = f(Math.PI);
 

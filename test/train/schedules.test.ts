@@ -155,3 +155,9 @@ test('linear warm-up in front of a schedule, and constants', () => {
   assert.equal(learningRateAt(0.1, 7), Math.fround(0.1));
   assert.throws(() => exponentialDecay(0.1, { decaySteps: 0, decayRate: 0.5 }), (e: unknown) => e instanceof GraftError && e.code === 'invalid_schedule');
 });
+
+test('results below the float32 normal range flush to zero, as TF on CPU', () => {
+  const e = exponentialDecay(0.1, { decaySteps: 1, decayRate: 0.5 });
+  assert.ok(e(100) > 0);
+  assert.equal(e(130), 0, '0.1 * 2^-130 is denormal in IEEE; TF flushes it');
+});
