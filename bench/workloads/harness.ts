@@ -4,8 +4,11 @@
  * the same run, and prints one JSON object a line:
  *   {"bench","engine","samples_per_s","ratio_to_pytorch","ms_per_step","windows",…}
  * Each process warms up, then times `windows` windows of `steps` steps and reports the median.
+ * `load_avg` (1-minute load average) and `cpu_ms_per_step` (process CPU time) are printed so a
+ * figure taken on a busy machine can be recognised as such: final figures need an idle machine.
  */
 import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/runtime/backend.js';
@@ -114,7 +117,7 @@ async function child(spec: BenchSpec, engine: string, run: { warmup: number; ste
     // this is close to the step time the machine would give it alone
     cpu_ms_per_step: Number(median(cpuMs).toFixed(1)),
     backend: info.backend, kernels: info.kernels, threads: info.threads, optimizer,
-    warmup: run.warmup, steps: run.steps, batch: w.batchSize,
+    warmup: run.warmup, steps: run.steps, batch: w.batchSize, load_avg: Number(loadavg()[0]!.toFixed(2)),
     loss_first: Number(losses[0]!.toFixed(4)), loss_last: Number(losses[losses.length - 1]!.toFixed(4)),
   };
   if (w.usesFusedLstm) out.fused_lstm = w.usesFusedLstm();
@@ -177,6 +180,7 @@ function runPeer(spec: BenchSpec, p: { warmup: number; steps: number; windows: n
     encoding: 'utf8', env: { ...process.env, ...spec.peerEnv },
   });
   const rates = [...(r.stdout ?? '').matchAll(/window \d+: ([\d.]+) samples\/s/g)].map((m) => Number(m[1]));
+  const cpu = [...(r.stdout ?? '').matchAll(/cpu ([\d.]+) ms\/step/g)].map((m) => Number(m[1]));
   if (r.status !== 0 || rates.length === 0) {
     return { bench: spec.bench, engine: 'pytorch', samples_per_s: null, skipped: true, reason: (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').pop() };
   }
@@ -185,6 +189,7 @@ function runPeer(spec: BenchSpec, p: { warmup: number; steps: number; windows: n
   return {
     bench: spec.bench, engine: 'pytorch', samples_per_s: Number(sps.toFixed(1)), ratio_to_pytorch: 1,
     ms_per_step: Number((64000 / sps).toFixed(1)), windows: rates, env: spec.peerEnv, threads: threads ? Number(threads) : undefined,
+    ...(cpu.length ? { cpu_ms_per_step: median(cpu) } : {}), load_avg: Number(loadavg()[0]!.toFixed(2)),
     warmup: p.warmup, steps: p.steps, batch: 64,
   };
 }
