@@ -23,16 +23,6 @@ function shownIndices(n: number, summarise: boolean, edge: number): (number | nu
   return [...Array.from({ length: edge }, (_, i) => i), null, ...Array.from({ length: edge }, (_, i) => n - edge + i)];
 }
 
-/** Shortest decimal that reads back as the same float32 / float64 value. */
-function shortest(x: number, f32: boolean): string {
-  if (!f32) return String(x);
-  for (let p = 1; p <= 9; p++) {
-    const s = x.toPrecision(p);
-    if (Math.fround(Number(s)) === x) return String(Number(s));
-  }
-  return String(x);
-}
-
 function isString(v: DecodedValues): v is Uint8Array[] {
   return Array.isArray(v);
 }
@@ -65,31 +55,40 @@ function elementFormatter(t: TensorValue, values: DecodedValues, shown: number[]
   const abs = finite.map(Math.abs).filter((x) => x > 0);
   const maxAbs = abs.length ? Math.max(...abs) : 0;
   const minAbs = abs.length ? Math.min(...abs) : 0;
-  const sci = maxAbs >= 1e16 || (minAbs > 0 && (minAbs < 1e-4 || maxAbs / minAbs > 1e3));
+  // numpy FloatingFormat: scientific when max ≥ 1e8, min < 1e-4 or max/min > 1e3 (shown values).
+  const sci = maxAbs >= 1e8 || (minAbs > 0 && (minAbs < 1e-4 || maxAbs / minAbs > 1e3));
+  const special = (x: number): string | undefined => (Number.isNaN(x) ? 'nan' : !Number.isFinite(x) ? (x > 0 ? 'inf' : '-inf') : undefined);
+  const roundTrips = (x: number, s: string) => (f32 ? Math.fround(Number(s)) === x : Number(s) === x);
+  // Digits after the point each value needs (at most 8, numpy's precision), shared by all.
+  const digits = (x: number): number => {
+    for (let p = 0; p < 8; p++) if (roundTrips(x, sci ? x.toExponential(p) : x.toFixed(p))) return p;
+    return 8;
+  };
+  const comps = shown.flatMap((i) => (complex ? [nums[2 * i]!, nums[2 * i + 1]!] : [nums[i]!])).filter((x) => special(x) === undefined);
+  const prec = Math.max(0, ...comps.map(digits));
   const one = (x: number): string => {
-    if (Number.isNaN(x)) return 'nan';
-    if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
+    const sp = special(x);
+    if (sp !== undefined) return sp;
     if (sci) {
-      const [m, e] = x.toExponential().split('e') as [string, string];
-      const mm = shortest(Number(m), false);
-      const exp = `${e[0] === '-' ? '-' : '+'}${e.replace(/^[-+]/, '').padStart(2, '0')}`;
-      return `${mm.includes('.') ? mm : `${mm}.`}e${exp}`;
+      const [m, e] = x.toExponential(prec).split('e') as [string, string];
+      return `${prec === 0 ? `${m}.` : m}e${e[0] === '-' ? '-' : '+'}${e.replace(/^[-+]/, '').padStart(2, '0')}`;
     }
-    let s = shortest(x, f32);
-    const dot = s.indexOf('.');
-    if (dot >= 0 && s.length - dot - 1 > 8) s = String(Number(x.toFixed(8)));
-    return s.includes('.') || s.includes('e') ? s : `${s}.`;
+    // fixed: each value with the fewest digits that identify it (numpy 'maxprec'), padded right
+    const t = x.toFixed(digits(x));
+    return t.includes('.') ? t : `${t}.`;
   };
   const cell = (i: number): string => (complex ? `${one(nums[2 * i]!)}${nums[2 * i + 1]! < 0 || Object.is(nums[2 * i + 1], -0) ? '' : '+'}${one(nums[2 * i + 1]!)}j` : one(nums[i]!));
   const strs = new Map(shown.map((i) => [i, cell(i)]));
-  const frac = (s: string) => (s.includes('e') || !s.includes('.') ? 0 : s.length - s.indexOf('.') - 1);
-  const maxFrac = Math.max(0, ...[...strs.values()].map(frac));
-  const intPart = (s: string) => (s.includes('.') && !s.includes('e') ? s.indexOf('.') : s.length);
-  const maxInt = Math.max(0, ...[...strs.values()].map(intPart));
+  const finiteStrs = [...strs.values()].filter((v) => !['nan', 'inf', '-inf'].includes(v));
+  const intPart = (v: string) => (v.includes('.') && !sci ? v.indexOf('.') : v.length);
+  const maxInt = Math.max(0, ...finiteStrs.map(intPart));
+  const maxFrac = Math.max(0, ...finiteStrs.map((v) => (sci || !v.includes('.') ? 0 : v.length - v.indexOf('.') - 1)));
+  const padded = (v: string): string => (sci || complex ? v : v.padStart(maxInt + (v.length - intPart(v))).padEnd(maxInt + 1 + maxFrac));
+  const isSpecial = (v: string) => ['nan', 'inf', '-inf'].includes(v);
+  const width = Math.max(0, ...[...strs.values()].map((v) => (isSpecial(v) ? v : padded(v)).length));
   return (i) => {
-    const s = strs.get(i) ?? cell(i);
-    if (complex || sci) return s;
-    return s.padStart(maxInt + (s.length - intPart(s))).padEnd(maxInt + 1 + maxFrac);
+    const v = strs.get(i) ?? cell(i);
+    return (isSpecial(v) ? v : padded(v)).padStart(width);
   };
 }
 
