@@ -1,5 +1,5 @@
 /** TensorFlow tensor bundles (V2 checkpoints): reader, streaming atomic writer, file naming. */
-export { openBundle } from './reader.js';
+export { openBundle } from './open-bundle.js';
 export { writeBundle } from './writer.js';
 export { isBundlePrefix, metaFilename, dataFilename } from './naming.js';
 export { OBJECT_GRAPH_PROTO_KEY, objectGraphPaths, objectGraphAttributes } from './object-graph.js';

@@ -13,25 +13,24 @@
  *
  * Lazy: open reads the index (and, for TF2 files, the small object-graph string); each read
  * reads only that tensor's bytes with one positioned read. Every number taken from a file is
- * checked before it sizes an allocation or a read.
+ * checked before it sizes an allocation or a read. Opening (steps 1 and the header checks) is in
+ * open-bundle.ts; this file holds the open reader.
  */
-import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { InvalidArgumentError } from '../../errors.js';
 import { crc32c, unmaskCrc } from '../crc32c.js';
 import { DTYPE_SIZE, type DType, type TensorInfo, type TensorValue } from '../types.js';
 import { boxesOverlap, byteSwap, copyBox, sliceBox } from './assemble.js';
-import { BIG, LITTLE, TENSOR_BUNDLE_MIN_PRODUCER, TENSOR_BUNDLE_VERSION, decodeBundleEntry, decodeBundleHeader, type BundleEntry, type BundleHeader } from './bundle-proto.js';
+import { BIG, decodeBundleEntry, type BundleEntry, type BundleHeader } from './bundle-proto.js';
 import { dtypeFromEnum, tfDtypeName } from './dtypes.js';
 import { bundleError } from './errors.js';
-import { V1_CONVERT_HINT, dataFilename, explainMissingIndex, metaFilename, normalizePrefix } from './naming.js';
+import { dataFilename } from './naming.js';
 import { OBJECT_GRAPH_PROTO_KEY, objectGraphPaths } from './object-graph.js';
 import { encodeTensorNameSlice } from './slice-key.js';
 import { decodeStringTensor } from './string-tensor.js';
-import { latin1, readTable } from './table.js';
+import { latin1 } from './table.js';
 import type { BundleReader } from './types.js';
 
-/** Largest `.index` file read into memory (1 GiB): real indexes are KBs to a few MBs. */
-const MAX_INDEX_BYTES = 1 << 30;
 /** Most slices accepted for one partitioned tensor (pairwise overlap check is quadratic). */
 const MAX_SLICES = 4096;
 
@@ -58,7 +57,8 @@ function elementCount(shape: readonly number[]): number | undefined {
   return n;
 }
 
-class TfBundleReader implements BundleReader {
+/** The BundleReader implementation; construct through openBundle. */
+export class TfBundleReader implements BundleReader {
   readonly format = 'tf-bundle' as const;
   readonly metadata: Record<string, string> = {};
   readonly objectGraphPaths = new Map<string, string>();
@@ -70,7 +70,6 @@ class TfBundleReader implements BundleReader {
   bytesRead = 0;
   private readonly tensors = new Map<string, Tensor>();
   private readonly slices = new Map<string, BundleEntry>();
-  private readonly shardFiles: string[];
   private readonly shardSizes = new Map<number, number>();
   private readonly handles = new Map<number, Promise<FileHandle>>();
   private closed = false;
@@ -80,7 +79,6 @@ class TfBundleReader implements BundleReader {
     readonly header: BundleHeader,
     readonly indexFile: string,
   ) {
-    this.shardFiles = [];
     this.metadata.num_shards = String(header.numShards);
     if (header.endianness === BIG) this.metadata.endianness = 'big';
   }
@@ -90,7 +88,7 @@ class TfBundleReader implements BundleReader {
   }
 
   shardFile(id: number): string {
-    return this.shardFiles[id] ?? dataFilename(this.path, id, this.header.numShards);
+    return dataFilename(this.path, id, this.header.numShards);
   }
 
   /** Load the entries of an index (called once by openBundle). */
@@ -354,73 +352,4 @@ class TfBundleReader implements BundleReader {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
-}
-
-/**
- * Open a TensorFlow V2 checkpoint (tensor bundle) by prefix. Reads the index only; values are read
- * on demand with their CRC32C verified.
- *
- * Accepts `prefix.index` or a `prefix.data-…` file name too (noted in `notes`).
- * @throws FormatError `v1_checkpoint` for a V1 checkpoint; `bad_magic`, `truncated`,
- *   `block_checksum_mismatch`, `bad_block`, `unsorted_keys`, `bad_varint`, `bad_proto`,
- *   `bad_header`, `unsupported_version`, `bad_entry`, `bad_shape`, `size_mismatch`, `bad_slice`,
- *   `shard_missing`, `bad_object_graph` for a damaged checkpoint;
- *   CheckpointNotFoundError `checkpoint_not_found` when there is no `<prefix>.index`.
- * @example
- *   await using r = await openBundle('runs/model.ckpt-1000');
- *   for (const t of r.list()) console.log(t.name, t.dtype, t.shape);
- *   const w = await r.read('dense/kernel');
- */
-export async function openBundle(prefix: string): Promise<BundleReader> {
-  const { prefix: p, note } = normalizePrefix(prefix);
-  const indexFile = metaFilename(p);
-  const s = await stat(indexFile).catch(() => undefined);
-  if (s === undefined) return explainMissingIndex(p);
-  if (s.size > MAX_INDEX_BYTES) {
-    throw bundleError('bad_header', indexFile, `index file has ${s.size} bytes, more than the ${MAX_INDEX_BYTES}-byte limit for a checkpoint index`, { details: { size: s.size } });
-  }
-  const data = new Uint8Array(await readFile(indexFile));
-  const entries = readTable(data, indexFile);
-  const first = entries[0];
-  if (first === undefined || first.key.length !== 0) {
-    throw bundleError('bad_header', indexFile, 'the header entry (key "") is missing', {
-      details: { field: 'header' },
-    });
-  }
-  const header = decodeBundleHeader(first.value, indexFile);
-  if (header.numShards < 1) {
-    // A V1 SSTable's "" entry is SavedTensorSlices {meta = 1 (a message)}: field 1, wire type 2.
-    if (first.value[0] === 0x0a) {
-      throw bundleError('v1_checkpoint', indexFile, `V1 checkpoint (TF < 1.0 / write_version=V1): the "" entry is SavedTensorSlices metadata, not a BundleHeaderProto`, {
-        hint: V1_CONVERT_HINT,
-        details: { field: 'header' },
-      });
-    }
-    throw bundleError('bad_header', indexFile, `BundleHeaderProto.num_shards is ${header.numShards}; must be at least 1`, {
-      details: { field: 'num_shards', found: header.numShards },
-    });
-  }
-  if (header.endianness !== LITTLE && header.endianness !== BIG) {
-    throw bundleError('bad_header', indexFile, `BundleHeaderProto.endianness is ${header.endianness}; must be 0 (LITTLE) or 1 (BIG)`, {
-      details: { field: 'endianness', found: header.endianness },
-    });
-  }
-  const v = header.version;
-  if (v.producer < TENSOR_BUNDLE_MIN_PRODUCER || v.minConsumer > TENSOR_BUNDLE_VERSION || v.badConsumers.includes(TENSOR_BUNDLE_VERSION)) {
-    throw bundleError('unsupported_version', indexFile, `Checkpoint version (producer ${v.producer}, min_consumer ${v.minConsumer}, bad_consumers [${v.badConsumers.join(',')}]) cannot be read by a version-${TENSOR_BUNDLE_VERSION} reader`, {
-      hint: 'the checkpoint was written by a newer TensorFlow bundle format; re-save it with TF 1.x/2.x Saver',
-      details: { field: 'version', producer: v.producer, minConsumer: v.minConsumer },
-    });
-  }
-  const reader = new TfBundleReader(p, header, indexFile);
-  reader.bytesRead = data.length;
-  if (note !== undefined) {
-    reader.notes.push(note);
-    reader.metadata.note = note;
-  }
-  await reader.load(entries);
-  if (reader.unsupported.length > 0) {
-    reader.metadata.unsupported_tensors = reader.unsupported.map((u) => `${u.name} (${u.dtype})`).join(', ');
-  }
-  return reader;
 }
