@@ -1,9 +1,11 @@
 // Conv2D forward (with optional bias + relu/relu6 post-op), backward-data and backward-weights on
 // oneDNN. TF.js keeps x/dy as NHWC and filters as HWIO in the wasm heap; the primitives are created
 // with format_tag::any (oneDNN's blocked layouts, which is what matches PyTorch, ENGINE-STUDY §4)
-// and the user tensors are reordered in and out at the edges. For each shape the first call times
-// the blocked variant against a plain NHWC one and keeps the faster (GRAFT_NATIVE_CONV_LAYOUT=
-// any|nhwc forces one). Primitives, reorders and scratch memories are cached by shape.
+// and the user tensors are reordered in and out at the edges. GRAFT_NATIVE_CONV_LAYOUT=nhwc uses
+// plain NHWC primitives instead (no reorders; measured 1.5-30x slower here, e.g. oneDNN 2.6 has only
+// a reference NHWC backward-weights for C=1), and =auto times both on each shape's first call and
+// keeps the faster (wall-clock timing, so only sensible on an idle machine). Primitives, reorders
+// and scratch memories are cached by shape.
 #include "common.h"
 #include <chrono>
 #include <cstdlib>
@@ -75,9 +77,10 @@ struct Edge {
 
 enum class Layout { Any, Nhwc };
 
+// The layout policy: forced (default any; nhwc when asked) unless GRAFT_NATIVE_CONV_LAYOUT=auto.
 Layout forcedLayout(bool* forced) {
   const char* env = std::getenv("GRAFT_NATIVE_CONV_LAYOUT");
-  *forced = env != nullptr && (std::string(env) == "any" || std::string(env) == "nhwc");
+  *forced = env == nullptr || std::string(env) != "auto";
   return (env != nullptr && std::string(env) == "nhwc") ? Layout::Nhwc : Layout::Any;
 }
 
@@ -190,8 +193,9 @@ std::unique_ptr<BwdWeights> makeBwdWeights(const ConvShape& s, Layout layout) {
   return b;
 }
 
-// Returns the cached primitive for `key`; on the first call builds both layouts, times them on
-// the real arguments and keeps the faster one (the last `run` leaves the correct result).
+// Returns the cached primitive for `key`, building it on first use; in auto mode the first call
+// builds both layouts, times them on the real arguments and keeps the faster one (the last `run`
+// leaves the correct result).
 template <typename P, typename Make, typename Run>
 P& cached(std::unordered_map<std::string, std::unique_ptr<P>>& cache, const std::string& key,
           Make make, Run run) {

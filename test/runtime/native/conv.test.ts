@@ -83,3 +83,33 @@ test('native FusedConv2D (bias + relu / relu6) and its gradients match cpu', asy
     }
   }
 });
+
+test('plain-NHWC and auto-tuned conv primitives (GRAFT_NATIVE_CONV_LAYOUT) match cpu too', async (t) => {
+  const skip = await skipReason();
+  if (skip) return t.skip(skip);
+  // the variable is read when a shape's primitives are first built, so each mode gets new shapes
+  for (const [mode, xs] of [['nhwc', [2, 7, 7, 3]], ['auto', [2, 6, 9, 3]]] as const) {
+    process.env.GRAFT_NATIVE_CONV_LAYOUT = mode;
+    try {
+      const x: [number, number, number, number] = [...xs];
+      const f: [number, number, number, number] = [3, 3, 3, 4];
+      const outShape = tf.backend_util.computeConv2DInfo(x, f, 1, 1, 'same').outShape;
+      const xd = randn(tf.util.sizeFromShape(x), 70), fd = randn(tf.util.sizeFromShape(f), 71), dyd = randn(tf.util.sizeFromShape(outShape), 72);
+      const attrs = { strides: [1, 1], pad: 'same', dataFormat: 'NHWC' };
+      const run = () => {
+        const xt = tf.tensor4d(xd, x), ft = tf.tensor4d(fd, f), dy = tf.tensor(dyd, outShape);
+        return [tf.conv2d(xt, ft, 1, 'same'),
+          tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: ft }, { ...attrs, inputShape: x } as unknown as tf.NamedAttrMap) as tf.Tensor,
+          tf.engine().runKernel('Conv2DBackpropFilter', { x: xt, dy }, { ...attrs, filterShape: f } as unknown as tf.NamedAttrMap) as tf.Tensor];
+      };
+      const native = await on('wasm', run);
+      const ref = await on('cpu', run);
+      for (let i = 0; i < 3; i++) {
+        const e = errors(native[i]!, ref[i]!);
+        assert.ok(e.rel <= REL, `${mode} output ${i}: rel error ${e.rel} (abs ${e.abs})`);
+      }
+    } finally {
+      delete process.env.GRAFT_NATIVE_CONV_LAYOUT;
+    }
+  }
+});
