@@ -4,7 +4,10 @@
  * save(prefix, {globalStep}) writes `prefix-STEP.data-00000-of-00001` then `prefix-STEP.index`
  * (each atomically), then `prefix-STEP.meta.json` when a model description is given, then the
  * `checkpoint` state file, and only then deletes checkpoints past `maxToKeep` — so the state
- * file only ever names complete checkpoints, whatever moment a crash hits. Retention is TF's:
+ * file only ever names complete checkpoints, whatever moment a crash hits. Re-saving a prefix the
+ * state file lists (no globalStep, the TF1 habit) first takes it off the list — through a bridge
+ * checkpoint `<prefix>.resave` when it is the only one — as its two files are replaced one after
+ * the other. Retention is TF's:
  * the oldest checkpoint past `maxToKeep` is deleted unless it is due under
  * `keepCheckpointEveryNHours`. Like TF1, a new Saver starts with an empty list of recent
  * checkpoints (`recoverLastCheckpoints` restores it; CheckpointManager does so from the state file).
@@ -12,7 +15,7 @@
  * restore(path) restores every variable of the saver or fails before changing any.
  */
 import { stat, unlink, readdir } from 'node:fs/promises';
-import { dirname, basename, join } from 'node:path';
+import { dirname, basename, join, resolve } from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
 import { writeBundle } from '../formats/tf-bundle/index.js';
 import { writeSafetensors } from '../formats/safetensors/index.js';
@@ -22,7 +25,7 @@ import { CheckpointNotFoundError, InvalidArgumentError } from '../errors.js';
 import { isParameter, normalizeVarList, type NamedParameter, type VarList } from './var-list.js';
 import { tensorValueFromVariable } from './tensor-bytes.js';
 import { buildMeta, metaPathFor, writeMeta, type MetaInput } from './meta.js';
-import { checkpointExists, updateCheckpointState } from './state.js';
+import { checkpointExists, getCheckpointState, updateCheckpointState } from './state.js';
 import { planRestore, type RestorePlan } from './restore-plan.js';
 import { executeRestorePlan } from './execute-plan.js';
 
@@ -174,8 +177,8 @@ export class Saver {
       });
     }
     const tensors = this.snapshot(); // read every value before writing anything
-    if (this.format === 'safetensors') await writeSafetensors(path, tensors, { fsync: this.fsync });
-    else await writeBundle(path, tensors, { fsync: this.fsync });
+    const bridge = (options.writeState ?? true) ? await this.prepareOverwrite(dir, stem, path, tensors, latestFilename) : null;
+    await this.writeFiles(path, tensors);
     if (options.meta) await writeMeta(path, buildMeta(this.pairs.reduce<Record<string, Parameter>>((r, p) => ((r[p.key] = p.param), r), {}), options.meta), { fsync: this.fsync });
     if (options.writeState ?? true) {
       this.recordLastCheckpoint(path);
@@ -185,9 +188,45 @@ export class Saver {
         saveRelativePaths: this.saveRelativePaths,
         latestFilename,
       });
+      if (bridge) await deleteCheckpointFiles(bridge);
       await this.maybeDeleteOldCheckpoints();
     }
     return path;
+  }
+
+  /**
+   * Before overwriting a checkpoint the state file lists (re-saving a prefix without globalStep),
+   * take it off the list: its data and index are replaced one after the other, and the state file
+   * must never name a half-rewritten checkpoint. When it is the only one listed, the new values
+   * are first written to a bridge checkpoint `<prefix>.resave` which the state file names while
+   * the prefix is rewritten; the bridge's path is returned so it can be deleted afterwards.
+   */
+  private async prepareOverwrite(dir: string, stem: string, path: string, tensors: TensorValue[], latestFilename: string): Promise<string | null> {
+    if (!(await checkpointExists(path))) return null;
+    const state = await getCheckpointState(dir, { latestFilename });
+    if (!state) return null;
+    const same = (p: string): boolean => resolve(p) === resolve(path);
+    if (!same(state.modelCheckpointPath) && !state.allModelCheckpointPaths.some(same)) return null;
+    const withTimes = state.allModelCheckpointTimestamps.length === state.allModelCheckpointPaths.length;
+    const keep = state.allModelCheckpointPaths.map((p, i) => ({ p, t: state.allModelCheckpointTimestamps[i] })).filter(({ p }) => !same(p));
+    if (keep.length > 0) {
+      await updateCheckpointState(dir, keep[keep.length - 1]!.p, {
+        allModelCheckpointPaths: keep.map(({ p }) => p),
+        allModelCheckpointTimestamps: withTimes ? keep.map(({ t }) => t!) : [],
+        saveRelativePaths: this.saveRelativePaths,
+        latestFilename,
+      });
+      return null;
+    }
+    const bridge = checkpointPath(`${stem}.resave`, this.format);
+    await this.writeFiles(bridge, tensors);
+    await updateCheckpointState(dir, bridge, { allModelCheckpointPaths: [bridge], saveRelativePaths: this.saveRelativePaths, latestFilename });
+    return bridge;
+  }
+
+  private async writeFiles(path: string, tensors: TensorValue[]): Promise<void> {
+    if (this.format === 'safetensors') await writeSafetensors(path, tensors, { fsync: this.fsync });
+    else await writeBundle(path, tensors, { fsync: this.fsync });
   }
 
   private recordLastCheckpoint(path: string): void {

@@ -14,9 +14,9 @@ before(async () => {
 const CHILD = new URL('./crash-child.js', import.meta.url).pathname;
 
 /** Start the child, wait for "ready", wait `delayMs`, SIGKILL it; resolves when it is gone. */
-function runAndKill(dir: string, delayMs: number): Promise<{ killed: boolean }> {
+function runAndKill(dir: string, mode: string, delayMs: number): Promise<{ killed: boolean }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CHILD, dir, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     let armed = false;
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -44,12 +44,15 @@ async function verify(dir: string): Promise<number | null> {
     return null;
   }
   assert.equal(latest, state.modelCheckpointPath, 'the state file names a complete checkpoint');
+  let latestStep = 0;
   for (const path of state.allModelCheckpointPaths) {
     assert.ok(await checkpointExists(path), `${path} is listed and exists`);
-    const step = Number(/-(\d+)$/.exec(path)![1]);
-    assert.equal((await readMeta(path)).extra?.step, step);
     const fresh = crashModel();
     await new Saver({ varList: fresh }).restore(path); // reads every tensor, CRC-checked
+    const step = fresh.require('global_step').variable.dataSync()[0]!;
+    if (path.endsWith(`-${step}`)) assert.equal((await readMeta(path)).extra?.step, step);
+    else assert.ok(/model\.ckpt(\.resave)?$/.test(path), `${path} holds step ${step}`);
+    if (path === latest) latestStep = step;
     for (const p of fresh) {
       const want = crashValues(p.name, step);
       assert.deepEqual(bytesOf(p.variable), new Uint8Array(want.dataSync().buffer), `${path}: ${p.name} bit-identical`);
@@ -57,18 +60,18 @@ async function verify(dir: string): Promise<number | null> {
       p.variable.dispose();
     }
   }
-  return Number(/-(\d+)$/.exec(latest!)![1]);
+  return latestStep;
 }
 
 /** One lane: `kills` crash-and-resume rounds in one directory; returns what it saw. */
-async function lane(dir: string, kills: number, seed0: number): Promise<{ lastStep: number; tempLeft: number; killed: number }> {
+async function lane(dir: string, mode: string, kills: number, seed0: number): Promise<{ lastStep: number; tempLeft: number; killed: number }> {
   let seed = seed0;
   const rand = (): number => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
   let lastStep = 0;
   let tempLeft = 0;
   let killed = 0;
   for (let i = 0; i < kills; i++) {
-    if ((await runAndKill(dir, Math.floor(rand() * 50))).killed) killed++;
+    if ((await runAndKill(dir, mode, Math.floor(rand() * 50))).killed) killed++;
     if ((await readdir(dir)).some((f) => f.includes('.tmp'))) tempLeft++;
     const step = await verify(dir);
     if (step !== null) {
@@ -83,8 +86,9 @@ test('SIGKILL at 50 seeded random points during save: latestCheckpoint always na
   const a = await tempDir();
   const b = await tempDir();
   try {
-    // two directories in parallel (2 × 25 kills), each crash followed by a resume in the next child
-    const results = await Promise.all([lane(a.dir, 25, 20260611), lane(b.dir, 25, 424242)]);
+    // two directories in parallel (2 × 25 kills), each crash followed by a resume in the next child:
+    // a CheckpointManager saving model.ckpt-STEP, and a Saver re-saving the one prefix model.ckpt
+    const results = await Promise.all([lane(a.dir, 'manager', 25, 20260611), lane(b.dir, 'resave', 25, 424242)]);
     assert.equal(results[0]!.killed + results[1]!.killed, 50);
     for (const r of results) assert.ok(r.lastStep > 0, 'saves completed between kills');
     assert.ok(results[0]!.tempLeft + results[1]!.tempLeft > 0, 'some kills hit a write in progress (temporary files left behind)');

@@ -182,3 +182,22 @@ test('safetensors format: prefix-STEP.safetensors listed in the state file, rest
     await cleanup();
   }
 });
+
+test('re-saving one prefix (no globalStep) never lists a half-rewritten checkpoint and leaves no bridge behind', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const params = makeParams([['w', [8]]], 12);
+    const saver = new Saver({ varList: params, fsync: false });
+    const prefix = join(dir, 'model.ckpt');
+    await saver.save(prefix);
+    params.require('w').variable.assign(params.require('w').variable.mul(2));
+    assert.equal(await saver.save(prefix), prefix);
+    assert.deepEqual((await readdir(dir)).sort(), ['checkpoint', 'model.ckpt.data-00000-of-00001', 'model.ckpt.index']);
+    assert.deepEqual((await getCheckpointState(dir))!.allModelCheckpointPaths, [prefix]);
+    const fresh = makeParams([['w', [8]]], 13);
+    await new Saver({ varList: fresh }).restore(prefix);
+    assert.deepEqual(valuesOf(fresh), valuesOf(params));
+  } finally {
+    await cleanup();
+  }
+});
