@@ -1,0 +1,128 @@
+/**
+ * `transferCommon(src, dst, {match, freeze})` (article 003): find the layers two architectures
+ * share (common-layers.ts), copy their values from the source into the destination, optionally
+ * freeze them, and report every pairing with its reason plus everything left alone and why.
+ * The source is a model in memory or a checkpoint (its `.meta.json` model gives the layer order;
+ * without one, checkpoint keys are taken in sorted order and the report says so).
+ */
+import { InvalidArgumentError } from '../errors.js';
+import { restoreFromCheckpoint } from '../checkpoint/execute-plan.js';
+import { listVariables } from '../checkpoint/reader.js';
+import type { ClassifierModel } from '../models/types.js';
+import type { Parameter, ParameterSet } from '../variables/parameter-set.js';
+import { modelFromMeta, readCheckpointMeta, resolveCheckpoint } from './checkpoints.js';
+import { matchCommonLayers, type LayerPairing, type LeftAlone, type MatchMode, type VariableSpec } from './common-layers.js';
+
+/** A model, its parameters, or a checkpoint path. */
+export type TransferSource = ClassifierModel | ParameterSet | string;
+
+/** Options of {@link transferCommon}. */
+export interface TransferCommonOptions {
+  /** How layers pair (default `structure`). */
+  match?: MatchMode;
+  /** Freeze the destination variables that received values. */
+  freeze?: boolean;
+  /** Only report; change nothing. */
+  dryRun?: boolean;
+}
+
+/** What transferCommon did (or would do). */
+export interface TransferCommonReport {
+  match: MatchMode;
+  source: string;
+  pairings: LayerPairing[];
+  leftAlone: LeftAlone[];
+  /** Destination variables that received values (none in a dry run). */
+  copied: string[];
+  frozen: string[];
+  dryRun: boolean;
+  /** Notes (e.g. "source layer order taken from sorted checkpoint keys"). */
+  notes: string[];
+}
+
+function paramsOf(x: ClassifierModel | ParameterSet): ParameterSet {
+  return 'params' in x && !('select' in x) ? (x as ClassifierModel).params : (x as ParameterSet);
+}
+
+function specs(params: ParameterSet): VariableSpec[] {
+  return params.toArray().map((p) => ({ name: p.name, dtype: p.variable.dtype, shape: [...p.variable.shape] }));
+}
+
+async function sourceSpecs(src: TransferSource, notes: string[]): Promise<{ specs: VariableSpec[]; label: string; params?: ParameterSet; checkpoint?: string }> {
+  if (typeof src !== 'string') {
+    const params = paramsOf(src);
+    return { specs: specs(params), label: 'name' in src && typeof src.name === 'string' ? `model ${src.name}` : 'parameters in memory', params };
+  }
+  const ckpt = await resolveCheckpoint(src);
+  const meta = await readCheckpointMeta(ckpt).catch(() => undefined);
+  const inCkpt = new Map((await listVariables(ckpt)).map((v) => [v.name, v] as const));
+  if (meta?.model) {
+    const m = modelFromMeta(meta, ckpt);
+    const ordered = specs(m.params).filter((s) => inCkpt.has(s.name));
+    m.params.toArray().forEach((p) => p.variable.dispose());
+    const rest = [...inCkpt.values()].filter((v) => !ordered.some((o) => o.name === v.name)).map((v) => ({ name: v.name, dtype: v.dtype, shape: [...v.shape] }));
+    return { specs: [...ordered, ...rest], label: ckpt, checkpoint: ckpt };
+  }
+  notes.push(`${ckpt} has no .meta.json naming its model: layer order taken from the sorted checkpoint keys`);
+  return { specs: [...inCkpt.values()].map((v) => ({ name: v.name, dtype: v.dtype, shape: [...v.shape] })), label: ckpt, checkpoint: ckpt };
+}
+
+/**
+ * Copy the layers `dst` shares with `src`.
+ * @example
+ * const report = await transferCommon('runs/intent-a', modelB, { match: 'structure', freeze: true });
+ * @throws InvalidArgumentError `bad_match_mode`; restore errors from the checkpoint layer.
+ */
+export async function transferCommon(src: TransferSource, dst: ClassifierModel | ParameterSet, options: TransferCommonOptions = {}): Promise<TransferCommonReport> {
+  const match = options.match ?? 'structure';
+  const notes: string[] = [];
+  const source = await sourceSpecs(src, notes);
+  const dstParams = paramsOf(dst);
+  const m = matchCommonLayers(source.specs, specs(dstParams), match);
+  const pairs = m.pairings.flatMap((p) => p.variables);
+  const report: TransferCommonReport = { match, source: source.label, pairings: m.pairings, leftAlone: m.leftAlone, copied: [], frozen: [], dryRun: !!options.dryRun, notes };
+  if (options.dryRun || pairs.length === 0) {
+    if (pairs.length === 0) notes.push('no common layers found: nothing copied');
+    return report;
+  }
+  if (source.params) {
+    for (const v of pairs) {
+      const from = source.params.require(v.source).variable;
+      dstParams.require(v.destination).variable.assign(from);
+    }
+  } else {
+    const record: Record<string, Parameter> = {};
+    for (const v of pairs) record[v.source] = dstParams.require(v.destination);
+    const plan = await restoreFromCheckpoint(record, source.checkpoint!);
+    if (plan.summary.restored + plan.summary.renamed !== pairs.length) {
+      throw new InvalidArgumentError('transfer_incomplete', `${source.checkpoint}: ${pairs.length} variables paired but ${plan.summary.restored + plan.summary.renamed} restored`, { hint: 'inspect the checkpoint (graft inspect) and retry' });
+    }
+  }
+  report.copied = pairs.map((v) => v.destination);
+  if (options.freeze) {
+    for (const name of report.copied) dstParams.require(name).trainable = false;
+    report.frozen = [...report.copied];
+  }
+  return report;
+}
+
+/** The report as text: pairings with reasons, then what was left alone and why. */
+export function formatTransferCommon(r: TransferCommonReport): string {
+  const lines = [`transfer-common (match: ${r.match}) from ${r.source}${r.dryRun ? ' — dry run, nothing changed' : ''}`];
+  for (const p of r.pairings) {
+    lines.push(`  paired  ${p.source} → ${p.destination}: ${p.reason}`);
+    for (const v of p.variables) lines.push(`          ${v.source} → ${v.destination} [${v.shape.join(',')}]`);
+  }
+  const dst = r.leftAlone.filter((l) => l.side === 'destination');
+  const src = r.leftAlone.filter((l) => l.side === 'source');
+  for (const l of dst) lines.push(`  left    ${l.name}: ${l.reason}`);
+  const byReason = new Map<string, string[]>();
+  for (const l of src) byReason.set(l.reason, [...(byReason.get(l.reason) ?? []), l.name]);
+  for (const [reason, names] of byReason) {
+    if (names.length > 3) lines.push(`  unused  ${names.length} source variables (${names.slice(0, 2).join(', ')}, …): ${reason}`);
+    else for (const n of names) lines.push(`  unused  ${n} (source): ${reason}`);
+  }
+  for (const n of r.notes) lines.push(`  note: ${n}`);
+  lines.push(`${r.pairings.length} layers paired, ${r.copied.length} variables copied${r.frozen.length ? ` and frozen` : ''}, ${dst.length} destination variables left alone`);
+  return lines.join('\n');
+}
