@@ -1,4 +1,8 @@
-/** Public exports of runtime/: backend choice, the JS kernel pack for wasm, the slow-path notice. */
+/**
+ * Public exports of runtime/ (`graft/runtime`): backend choice and `graft doctor`'s facts, the JS
+ * kernel pack for wasm, the native oneDNN kernels' loader, fused sequence ops and fused optimizer
+ * updates (the last three from runtime/native, runtime/ops and runtime/fused-optimizers).
+ */
 export {
   initBackend,
   getBackendInfo,
@@ -12,7 +16,20 @@ export {
   stockWasmKernel,
   jsKernelPackNames,
   basicLstmSequence,
+  applyAdamJs,
   LSTM_SEQUENCE,
   LSTM_SEQUENCE_GRAD,
 } from './kernels-js/index.js';
-export type { BasicLstmSequenceArgs, BasicLstmSequenceResult } from './kernels-js/index.js';
+export type { BasicLstmSequenceArgs, BasicLstmSequenceResult, JsAdamItem, JsAdamHyper } from './kernels-js/index.js';
+export { registerNativeKernels, unregisterNativeKernels, nativeInfo, nativeKernelsActive, loadAddon, addonPath } from './native/index.js';
+export type { NativeRegistration, NativeInfo, NativeAddon, AddonLoad } from './native/index.js';
+export { fusedBasicLstm, fusedGruCell } from './ops/index.js';
+export type { FusedBasicLstmArgs, FusedBasicLstmResult, FusedGruArgs, FusedGruResult } from './ops/index.js';
+export {
+  fusedOptimizerAvailable,
+  applyAdamFused,
+  applyMomentumFused,
+  applySgdFused,
+  applyRmsPropFused,
+} from './fused-optimizers.js';
+export type { AdamItem, AdamHyper, MomentumItem, MomentumHyper, SgdItem, RmsPropItem, RmsPropHyper } from './fused-optimizers.js';
