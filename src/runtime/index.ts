@@ -16,11 +16,10 @@ export {
   stockWasmKernel,
   jsKernelPackNames,
   basicLstmSequence,
-  applyAdamJs,
   LSTM_SEQUENCE,
   LSTM_SEQUENCE_GRAD,
 } from './kernels-js/index.js';
-export type { BasicLstmSequenceArgs, BasicLstmSequenceResult, JsAdamItem, JsAdamHyper } from './kernels-js/index.js';
+export type { BasicLstmSequenceArgs, BasicLstmSequenceResult } from './kernels-js/index.js';
 export { registerNativeKernels, unregisterNativeKernels, nativeInfo, nativeKernelsActive, loadAddon, addonPath } from './native/index.js';
 export type { NativeRegistration, NativeInfo, NativeAddon, AddonLoad } from './native/index.js';
 export { fusedBasicLstm, fusedGruCell } from './ops/index.js';
