@@ -166,3 +166,13 @@ test('a missing file is checkpoint_not_found; a truncated one is a typed error n
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('readInto fills a caller buffer of exactly the tensor size; a closed reader refuses reads', async () => {
+  const r = await openSafetensors(join(SAMPLES, 'f.safetensors'));
+  const target = new Uint8Array(24);
+  await r.readInto('f', target);
+  assert.deepEqual(Array.from(new Float32Array(target.buffer)), [-3, -2, -1, 0, 1, 2]);
+  await assert.rejects(r.readInto('f', new Uint8Array(20)), { code: 'buffer_size_mismatch' });
+  await r.close();
+  await assert.rejects(r.read('f'), { code: 'reader_closed' });
+});

@@ -192,6 +192,8 @@ test('dtypes tfjs lacks travel losslessly (graftDtype) and tfjs still decodes th
     await refuse(mk('big', 'int64', new BigInt64Array([2n ** 40n]), [1]));
     await refuse(mk('tenth', 'float64', new Float64Array([0.1]), [1]));
     await refuse(mk('u32big', 'uint32', new Uint32Array([2 ** 31]), [1]));
+    await assert.rejects(writeTfjsWeights(join(dir, 'y'), [], { shardBytes: 0 }), { code: 'invalid_shard_bytes' });
+    await assert.rejects(writeTfjsWeights(join(dir, 'y'), [tensors[1]!, tensors[1]!]), { code: 'duplicate_tensor_name' });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
