@@ -7,13 +7,13 @@ import { CheckpointNotFoundError, FormatError } from '../../errors.js';
 import type { CheckpointReader, TensorInfo, TensorValue } from '../types.js';
 import { N_LEN, parseHeader, readHeaderSize, type SafetensorsEntry } from './header.js';
 
-/** Read exactly `length` bytes at `position` into `target`, or fail with `truncated_file`. */
+/** Read exactly `length` bytes at `position` into `target`, or fail with `truncated`. */
 async function readExactly(fh: FileHandle, target: Uint8Array, position: number, path: string, what: string): Promise<void> {
   let done = 0;
   while (done < target.length) {
     const { bytesRead } = await fh.read(target, done, target.length - done, position + done);
     if (bytesRead === 0) {
-      throw new FormatError('truncated_file', `${path}: file ended after ${position + done} bytes while reading ${what}`, {
+      throw new FormatError('truncated', `${path}: file ended after ${position + done} bytes while reading ${what}`, {
         hint: 'the file was truncated or changed while open; re-download or re-export it', details: { path, field: what },
       });
     }

@@ -41,7 +41,7 @@ class GroupStream {
           got += bytesRead;
         }
         if (got < want) {
-          throw new FormatError('truncated_file', `${this.files[i]}: shard ended early while reading ${what} (file changed since open?)`, {
+          throw new FormatError('truncated', `${this.files[i]}: shard ended early while reading ${what} (file changed since open?)`, {
             hint: 're-download or re-export the model', details: { path, field: what },
           });
         }
@@ -192,7 +192,7 @@ class TfjsReader implements CheckpointReader {
  *   const r = await openTfjsWeights('web_model/model.json');
  *   console.log(r.list().map((t) => `${t.name} ${t.dtype} [${t.shape}]`));
  * @throws CheckpointNotFoundError `checkpoint_not_found`; FormatError: the codes of
- *   manifest.ts plus `shard_not_found`, `shard_size_mismatch`, `invalid_string_length`.
+ *   manifest.ts plus `shard_missing`, `shard_size_mismatch`, `invalid_string_length`.
  */
 export async function openTfjsWeights(modelJsonPath: string): Promise<CheckpointReader> {
   const path = modelJsonPath;
@@ -219,7 +219,7 @@ export async function openTfjsWeights(modelJsonPath: string): Promise<Checkpoint
       try {
         sizes.push((await stat(f)).size);
       } catch (e) {
-        throw new FormatError('shard_not_found', `${path}: weights shard ${f} listed in weightsManifest[${gi}].paths does not exist`, {
+        throw new FormatError('shard_missing', `${path}: weights shard ${f} listed in weightsManifest[${gi}].paths does not exist`, {
           hint: 'copy the .bin shard files next to model.json', details: { path, field: `weightsManifest[${gi}].paths`, found: f }, cause: e,
         });
       }
