@@ -70,3 +70,16 @@ export function restoreWasmKernels(): string[] {
   replaced.clear();
   return names;
 }
+
+/**
+ * Identity without a copy: the output shares the input's buffer (reference-counted, as wasm's own
+ * Reshape and the cpu backend's Identity do). wasm's stock Identity copies the whole tensor, and a
+ * training step runs it ~30 times on gradients. Safe with the fused optimizers, which never write
+ * in place into a buffer with more than one reference.
+ */
+export const identityFactory: KernelFactory = (_addon, fallback) => (args) => {
+  const { x } = args.inputs;
+  if (!x || x.dtype === 'string') return fallback(args);
+  args.backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+};

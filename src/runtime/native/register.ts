@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { loadAddon } from './addon.js';
-import { overrideWasmKernel, restoreWasmKernels } from './kernel-util.js';
+import { identityFactory, overrideWasmKernel, restoreWasmKernels } from './kernel-util.js';
 import type { KernelFactory } from './kernel-util.js';
 import { conv2DBackpropFilterFactory, conv2DBackpropInputFactory, conv2DFactory, fusedConv2DFactory } from './kernels-conv.js';
 import { batchMatMulFactory, fusedMatMulFactory } from './kernels-matmul.js';
@@ -27,6 +27,7 @@ const NATIVE_KERNELS: ReadonlyArray<[string, KernelFactory]> = [
   ['AvgPool', avgPoolFactory],
   ['AvgPoolGrad', avgPoolGradFactory],
   ['Sum', sumFactory],
+  ['Identity', identityFactory],
 ];
 
 /** Result of {@link registerNativeKernels}. */

@@ -21,6 +21,7 @@ export interface WasmBackendLike {
   dataIdMap: { get(dataId: object): WasmTensorRecord | undefined };
   makeOutput(shape: number[], dtype: DataType): TensorInfo;
   disposeData(dataId: object, force?: boolean): boolean;
+  incRef(dataId: object): void;
 }
 
 /** Byte offset of a tensor's data in the wasm heap. */

@@ -89,3 +89,18 @@ test('native Sum matches cpu for leading, trailing and all axes', async (t) => {
     assert.ok(e.rel <= 1e-5, `sum axis=${JSON.stringify(axis)} keepDims=${keepDims}: rel ${e.rel} (abs ${e.abs})`);
   }
 });
+
+test('native Identity shares the buffer: a clone survives disposing its source and keeps its values', async (t) => {
+  const skip = await skipReason();
+  if (skip) return t.skip(skip);
+  const x = tf.tensor2d([[1, 2], [3, 4]]);
+  const before = tf.memory().numDataBuffers;
+  const y = tf.clone(x);
+  assert.equal(tf.memory().numDataBuffers, before, 'clone allocated a new buffer');
+  x.dispose();
+  assert.deepEqual(Array.from(y.dataSync()), [1, 2, 3, 4]);
+  const z = tf.clone(tf.tensor1d([1, 2, 3], 'int32'));
+  assert.equal(z.dtype, 'int32');
+  assert.deepEqual(Array.from(z.dataSync()), [1, 2, 3]);
+  tf.dispose([y, z]);
+});
