@@ -250,6 +250,9 @@ export class Saver {
    * Restore every variable of this saver from `path`, or none.
    * @throws CheckpointNotFoundError `checkpoint_not_found` ("The passed save_path is not a valid
    *   checkpoint: <path>"); RestoreMismatchError when a variable is missing or mismatched.
+   * @example
+   * const report = await saver.restore(await latestCheckpoint('runs/a'));
+   * console.log(report.toString());
    */
   async restore(path: string | null | undefined): Promise<RestorePlan> {
     if (path === null || path === undefined || path === '') {
