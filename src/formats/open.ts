@@ -159,9 +159,9 @@ function withNote(reader: CheckpointReader, note: string | undefined): Checkpoin
   if (!note) return reader;
   const metadata = { ...reader.metadata, note };
   return new Proxy(reader, {
-    get(target, prop, receiver) {
+    get(target, prop) {
       if (prop === 'metadata') return metadata;
-      const v = Reflect.get(target, prop, receiver);
+      const v = Reflect.get(target, prop, target); // target as receiver: getters may use #private state
       return typeof v === 'function' ? v.bind(target) : v;
     },
   });

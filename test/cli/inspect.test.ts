@@ -178,3 +178,12 @@ test('values print like numpy: shared width, trailing dots, 0-d scalars, summari
   assert.equal(formatValues(f32([3], [1e-5, 1, NaN])), '[1.e-05 1.e+00    nan]');
   assert.match(formatValues(f32([4, 4, 4, 4], Array.from({ length: 256 }, (_, i) => i))), /^\[\[\[\[  0\.   1\.   2\.   3\.\]\n   \[  4\./);
 });
+
+test('TF2 object-based keys carry the layer path their object graph gives', async () => {
+  const r = await inspect(fx('tf2-bundle/charity-keras-save-weights-adam'));
+  const by = new Map(r.tensors.map((t) => [t.name, t.objectPath]));
+  assert.equal(by.get('layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE'), 'dense/kernel');
+  assert.equal(by.get('_CHECKPOINTABLE_OBJECT_GRAPH'), undefined);
+  const tf1 = await inspect(fx('tf1-bundle/football-default-variable-names'));
+  assert.ok(tf1.tensors.every((t) => t.objectPath === undefined));
+});

@@ -2,7 +2,8 @@
  * `graft inspect PATH`: what TF's `inspect_checkpoint` / `NewCheckpointReader` give — every
  * tensor's name, dtype, shape and bytes; with `--tensor`/`--all-tensors` the values (abbreviated
  * like numpy), with `--stats` min/max/mean/std/NaN count. `--json` prints
- * `{"format", "path", "metadata", "tensors": [{"name", "dtype", "shape", "bytes", "values"?, "stats"?}]}`.
+ * `{"format", "path", "metadata", "tensors": [{"name", "dtype", "shape", "bytes", "objectPath"?, "values"?, "stats"?}]}`
+ * (`objectPath`: for TF2 object-based keys, the layer path the object graph implies).
  */
 import type { Command, ParsedArgs } from '../command.js';
 import { boolFlag, listFlag, stringFlag } from '../command.js';
@@ -28,7 +29,7 @@ flags:
   --threshold N      summarise values of tensors with more than N elements, showing the
                      first and last 3 along each dimension with '...' (numpy's threshold)   (default: 1000)
   --json             print one JSON document: {"format", "path", "metadata",
-                     "tensors": [{"name", "dtype", "shape", "bytes", "values"?, "stats"?}]};
+                     "tensors": [{"name", "dtype", "shape", "bytes", "objectPath"?, "values"?, "stats"?}]};
                      values are complete nested arrays (NaN/inf and big int64 as strings)
 
 examples:
@@ -42,6 +43,8 @@ export interface InspectTensor {
   dtype: DType;
   shape: number[];
   bytes: number;
+  /** TF2 object-based checkpoints: the plain layer path the object graph gives the key. */
+  objectPath?: string;
   /** Nested arrays (JSON) — only with --tensor / --all-tensors. */
   values?: unknown;
   /** numpy-style text of the values (text output only; not in --json). */
@@ -90,8 +93,11 @@ export const inspectCommand: Command<InspectResult> = {
       const listed = wanted.length > 0 ? wanted.map((n) => reader.info(n)) : reader.list();
       const withValues = all || wanted.length > 0;
       const tensors: InspectTensor[] = [];
+      const objectPaths = (reader as { objectGraphPaths?: Map<string, string> }).objectGraphPaths;
       for (const t of listed) {
         const entry: InspectTensor = { name: t.name, dtype: t.dtype, shape: [...t.shape], bytes: t.bytes };
+        const objectPath = objectPaths instanceof Map ? objectPaths.get(t.name) : undefined;
+        if (objectPath !== undefined) entry.objectPath = objectPath;
         if (withValues || stats) {
           const v = await reader.read(t.name);
           if (withValues) {
@@ -112,9 +118,11 @@ export const inspectCommand: Command<InspectResult> = {
     const out: string[] = [`${r.path} (${r.format}, ${formatInt(r.tensors.length)} tensor${r.tensors.length === 1 ? '' : 's'}, ${formatInt(total)} bytes)`];
     for (const [k, v] of Object.entries(r.metadata)) out.push(k === 'note' ? `note: ${v}` : `${k}: ${v}`);
     const stats = r.tensors.some((t) => t.stats !== undefined);
-    const head = ['name', 'dtype', 'shape', 'bytes', ...(stats ? ['min', 'max', 'mean', 'std', 'nan'] : [])];
+    const paths = r.tensors.some((t) => t.objectPath !== undefined);
+    const head = ['name', 'dtype', 'shape', 'bytes', ...(stats ? ['min', 'max', 'mean', 'std', 'nan'] : []), ...(paths ? ['object path'] : [])];
     const rows = r.tensors.map((t) => [t.name, t.dtype, formatShape(t.shape), formatInt(t.bytes),
-      ...(stats ? (t.stats ? [formatStat(t.stats.min), formatStat(t.stats.max), formatStat(t.stats.mean), formatStat(t.stats.std), String(t.stats.nan)] : ['-', '-', '-', '-', '-']) : [])]);
+      ...(stats ? (t.stats ? [formatStat(t.stats.min), formatStat(t.stats.max), formatStat(t.stats.mean), formatStat(t.stats.std), String(t.stats.nan)] : ['-', '-', '-', '-', '-']) : []),
+      ...(paths ? [t.objectPath ?? ''] : [])]);
     out.push('', formatTable([head, ...rows], { right: stats ? [3, 4, 5, 6, 7, 8] : [3] }));
     for (const t of r.tensors) {
       if (t.text === undefined) continue;
