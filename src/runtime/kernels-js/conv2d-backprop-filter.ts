@@ -4,12 +4,13 @@
  * is a Conv2D whose "batch" is ci, whose "channels" are the batch b and whose filter is dy:
  * Transpose(x → [ci,H,W,B]) ⊛ Transpose(dy → [oh,ow,B,co]) with strides = 1 and dilations = the
  * forward strides, then Transpose([ci,kh,kw,co] → [kh,kw,ci,co]). Padding becomes explicit; rows the
- * forward conv never read (VALID with a remainder) are cropped with Slice first.
+ * forward conv never read (VALID with a remainder) are cropped with Slice first. Layers with a small
+ * patch matrix (few input channels) use im2col + one matmul instead (see IM2COL_MAX).
  */
 import { backend_util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { BackendError } from '../../errors.js';
-import { disposeAll, run, wasmKernel } from './wasm-backend.js';
+import { disposeAll, run, view, wasmKernel } from './wasm-backend.js';
 import type { WasmBackend } from './wasm-backend.js';
 
 /** Kernel name as TF.js registers it. */
@@ -36,8 +37,12 @@ export function conv2DBackpropFilter(args: { inputs: { x: TensorInfo; dy: Tensor
   const { outHeight: oh, outWidth: ow, inChannels: ci, outChannels: co } = info;
   const padT = info.padInfo.top;
   const padL = info.padInfo.left;
-  const transpose = wasmKernel('Transpose');
   const channelsLast = format === 'channelsLast';
+  const rows = kh * kw * ci;
+  if (channelsLast && rows * info.batchSize * oh * ow <= IM2COL_MAX) {
+    return viaIm2col(backend, x, dy, info);
+  }
+  const transpose = wasmKernel('Transpose');
   // x → [ci, H, W, B]; dy → [oh, ow, B, co]
   let xT = run(transpose, backend, { x }, { perm: channelsLast ? [3, 1, 2, 0] : [1, 2, 3, 0] });
   const dyT = run(transpose, backend, { x: dy }, { perm: channelsLast ? [1, 2, 0, 3] : [2, 3, 0, 1] });
@@ -66,6 +71,60 @@ export function conv2DBackpropFilter(args: { inputs: { x: TensorInfo; dy: Tensor
       `composed Conv2DBackpropFilter made [${dw.shape}] but the filter is [${kh},${kw},${ci},${co}]`,
       { hint: 'report this with the conv shapes; GRAFT_BACKEND=cpu avoids the JS kernel pack' });
   }
+  return dw;
+}
+
+/**
+ * Patch matrices up to this many elements (16 MB) take the im2col route. For few input channels
+ * (the first conv of a CNN: kh·kw·ci = 25) the composed conv is a poor XNNPACK shape (a 28x28
+ * filter over 64 channels, 5x5 outputs) and im2col + one matmul is several times faster; for wide
+ * layers the patch matrix gets large and the composed conv wins.
+ */
+let IM2COL_MAX = 4 * 1024 * 1024;
+
+/** Set the im2col limit (elements of the patch matrix; 0 = never) and return the previous one; for tests. */
+export function setIm2colLimit(elements: number): number {
+  const previous = IM2COL_MAX;
+  IM2COL_MAX = elements;
+  return previous;
+}
+
+/** dW = Pᵀ·dy: Pᵀ [kh·kw·ci, B·oh·ow] written in JS from x (zeros where the window is in padding). */
+function viaIm2col(backend: WasmBackend, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, inHeight: H, inWidth: W } = info;
+  const { outHeight: oh, outWidth: ow, inChannels: ci, outChannels: co, batchSize: B } = info;
+  const padT = info.padInfo.top, padL = info.padInfo.left;
+  const n = B * oh * ow;
+  const patchesT = backend.makeOutput([kh * kw * ci, n], 'float32');
+  const pt = backend.typedArrayFromHeap(patchesT) as Float32Array;
+  const xv = backend.typedArrayFromHeap(x) as Float32Array;
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      for (let c = 0; c < ci; c++) {
+        const rowBase = ((i * kw + j) * ci + c) * n;
+        let col = 0;
+        for (let b = 0; b < B; b++) {
+          const xb = b * H * W * ci + c;
+          for (let r = 0; r < oh; r++) {
+            const xr = r * sh + i - padT;
+            if (xr < 0 || xr >= H) {
+              pt.fill(0, rowBase + col, rowBase + col + ow);
+              col += ow;
+              continue;
+            }
+            const rowOff = xb + xr * W * ci;
+            for (let q = 0; q < ow; q++, col++) {
+              const xc = q * sw + j - padL;
+              pt[rowBase + col] = xc >= 0 && xc < W ? xv[rowOff + xc * ci] : 0;
+            }
+          }
+        }
+      }
+    }
+  }
+  const dw = run(wasmKernel('BatchMatMul'), backend, { a: patchesT, b: view(dy, [n, co]) }, { transposeA: false, transposeB: false });
+  disposeAll(backend, patchesT);
+  dw.shape = [kh, kw, ci, co]; // rows are (i, j, c) in HWIO order
   return dw;
 }
 

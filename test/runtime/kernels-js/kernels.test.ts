@@ -10,6 +10,7 @@ import { initBackend } from '../../../src/runtime/backend.js';
 import { registerJsKernelPack, stockWasmKernel } from '../../../src/runtime/kernels-js/index.js';
 import type { WasmBackend } from '../../../src/runtime/kernels-js/index.js';
 import { InvalidArgumentError } from '../../../src/errors.js';
+import { setIm2colLimit } from '../../../src/runtime/kernels-js/conv2d-backprop-filter.js';
 
 await initBackend({ backend: 'wasm' });
 
@@ -78,13 +79,20 @@ test('registerJsKernelPack registers the missing kernels and the re-routes once,
   assert.equal(stockWasmKernel('Conv2DBackpropFilter'), undefined, 'wasm has no stock Conv2DBackpropFilter');
 });
 
-test('Conv2DBackpropFilter (composed) matches cpu within 1e-5 of the largest value, strides and SAME/VALID/explicit padding', () => {
-  for (const c of CONV_CASES) {
-    const info = tf.backend_util.computeConv2DInfo(c.x, [...c.k, c.x[3], c.co], c.s, 1, c.pad);
-    const r = compare('Conv2DBackpropFilter', () => ({
-      x: tf.tensor(values(size(c.x), 1), c.x), dy: tf.tensor(values(size(info.outShape), 2), info.outShape),
-    }), { strides: c.s, pad: c.pad, dataFormat: 'NHWC', filterShape: [...c.k, c.x[3], c.co] });
-    within(r, 1e-5, `Conv2DBackpropFilter ${JSON.stringify(c)}`);
+test('Conv2DBackpropFilter (composed conv, and im2col + matmul) matches cpu within 1e-5 of the largest value, strides and SAME/VALID/explicit padding', () => {
+  for (const limit of [0, Number.MAX_SAFE_INTEGER]) { // 0: always the composed conv; max: always im2col
+    const previous = setIm2colLimit(limit);
+    try {
+      for (const c of CONV_CASES) {
+        const info = tf.backend_util.computeConv2DInfo(c.x, [...c.k, c.x[3], c.co], c.s, 1, c.pad);
+        const r = compare('Conv2DBackpropFilter', () => ({
+          x: tf.tensor(values(size(c.x), 1), c.x), dy: tf.tensor(values(size(info.outShape), 2), info.outShape),
+        }), { strides: c.s, pad: c.pad, dataFormat: 'NHWC', filterShape: [...c.k, c.x[3], c.co] });
+        within(r, 1e-5, `Conv2DBackpropFilter im2col limit ${limit} ${JSON.stringify(c)}`);
+      }
+    } finally {
+      setIm2colLimit(previous);
+    }
   }
 });
 
