@@ -18,6 +18,8 @@ export interface TaskSpec {
   digits?: number[];
   /** BANKING77 intents to keep (labels in this order); default all 77. */
   categories?: string[];
+  /** BANKING77: classes made of several intents (`{sources, target}`); `target` appears in `categories`. */
+  merges?: { sources: string[]; target: string }[];
   /** Training examples to use (after a seeded shuffle); default all. */
   trainLimit?: number;
   /** Evaluation examples; default all of the test split. */
@@ -67,8 +69,18 @@ export async function loadTask(spec: TaskSpec, options: { vocabulary?: Vocabular
   if (spec.dataset !== 'banking77') {
     throw new InvalidArgumentError('unknown_dataset', `unknown dataset "${String(spec.dataset)}"`, { hint: 'use mnist or banking77' });
   }
-  const trainT = await loadBanking77({ split: 'train', categories: spec.categories, seed, limit: spec.trainLimit, perClass: spec.perClass });
-  const testT = await loadBanking77({ split: 'test', categories: spec.categories, seed: seed + 1, limit: spec.testLimit });
+  const merges = spec.merges ?? [];
+  const targetOf = new Map(merges.flatMap((m) => m.sources.map((s) => [s, m.target] as const)));
+  const classNames = spec.categories ? [...spec.categories] : await banking77Categories();
+  // Load the real intents (merge targets replaced by their sources), then relabel.
+  const real = merges.length ? classNames.flatMap((c) => merges.find((m) => m.target === c)?.sources ?? [c]) : spec.categories;
+  const relabel = (t: { texts: string[]; labels: Int32Array; classNames: string[] }) => {
+    if (!merges.length) return t;
+    const index = new Map(classNames.map((c, i) => [c, i] as const));
+    return { texts: t.texts, labels: Int32Array.from(t.labels, (l) => index.get(targetOf.get(t.classNames[l]!) ?? t.classNames[l]!)!), classNames };
+  };
+  const trainT = relabel(await loadBanking77({ split: 'train', categories: real, seed, limit: spec.trainLimit, perClass: spec.perClass }));
+  const testT = relabel(await loadBanking77({ split: 'test', categories: real, seed: seed + 1, limit: spec.testLimit }));
   const vocabulary = options.vocabulary ?? Vocabulary.build(trainT.texts, { maxSize: spec.vocabSize ?? 2000 });
   const maxLength = spec.maxLength ?? options.maxLength ?? 16;
   return {

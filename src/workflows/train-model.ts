@@ -22,6 +22,8 @@ import { ParameterSet } from '../variables/parameter-set.js';
 import { combinedChecksum } from './checksum.js';
 import { matchesScopes, metaExtras, readCheckpointMeta, resolveCheckpoint, scopeSelection, type RestorePart, type ScopeMatching } from './checkpoints.js';
 import { fit, type FitReport } from './fit.js';
+import { classAwareRestore, type ClassAwareRestoreReport } from './class-change.js';
+import type { MergeSpec, SplitSpec } from './class-plan.js';
 import { defaultTaskFor, loadTask, taskClassNames, type TaskSpec } from './tasks.js';
 
 /** Exponential learning-rate decay (`tf.train.exponential_decay`). */
@@ -57,6 +59,11 @@ export interface TrainModelOptions {
   restore?: RestorePart[];
   /** Scopes to freeze (`--freeze-scope`). */
   freezeScopes?: string[];
+  /**
+   * Continue from a classifier checkpoint whose classes may differ (article 004): its label list
+   * is matched against the task's (classAwareRestore); `merges` also relabel the data.
+   */
+  classesFrom?: { from: string; merges?: MergeSpec[]; splits?: SplitSpec[] };
   /** Default 1. */
   epochs?: number;
   maxSteps?: number;
@@ -88,6 +95,8 @@ export interface TrainModelReport {
   trainedVariables: string[];
   frozenVariables: string[];
   savedVariables: string[];
+  /** The class-aware restore, when `classesFrom` was given. */
+  classChange: ClassAwareRestoreReport | null;
   /** Checksum of the frozen variables before and after training (equal = untouched). */
   frozenChecksum: { before: string; after: string; unchanged: boolean } | null;
   fit: FitReport;
@@ -112,7 +121,8 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
   // Text models must use the vocabulary of any checkpoint they restore parts from.
   let vocabulary: ReturnType<typeof metaExtras>['vocabulary'];
   let inheritedTask: TaskSpec | undefined;
-  for (const part of options.restore ?? []) {
+  const sources = [...(options.classesFrom ? [{ from: options.classesFrom.from }] : []), ...(options.restore ?? [])];
+  for (const part of sources) {
     const ckpt = await resolveCheckpoint(part.from);
     const meta = await readCheckpointMeta(ckpt).catch(() => undefined);
     const ex = meta ? metaExtras(meta) : {};
@@ -120,6 +130,10 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
     inheritedTask ??= ex.task;
   }
   const taskSpec: TaskSpec = { ...defaultTaskFor(def.inputKind), ...(inheritedTask ?? {}), ...(options.task ?? {}) } as TaskSpec;
+  if (options.classesFrom) {
+    delete taskSpec.merges;
+    if (options.classesFrom.merges?.length) taskSpec.merges = options.classesFrom.merges.map((m) => ({ sources: [...m.sources], target: m.target }));
+  }
   const classNames = await taskClassNames(taskSpec);
   const task = await loadTask(taskSpec, { vocabulary, maxLength: Number(options.modelConfig?.maxLength ?? def.defaultConfig.maxLength ?? 16), padding: def.tokenPadding ?? 'pre' });
   const config: Record<string, unknown> = { ...(options.modelConfig ?? {}), numClasses: classNames.length };
@@ -128,6 +142,9 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
   const model: ClassifierModel = buildModel(options.model, config);
 
   const matching = options.scopeMatching ?? 'boundary';
+  const classChange = options.classesFrom
+    ? await classAwareRestore(model, options.classesFrom.from, classNames, { merges: options.classesFrom.merges ?? [], splits: options.classesFrom.splits ?? [] })
+    : null;
   const restored: TrainModelReport['restored'] = [];
   for (const part of options.restore ?? []) {
     const ckpt = await resolveCheckpoint(part.from);
@@ -222,6 +239,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
     trainDir: options.trainDir ?? null,
     start: { action: start.action, message: start.message },
     restored,
+    classChange,
     trainedVariables: trainable.names(),
     frozenVariables: frozen.names(),
     savedVariables: options.trainDir ? saved.names() : [],

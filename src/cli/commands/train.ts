@@ -9,6 +9,7 @@ import { UsageError } from '../../errors.js';
 import { initBackend } from '../../runtime/backend.js';
 import { allModels } from '../../models/registry.js';
 import { parseRestoreSpec, type RestorePart } from '../../workflows/checkpoints.js';
+import { parseMergeSpec, parseSplitSpec } from '../../workflows/class-plan.js';
 import { trainModel, type TrainModelOptions, type TrainModelReport } from '../../workflows/train-model.js';
 import type { TaskSpec } from '../../workflows/tasks.js';
 
@@ -121,6 +122,12 @@ training:
   --freeze-scope SCOPE       freeze variables under SCOPE, repeatable            (default: none)
   --checkpoint-path CKPT     warm start from CKPT with --exclude-scopes S,… and
                              --ignore-missing-vars (slim's flags)                (default: none)
+  --classes-from DIR         continue from DIR's classifier whose classes may differ: same
+                             classes → continue; changed → all but the head restored, kept
+                             classes keep their head rows                        (default: none)
+  --merge a,b=c              with --classes-from: new class c starts from the mean of a and b
+                             (and their data is relabelled c), repeatable        (default: none)
+  --split c=a,b              with --classes-from: a and b replace c, start fresh (default: none)
   --eval-every N             evaluate + checkpoint every N steps too             (default: per epoch)
   --max-to-keep N            latest checkpoints kept                             (default 5)
   --keep-best N              best-by-accuracy checkpoints kept in DIR/best       (default 1)
@@ -168,6 +175,9 @@ export const trainCommand: Command<TrainModelReport> = {
     'exclude-scopes': { type: 'string', multiple: true },
     'ignore-missing-vars': { type: 'boolean' },
     'eval-every': { type: 'string' },
+    'classes-from': { type: 'string' },
+    merge: { type: 'string', multiple: true },
+    split: { type: 'string', multiple: true },
     'max-to-keep': { type: 'string' },
     'keep-best': { type: 'string' },
     'log-every': { type: 'string' },
@@ -224,6 +234,11 @@ export const trainCommand: Command<TrainModelReport> = {
       restore.push(part);
     }
     if (restore.length) options.restore = restore;
+    const classesFrom = stringFlag(args, 'classes-from');
+    const merges = ((args.values.merge as string[] | undefined) ?? []).map(parseMergeSpec);
+    const splits = ((args.values.split as string[] | undefined) ?? []).map(parseSplitSpec);
+    if (classesFrom !== undefined) options.classesFrom = { from: classesFrom, merges, splits };
+    else if (merges.length || splits.length) throw new UsageError('missing_flag', '--merge / --split need --classes-from DIR (the checkpoint whose classes change)', { hint: 'add --classes-from runs/old' });
     await initBackend();
     return trainModel(options);
   },
@@ -235,6 +250,10 @@ export const trainCommand: Command<TrainModelReport> = {
       `trained ${r.trainedVariables.length} variables${r.frozenVariables.length ? `, ${r.frozenVariables.length} frozen` : ''}; ${r.fit.steps} steps in ${r.fit.trainSeconds.toFixed(1)} s (${r.fit.examplesPerSecond.toFixed(0)} examples/s), global step ${r.globalStep}`,
       `accuracy ${pct(r.finalAccuracy)}${r.finalEmaAccuracy !== null ? `, with moving averages ${pct(r.finalEmaAccuracy)}` : ''}`,
     ];
+    if (r.classChange) {
+      const c = r.classChange;
+      lines.push(`classes: ${c.action} from ${c.checkpoint} (${Object.entries(c.plan.summary).map(([k, v]) => `${v} ${k}`).join(', ')})`);
+    }
     if (r.frozenChecksum) lines.push(`frozen variables: checksum ${r.frozenChecksum.before} → ${r.frozenChecksum.after} (${r.frozenChecksum.unchanged ? 'unchanged' : 'CHANGED'})`);
     if (r.latestCheckpoint) lines.push(`saved ${r.savedVariables.length} variables: ${r.latestCheckpoint}${r.bestCheckpoint ? ` (best: ${r.bestCheckpoint})` : ''}`);
     return lines.join('\n');
