@@ -6,11 +6,12 @@
  * best, so `latestCheckpoint(dir + '/best')` is the best one).
  *
  * Unlike a fresh TF1 Saver, the manager adopts the checkpoints already listed in the state files
- * (TF2 CheckpointManager does the same), so retention continues across restarts. Every
+ * (TF2 CheckpointManager does the same), so retention continues across restarts, and it deletes
+ * the temporary files a crashed save left behind (it owns its directory: one writer at a time). Every
  * checkpoint gets a `.meta.json` holding `extra: {step, metrics}`, from which the best list is
  * rebuilt after a restart.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeBundle } from '../formats/tf-bundle/index.js';
 import { InvalidArgumentError } from '../errors.js';
@@ -96,6 +97,15 @@ function stepFromPath(path: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
+/** Temporary siblings left by a crash mid-write (formats/atomic.ts names them `.<file>.tmp<16 hex>`). */
+const TEMP_FILE = /^\..+\.tmp[0-9a-f]{16}$/;
+
+/** Delete the temporary files a crashed save left in `dir` (the manager owns its directory). */
+async function removeStaleTempFiles(dir: string): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const n of names) if (TEMP_FILE.test(n)) await unlink(join(dir, n)).catch(() => undefined);
+}
+
 /** Resume-or-warm-start plus keep-latest and keep-best retention over one directory. */
 export class CheckpointManager {
   readonly dir: string;
@@ -133,6 +143,8 @@ export class CheckpointManager {
   private async load(): Promise<void> {
     if (this.loaded) return;
     this.loaded = true;
+    await removeStaleTempFiles(this.dir);
+    await removeStaleTempFiles(this.bestDir);
     const state = await getCheckpointState(this.dir);
     if (state) await this.saver.recoverLastCheckpoints(state.allModelCheckpointPaths, state.allModelCheckpointTimestamps);
     const kb = this.options.keepBest;
