@@ -5,6 +5,7 @@
  *   1. state-dir      a directory with a `checkpoint` state file → its latest checkpoint (TF bundle)
  *   2. saved-model    a directory with variables/variables.index → that bundle (SavedModel)
  *   3. tfjs-dir       a directory with model.json → tfjs weights
+ *   3b. safetensors-dir  a directory with exactly one *.safetensors file → that file
  *   4. tf-bundle      `<prefix>.index` exists, or the path is `<prefix>.index` / `.data-K-of-N`
  *   5. safetensors    `*.safetensors`, or a file whose first 8 bytes + `{` look like one
  *   6. tfjs-json      `*.json` (model.json, weights_manifest.json)
@@ -78,6 +79,14 @@ const tfjsDir: Detector = async (path, st) => {
   return { format: 'tfjs', resolved: json, note: `${path} is a directory; using ${json}.`, open: () => openTfjsWeights(json) };
 };
 
+const safetensorsDir: Detector = async (path, st) => {
+  if (!st?.isDirectory()) return null;
+  const files = (await readdir(path).catch(() => [] as string[])).filter((n) => n.endsWith('.safetensors'));
+  if (files.length !== 1) return null;
+  const file = join(path, files[0]!);
+  return { format: 'safetensors', resolved: file, note: `${path} is a directory; using its only safetensors file ${file}.`, open: () => openSafetensors(file) };
+};
+
 const tfBundle: Detector = async (path, st) => {
   if (st?.isDirectory()) return null;
   if (await exists(`${path}.index`)) return bundle(path);
@@ -125,6 +134,7 @@ export const DETECTORS: ReadonlyArray<{ name: string; detect: Detector }> = [
   { name: 'state-dir', detect: stateDir },
   { name: 'saved-model', detect: savedModelDir },
   { name: 'tfjs-dir', detect: tfjsDir },
+  { name: 'safetensors-dir', detect: safetensorsDir },
   { name: 'tf-bundle', detect: tfBundle },
   { name: 'safetensors', detect: safetensorsFile },
   { name: 'tfjs-json', detect: tfjsJson },
@@ -134,6 +144,7 @@ export const DETECTORS: ReadonlyArray<{ name: string; detect: Detector }> = [
 
 const ACCEPTED =
   'a TF checkpoint prefix (dir/model.ckpt-1000), a directory with a `checkpoint` state file, a SavedModel directory, ' +
+  'a directory with one .safetensors file, ' +
   'a .safetensors file, a tfjs model.json (or weights_manifest.json, or its directory), or a Keras .h5 file';
 
 /** Run the detectors on `path`; null when none recognises it. */

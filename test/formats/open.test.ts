@@ -13,7 +13,7 @@ const root = new URL('../../..', import.meta.url).pathname;
 const fx = (p: string) => join(root, 'test/fixtures', p);
 
 test('detectors run in the documented order', () => {
-  assert.deepEqual(DETECTORS.map((d) => d.name), ['state-dir', 'saved-model', 'tfjs-dir', 'tf-bundle', 'safetensors', 'tfjs-json', 'keras-h5', 'v1-checkpoint']);
+  assert.deepEqual(DETECTORS.map((d) => d.name), ['state-dir', 'saved-model', 'tfjs-dir', 'safetensors-dir', 'tf-bundle', 'safetensors', 'tfjs-json', 'keras-h5', 'v1-checkpoint']);
 });
 
 test('every accepted path form opens the right format, with a note when not literal', async () => {
@@ -25,6 +25,7 @@ test('every accepted path form opens the right format, with a note when not lite
     ['tf2-bundle/little-ruan-keras-adam-2shards/model.ckpt.data-00001-of-00002', 'tf-bundle', 'model.ckpt', /data file/],
     ['savedmodel/mnist-keras-cnn-bn', 'tf-bundle', 'variables/variables', /SavedModel directory/],
     ['safetensors/peft-gpt2-lora-adapter/adapter_model.safetensors', 'safetensors', 'adapter_model.safetensors', undefined],
+    ['safetensors/peft-gpt2-lora-adapter', 'safetensors', 'adapter_model.safetensors', /its only safetensors file/],
     ['tfjs/digits-cnn', 'tfjs', 'model.json', /directory; using/],
     ['tfjs/celsius-single-dense/model.json', 'tfjs', 'model.json', undefined],
     ['keras-h5/digits-cnn-weights-only/model.h5', 'keras-h5', 'model.h5', undefined],
