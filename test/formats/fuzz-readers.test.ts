@@ -78,6 +78,7 @@ const TARGETS: Record<string, Target> = {
     open: 'model.json', cases: 150,
   },
   'keras-h5 celsius': { files: [{ from: 'keras-h5/celsius-3dense-full-model/celsius_a_fahrenheit.h5', name: 'm.h5', headerEnd: first(4096) }], open: 'm.h5', cases: 300 },
+  'keras-h5 digits': { files: [{ from: 'keras-h5/digits-cnn-weights-only/model.h5', name: 'd.h5', headerEnd: first(8192) }], open: 'd.h5', cases: 100 },
   'tf-bundle hsbarker': {
     files: [{ from: 'tf1-bundle/hsbarker-estimator-cnn-adam/model.ckpt-1.index', name: 'model.ckpt.index', headerEnd: whole }, { from: 'tf1-bundle/hsbarker-estimator-cnn-adam/model.ckpt-1.data-00000-of-00001', name: 'model.ckpt.data-00000-of-00001', headerEnd: first(64) }],
     open: 'model.ckpt', cases: 500,
