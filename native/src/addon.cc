@@ -90,6 +90,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   initLstm(env, exports);
   initGru(env, exports);
   initReduce(env, exports);
+  initGather(env, exports);
   return exports;
 }
 

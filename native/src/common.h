@@ -36,6 +36,7 @@ void initOptimizers(Napi::Env env, Napi::Object exports);
 void initLstm(Napi::Env env, Napi::Object exports);
 void initGru(Napi::Env env, Napi::Object exports);
 void initReduce(Napi::Env env, Napi::Object exports);
+void initGather(Napi::Env env, Napi::Object exports);
 
 // Inside an OpenMP parallel region: this thread's slice [b0, b1) of `n` rows.
 void batchSlice(int64_t n, int64_t* b0, int64_t* b1);

@@ -1,4 +1,4 @@
-// Sum over a leading or trailing block of axes of a float32 tensor viewed as [outer, inner]:
+// Row gathers (GatherV2 on axis 0) and sums over a leading or trailing block of axes of a float32 tensor viewed as [outer, inner]:
 // mode 0 sums the rows (y[inner] = Σ_r x[r, :], the bias gradient of a conv or dense layer),
 // mode 1 sums within each row (y[outer] = Σ_c x[:, c]). TF.js's wasm Sum transposes first when
 // the reduced axes are not innermost, which made the bias gradients of W1 one of its heaviest
@@ -50,6 +50,37 @@ Napi::Value Sum(const Napi::CallbackInfo& info) {
 
 void initReduce(Napi::Env env, Napi::Object exports) {
   exports.Set("sum", Napi::Function::New(env, Sum));
+}
+
+}  // namespace graft
+
+namespace graft {
+namespace {
+
+// gatherRows(heap, params, indices (int32), out, rows, rowSize, count): out[i] = params[indices[i]]
+// for a float32 [rows, rowSize] table (GatherV2 on axis 0: an embedding lookup). Throws on an index
+// outside [0, rows), naming it, as TF's Gather does.
+Napi::Value GatherRows(const Napi::CallbackInfo& info) {
+  Heap h = heapArg(info, 0);
+  const int64_t rows = intArg(info, 4), rowSize = intArg(info, 5), count = intArg(info, 6);
+  const float* params = h.f32(intArg(info, 1), rows * rowSize);
+  const int32_t* idx = reinterpret_cast<const int32_t*>(h.f32(intArg(info, 2), count));
+  float* out = h.f32(intArg(info, 3), count * rowSize);
+  for (int64_t i = 0; i < count; i++) {
+    if (idx[i] < 0 || idx[i] >= rows) {
+      throw std::runtime_error("graft_native: GatherV2 index " + std::to_string(idx[i]) + " at position " +
+                               std::to_string(i) + " is outside [0, " + std::to_string(rows) + ")");
+    }
+  }
+#pragma omp parallel for schedule(static) if (count * rowSize > 65536)
+  for (int64_t i = 0; i < count; i++) std::memcpy(out + i * rowSize, params + idx[i] * rowSize, sizeof(float) * rowSize);
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void initGather(Napi::Env env, Napi::Object exports) {
+  exports.Set("gatherRows", Napi::Function::New(env, GatherRows));
 }
 
 }  // namespace graft

@@ -9,7 +9,7 @@ import { identityFactory, overrideWasmKernel, restoreWasmKernels } from './kerne
 import type { KernelFactory } from './kernel-util.js';
 import { conv2DBackpropFilterFactory, conv2DBackpropInputFactory, conv2DFactory, fusedConv2DFactory } from './kernels-conv.js';
 import { batchMatMulFactory, fusedMatMulFactory } from './kernels-matmul.js';
-import { sumFactory } from './kernels-reduce.js';
+import { gatherV2Factory, sumFactory } from './kernels-reduce.js';
 import { avgPoolFactory, avgPoolGradFactory, maxPoolFactory, maxPoolGradFactory } from './kernels-pool.js';
 import { registerGruKernels } from '../ops/gru-kernels.js';
 import { registerLstmKernels } from '../ops/lstm-kernels.js';
@@ -28,6 +28,7 @@ const NATIVE_KERNELS: ReadonlyArray<[string, KernelFactory]> = [
   ['AvgPoolGrad', avgPoolGradFactory],
   ['Sum', sumFactory],
   ['Identity', identityFactory],
+  ['GatherV2', gatherV2Factory],
 ];
 
 /** Result of {@link registerNativeKernels}. */

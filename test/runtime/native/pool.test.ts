@@ -104,3 +104,16 @@ test('native Identity shares the buffer: a clone survives disposing its source a
   assert.deepEqual(Array.from(z.dataSync()), [1, 2, 3]);
   tf.dispose([y, z]);
 });
+
+test('native GatherV2 (embedding rows) matches cpu; out-of-range indices still raise TF.js\'s error', async (t) => {
+  const skip = await skipReason();
+  if (skip) return t.skip(skip);
+  const table = randn(50 * 7, 600);
+  const ids = Int32Array.from({ length: 4 * 9 }, (_, i) => (i * 37 + 11) % 50);
+  const run = () => [tf.gather(tf.tensor2d(table, [50, 7]), tf.tensor2d(ids, [4, 9], 'int32')),
+    tf.gather(tf.tensor3d(table, [50, 7, 1]), tf.tensor1d(ids, 'int32'))];
+  const native = await on('wasm', run);
+  const ref = await on('cpu', run);
+  for (let i = 0; i < 2; i++) assert.equal(errors(native[i]!, ref[i]!).abs, 0);
+  assert.throws(() => tf.gather(tf.tensor2d(table, [50, 7]), tf.tensor1d([3, 50], 'int32')).dataSync(), /50/);
+});
