@@ -1,7 +1,8 @@
 /**
  * `convertCheckpoint`: copy tensors from any readable checkpoint to a TF bundle, safetensors or
  * tfjs weights, names kept (or mapped by explicit rules) and dtypes kept bit for bit. Tensors
- * stream from the reader to the writer one at a time.
+ * stream from the reader to the writer one at a time
+ * into TF bundles and safetensors (the tfjs writer gathers them to size its shards).
  *
  * Selections are scopes matched on `/` boundaries (`dense` matches `dense/kernel`, not
  * `dense_1/kernel`), as everywhere in Graft; renames are exact names or scope prefixes
@@ -13,6 +14,7 @@ import { basename, join, resolve } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
 import { openCheckpoint } from './open.js';
 import { formatForWritePath, writeCheckpoint } from './write.js';
+import { writeSafetensors, writerOrder } from './safetensors/index.js';
 import type { DType, FormatName, TensorValue } from './types.js';
 
 /** Options of `convertCheckpoint`. */
@@ -146,7 +148,13 @@ export async function convertCheckpoint(src: string, dst: string, options: Conve
         });
       }
     });
-    const written = entries.filter((e) => e.status !== 'excluded');
+    let written = entries.filter((e) => e.status !== 'excluded');
+    const layout = written.map((e) => ({ name: e.name!, dtype: e.dtype, shape: e.shape }));
+    if (format === 'safetensors') {
+      // Stream in the reference writer's order so only one tensor is in memory at a time.
+      const rank = new Map(writerOrder(layout, dst).map((t, i) => [t.name, i]));
+      written = [...written].sort((x, y) => rank.get(x.name!)! - rank.get(y.name!)!);
+    }
     async function* values(): AsyncGenerator<TensorValue> {
       for (const e of written) {
         const v = await reader.read(e.source);
@@ -155,7 +163,8 @@ export async function convertCheckpoint(src: string, dst: string, options: Conve
     }
     // Only safetensors metadata is user data; other readers' metadata describes the source file.
     const metadata = options.metadata ?? (reader.format === 'safetensors' ? Object.fromEntries(Object.entries(reader.metadata).filter(([k]) => k !== 'note')) : undefined);
-    await writeCheckpoint(dst, values(), { format, metadata });
+    if (format === 'safetensors') await writeSafetensors(dst, values(), { metadata, layout });
+    else await writeCheckpoint(dst, values(), { format, metadata });
     const notes = ['note', 'quantization'].map((k) => reader.metadata[k]).filter((x): x is string => typeof x === 'string');
     return {
       source: { path: reader.path, format: reader.format },

@@ -6,7 +6,7 @@
 import { InvalidArgumentError } from '../../errors.js';
 import { AtomicFile } from '../atomic.js';
 import { DTYPE_SIZE, numElements, type DType, type TensorValue } from '../types.js';
-import { encodeHeader, writerOrder } from './header.js';
+import { encodeHeader, writerOrder, type HeaderInput } from './header.js';
 
 /** Options of `writeSafetensors`. */
 export interface WriteSafetensorsOptions {
@@ -14,6 +14,12 @@ export interface WriteSafetensorsOptions {
   metadata?: Record<string, string>;
   /** fsync before and after the rename (default true). */
   fsync?: boolean;
+  /**
+   * Every tensor's name, dtype and shape in advance. Then the header is written first and values
+   * stream to disk one at a time (bounded memory); they must arrive in `writerOrder(layout)`
+   * order. Without it all tensors are gathered first.
+   */
+  layout?: HeaderInput[];
 }
 
 /** Gather an iterable or async iterable of tensors into an array. */
@@ -45,6 +51,10 @@ export async function writeSafetensors(
   tensors: Iterable<TensorValue> | AsyncIterable<TensorValue>,
   options: WriteSafetensorsOptions = {},
 ): Promise<void> {
+  if (options.layout) {
+    await writeStreaming(path, tensors, options.layout, options);
+    return;
+  }
   const all = await collectTensors(tensors);
   all.forEach(checkTensorBytes);
   const ordered = writerOrder(all, path);
@@ -53,6 +63,41 @@ export async function writeSafetensors(
   try {
     await f.write(header);
     for (const t of ordered) await f.write(t.data);
+    await f.commit({ fsync: options.fsync ?? true });
+  } catch (e) {
+    await f.abort();
+    throw e;
+  }
+}
+
+/** Header from the layout, then each tensor as it arrives (checked against the layout). */
+async function writeStreaming(
+  path: string,
+  tensors: Iterable<TensorValue> | AsyncIterable<TensorValue>,
+  layout: HeaderInput[],
+  options: WriteSafetensorsOptions,
+): Promise<void> {
+  const ordered = writerOrder(layout, path);
+  const header = encodeHeader(ordered, options.metadata);
+  const f = await AtomicFile.create(path);
+  try {
+    await f.write(header);
+    let i = 0;
+    for await (const t of tensors) {
+      const want = ordered[i++];
+      if (!want || want.name !== t.name || want.dtype !== t.dtype || want.shape.join(',') !== t.shape.join(',')) {
+        throw new InvalidArgumentError('layout_mismatch', `${path}: tensor ${i} arrived as "${t.name}" ${t.dtype} [${t.shape.join(',')}] but the layout expects ${want ? `"${want.name}" ${want.dtype} [${want.shape.join(',')}]` : 'no more tensors'}`, {
+          hint: 'pass tensors in writerOrder(layout) order, or omit layout', details: { path, name: t.name },
+        });
+      }
+      checkTensorBytes(t);
+      await f.write(t.data);
+    }
+    if (i !== ordered.length) {
+      throw new InvalidArgumentError('layout_mismatch', `${path}: ${ordered.length} tensors in the layout but ${i} arrived`, {
+        hint: 'pass every tensor of the layout', details: { path, expected: ordered.length, found: i },
+      });
+    }
     await f.commit({ fsync: options.fsync ?? true });
   } catch (e) {
     await f.abort();

@@ -176,3 +176,23 @@ test('readInto fills a caller buffer of exactly the tensor size; a closed reader
   await r.close();
   await assert.rejects(r.read('f'), { code: 'reader_closed' });
 });
+
+test('streaming with a layout writes the same bytes; tensors out of writer order are refused', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'graft-st-'));
+  try {
+    const r = await openSafetensors(join(SAMPLES, 'overall.safetensors'));
+    const tensors: TensorValue[] = [];
+    for (const t of r.list()) tensors.push(await r.read(t.name));
+    await r.close();
+    await writeSafetensors(join(dir, 'a.safetensors'), tensors, { metadata: { test: 'a' } });
+    const order = ['d', 'f', 'I', 'i', 'e', 'H', 'h', 'b', 'B'];
+    const byName = new Map(tensors.map((t) => [t.name, t]));
+    async function* inOrder() { for (const n of order) yield byName.get(n)!; }
+    await writeSafetensors(join(dir, 'b.safetensors'), inOrder(), { metadata: { test: 'a' }, layout: tensors });
+    assert.deepEqual(await readFile(join(dir, 'b.safetensors')), await readFile(join(dir, 'a.safetensors')));
+    await assert.rejects(writeSafetensors(join(dir, 'c.safetensors'), tensors, { layout: tensors }), { code: 'layout_mismatch' });
+    await assert.rejects(writeSafetensors(join(dir, 'c.safetensors'), [byName.get('d')!], { layout: tensors }), /9 tensors in the layout but 1 arrived/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
