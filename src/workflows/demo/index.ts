@@ -1,0 +1,7 @@
+/** `graft demo`: the five article scenarios on real data and their HTML report. */
+export { runDemo, demoDocument, SCENARIOS } from './run-demo.js';
+export type { RunDemoOptions, DemoReport, ScenarioName } from './run-demo.js';
+export { stagedScenario, emaScenario, transferScenario } from './scenarios-mnist.js';
+export { commonScenario, classesScenario, CASH_MERGE } from './scenarios-text.js';
+export { QUICK, FULL } from './types.js';
+export type { DemoSize, ScenarioResult } from './types.js';

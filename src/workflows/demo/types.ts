@@ -1,0 +1,37 @@
+/** What every demo scenario returns: a summary row, a report section, and the facts tests check. */
+import type { ReportSection } from '../report/html-report.js';
+
+/** Data sizes of a demo run (`--quick` or full). */
+export interface DemoSize {
+  quick: boolean;
+  /** MNIST training / test examples per model. */
+  mnistTrain: number;
+  mnistTest: number;
+  /** BANKING77 intents and training queries per intent. */
+  intents: number;
+  perClass: number;
+  textTest: number;
+  /** Epochs of the main trainings. */
+  epochs: number;
+}
+
+/** Quick: a few minutes on 2 cores. */
+export const QUICK: DemoSize = { quick: true, mnistTrain: 800, mnistTest: 400, intents: 8, perClass: 60, textTest: 240, epochs: 2 };
+/** Full: about ten minutes on 2 cores. */
+export const FULL: DemoSize = { quick: false, mnistTrain: 2500, mnistTest: 1000, intents: 10, perClass: 120, textTest: 400, epochs: 3 };
+
+/** A scenario's result. */
+export interface ScenarioResult {
+  id: string;
+  title: string;
+  /** One line in the summary table. */
+  headline: string;
+  /** Main accuracy shown in the summary. */
+  accuracy: number;
+  seconds: number;
+  /** Pass/fail facts the demo asserts (e.g. frozen bytes unchanged). */
+  checks: Record<string, boolean>;
+  section: ReportSection;
+  /** Everything else, JSON. */
+  data: Record<string, unknown>;
+}
