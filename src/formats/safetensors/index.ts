@@ -4,5 +4,5 @@ export { writeSafetensors, type WriteSafetensorsOptions } from './writer.js';
 export {
   MAX_HEADER_SIZE, METADATA_KEY, SAFETENSORS_DTYPES, DTYPE_TO_SAFETENSORS,
   readHeaderSize, parseHeader, encodeHeader, writerOrder,
-  type SafetensorsEntry, type SafetensorsHeader,
+  type SafetensorsEntry, type SafetensorsHeader, type HeaderInput,
 } from './header.js';
