@@ -2,6 +2,7 @@
 #include "common.h"
 #include <omp.h>
 #include <sstream>
+#include <vector>
 
 namespace graft {
 
@@ -59,6 +60,13 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alph
   dnnl_status_t st = dnnl_sgemm(transA ? 'T' : 'N', transB ? 'T' : 'N', M, N, K, alpha, A, lda, B,
                                 ldb, beta, C, ldc);
   if (st != dnnl_success) throw std::runtime_error("graft_native: dnnl_sgemm failed with status " + std::to_string(st));
+}
+
+float* scratch(int slot, int64_t n) {
+  static std::vector<float> buffers[8];
+  auto& b = buffers[slot];
+  if (static_cast<int64_t>(b.size()) < n) b.resize(static_cast<size_t>(n));
+  return b.data();
 }
 
 void batchSlice(int64_t n, int64_t* b0, int64_t* b1) {

@@ -38,6 +38,11 @@ void initGru(Napi::Env env, Napi::Object exports);
 void initReduce(Napi::Env env, Napi::Object exports);
 void initGather(Napi::Env env, Napi::Object exports);
 
+// A reusable scratch buffer of at least n floats for slot `slot` (0-7), kept across calls so large
+// temporaries do not pay fresh-page faults on every training step. Contents are unspecified.
+// Kernels run on Node's main thread only, one at a time.
+float* scratch(int slot, int64_t n);
+
 // Inside an OpenMP parallel region: this thread's slice [b0, b1) of `n` rows.
 void batchSlice(int64_t n, int64_t* b0, int64_t* b1);
 

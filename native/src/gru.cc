@@ -14,6 +14,13 @@
 namespace graft {
 namespace {
 
+// A raw scratch pointer usable like the vectors below (.data(), operator[]).
+struct Buf {
+  float* p;
+  float* data() const { return p; }
+  float& operator[](int64_t i) const { return p[i]; }
+};
+
 // gruForward(heap, x, gk, gb, ck, cb, h0|-1, out, hT, gates, cand, rh, B, T, In, U)
 Napi::Value GruForward(const Napi::CallbackInfo& info) {
   Heap h = heapArg(info, 0);
@@ -106,7 +113,8 @@ Napi::Value GruBackward(const Napi::CallbackInfo& info) {
   const float* gkh = gk + In * G;
   const float* ckh = ck + In * U;
 
-  std::vector<float> dG(R * G), dC(R * U), dh(B * U, 0.f), dhNext(B * U), drh(B * U), hPrevAll(R * U);
+  Buf dG{scratch(0, R * G)}, dC{scratch(1, R * U)}, hPrevAll{scratch(2, R * U)};
+  std::vector<float> dh(B * U, 0.f), dhNext(B * U), drh(B * U);
   if (dhT) std::memcpy(dh.data(), dhT, sizeof(float) * B * U);
 #pragma omp parallel if (B >= 16)
   {

@@ -17,6 +17,12 @@
 namespace graft {
 namespace {
 
+// A raw scratch pointer with the .data() spelling the code below uses for vectors.
+struct Buf {
+  float* p;
+  float* data() const { return p; }
+};
+
 
 // lstmForward(heap, x, kernel, bias, h0|-1, c0|-1, out, hT, cT, gates, cs, B, T, In, U, forgetBias)
 Napi::Value LstmForward(const Napi::CallbackInfo& info) {
@@ -112,7 +118,8 @@ Napi::Value LstmBackward(const Napi::CallbackInfo& info) {
   const float* wx = kernel;
   const float* wh = kernel + In * G;
 
-  std::vector<float> dG(B * T * G), dh(B * U, 0.f), dc(B * U, 0.f), hPrev(B * T * U);
+  Buf dG{scratch(0, B * T * G)}, hPrev{scratch(1, B * T * U)};
+  std::vector<float> dh(B * U, 0.f), dc(B * U, 0.f);
   const std::vector<float> zeros(U, 0.f);
   if (dhT) std::memcpy(dh.data(), dhT, sizeof(float) * B * U);
   if (dcT) std::memcpy(dc.data(), dcT, sizeof(float) * B * U);
