@@ -77,7 +77,12 @@ export async function openBundle(prefix: string): Promise<BundleReader> {
     reader.notes.push(note);
     reader.metadata.note = note;
   }
-  await reader.load(entries);
+  try {
+    await reader.load(entries);
+  } catch (e) {
+    await reader.close(); // load may have opened shard files (object graph); never leak handles
+    throw e;
+  }
   if (reader.unsupported.length > 0) {
     reader.metadata.unsupported_tensors = reader.unsupported.map((u) => `${u.name} (${u.dtype})`).join(', ');
   }
