@@ -2,6 +2,7 @@
  * The three image scenarios of `graft demo`: staged CNN→LSTM training (article 000), MNIST with
  * LR decay and moving averages (article 001), and transfer learning three ways (article 002).
  */
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Saver } from '../../checkpoint/saver.js';
 import { listVariables } from '../../checkpoint/reader.js';
@@ -83,6 +84,7 @@ export async function emaScenario(work: string, size: DemoSize): Promise<Scenari
   const m2 = buildModel('mnist-cnn', { numClasses: 10 });
   await restoreFromCheckpoint(m2.params, r.latestCheckpoint!);
   const partPrefix = join(work, 'ema', 'part', 'conv1');
+  await mkdir(join(work, 'ema', 'part'), { recursive: true });
   const part = await new Saver({ varList: { v1: m2.params.require('conv1/weights'), v2: m2.params.require('conv1/biases') } }).save(partPrefix);
   const partKeys = (await listVariables(part)).map((v) => v.name);
   await restoreFromCheckpoint({ v1: fresh.params.require('conv1/weights'), v2: fresh.params.require('conv1/biases') }, part);
