@@ -3,7 +3,8 @@
  * shape, or by structure (same layer sequence and shapes, whatever the scope prefixes) — and
  * report every pairing with its reason and what was left alone.
  */
-import { stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { Command, ParsedArgs } from '../command.js';
 import { boolFlag, stringFlag } from '../command.js';
 import { UsageError } from '../../errors.js';
@@ -96,6 +97,7 @@ export const transferCommonCommand: Command<TransferCommonResult> = {
     let saved: string | null = null;
     if (!dryRun && out !== undefined) {
       const meta = { model: { name: d.model.name, config: d.model.config }, ...(d.labels ? { labels: d.labels } : {}), extra: { ...(d.extra ?? {}), transferCommon: { from: report.source, match, copied: report.copied } } };
+      await mkdir(dirname(resolve(out)), { recursive: true });
       saved = await new Saver({ varList: d.model.params }).save(out, { meta });
     }
     return { ...report, saved };

@@ -1,0 +1,45 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const bin = new URL('../../../bin/graft', import.meta.url).pathname;
+const graft = (args: string[]) => spawnSync(bin, args, { encoding: 'utf8', timeout: 300_000 });
+
+test('graft train with TF-slim spellings: decay, EMA, checkpoint + .meta.json with labels', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'graft-cli-train-'));
+  try {
+    const r = graft(['train', '--model', 'mnist-cnn', '--digits', '0,1,2', '--train-limit', '192', '--test-limit', '90',
+      '--train_dir', dir, '--learning_rate', '0.01', '--learning_rate_decay_type', 'exponential', '--decay-steps', '2', '--learning_rate_decay_factor', '0.5', '--staircase',
+      '--moving_average_decay', '0.9', '--trainable_scopes', 'fc1,Logits', '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const doc = JSON.parse(r.stdout);
+    assert.equal(doc.globalStep, 6);
+    assert.deepEqual(doc.trainedVariables, ['fc1/weights', 'fc1/biases', 'Logits/weights', 'Logits/biases']);
+    assert.equal(doc.frozenChecksum.unchanged, true);
+    assert.ok(doc.finalAccuracy > 0.5, `accuracy ${doc.finalAccuracy} above chance (1/3)`);
+    assert.equal(typeof doc.finalEmaAccuracy, 'number');
+    assert.deepEqual(doc.fit.history.map((h: { learningRate: number }) => h.learningRate), [0.01, 0.01, 0.005, 0.005, 0.0025, 0.0025].map(Math.fround), 'float32 staircase values');
+    const meta = JSON.parse(readFileSync(`${doc.latestCheckpoint}.meta.json`, 'utf8'));
+    assert.deepEqual(meta.labels, ['0', '1', '2']);
+    assert.equal(meta.model.name, 'mnist-cnn');
+    assert.ok(meta.variables.some((v: { name: string }) => v.name === 'fc1/weights/ExponentialMovingAverage'));
+    assert.ok(existsSync(join(dir, 'best', 'checkpoint')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('graft train: bad flag values are usage errors (exit 2); an unknown model is a user error (exit 1)', () => {
+  const a = graft(['train', '--lr-decay', 'linear', '--decay-steps', '1', '--decay-rate', '0.5']);
+  assert.equal(a.status, 2);
+  assert.match(a.stderr, /--lr-decay linear: only "exponential"/);
+  const b = graft(['train', '--model', 'resnet', '--json']);
+  assert.equal(b.status, 1);
+  assert.equal(JSON.parse(b.stdout).error.code, 'unknown_model');
+  const c = graft(['train', '--merge', 'a,b=c']);
+  assert.equal(c.status, 2);
+  assert.match(c.stderr, /--classes-from/);
+});
