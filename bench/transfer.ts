@@ -1,0 +1,41 @@
+/**
+ * Transfer modes compared (article 002): head-training time per epoch of `features` (frozen
+ * body's features computed once) vs `freeze` (frozen body run every step), same data, batch,
+ * seed and epochs, so the accuracies must agree. Goal: features ≥ 20× faster per epoch with
+ * accuracy within 0.5 points. One JSON object per line.
+ *
+ *   npm run bench -- transfer [--train 2000] [--test 1000] [--epochs 3] [--quick]
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend } from '../src/runtime/backend.js';
+import { trainModel } from '../src/workflows/train-model.js';
+import { transfer } from '../src/workflows/transfer.js';
+
+function arg(name: string, def: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+}
+
+const quick = process.argv.includes('--quick');
+const trainN = arg('train', quick ? 400 : 2000);
+const testN = arg('test', quick ? 200 : 1000);
+const epochs = arg('epochs', quick ? 2 : 3);
+const info = await initBackend();
+const work = await mkdtemp(join(tmpdir(), 'graft-bench-transfer-'));
+try {
+  const base = await trainModel({ model: 'mnist-cnn', task: { digits: [0, 1, 2, 3, 4], trainLimit: trainN, testLimit: testN }, trainDir: join(work, 'base'), epochs: 2, learningRate: 0.005 });
+  console.log(JSON.stringify({ bench: 'transfer', step: 'base', backend: info.backend, accuracy: base.finalAccuracy, trainSeconds: base.fit.trainSeconds }));
+  const res: Record<string, { accuracy: number; epochSeconds: number; totalSeconds: number }> = {};
+  for (const mode of ['features', 'freeze'] as const) {
+    const r = await transfer({ mode, from: join(work, 'base'), task: { dataset: 'mnist', digits: [5, 6, 7, 8, 9], trainLimit: trainN, testLimit: testN }, trainDir: join(work, mode), epochs, learningRate: 0.01 });
+    res[mode] = { accuracy: r.accuracy, epochSeconds: r.epochSeconds, totalSeconds: r.totalSeconds };
+    console.log(JSON.stringify({ bench: 'transfer', mode, backend: info.backend, examples: trainN, epochs, accuracy: r.accuracy, headEpochSeconds: r.epochSeconds, totalSeconds: r.totalSeconds, featureSeconds: r.features?.seconds ?? null }));
+  }
+  const speedup = res.freeze!.epochSeconds / res.features!.epochSeconds;
+  const diff = 100 * Math.abs(res.freeze!.accuracy - res.features!.accuracy);
+  console.log(JSON.stringify({ bench: 'transfer', metric: 'features_vs_freeze_head_epoch_speedup', value: Number(speedup.toFixed(2)), accuracyDiffPoints: Number(diff.toFixed(3)), goal: 'speedup >= 20, accuracy within 0.5 points', met: speedup >= 20 && diff <= 0.5 }));
+} finally {
+  await rm(work, { recursive: true, force: true });
+}
