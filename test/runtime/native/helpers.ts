@@ -34,7 +34,7 @@ export function setupNative(): Promise<NativeRegistration> {
 /** Skip reason when the addon is not built, else undefined. */
 export async function skipReason(): Promise<string | undefined> {
   const r = await setupNative();
-  return r.loaded ? undefined : `native addon not built: ${r.reason}`;
+  return r.loaded ? undefined : `native addon not loaded: ${r.reason}`;
 }
 
 /** Seeded N(0, scale²) float32 data (mulberry32 + Box-Muller). */
