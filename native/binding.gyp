@@ -17,7 +17,8 @@
         "src/optimizers.cc",
         "src/lstm.cc",
         "src/gru.cc",
-        "src/reduce.cc"
+        "src/reduce.cc",
+        "src/crc32c.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_CPP_EXCEPTIONS_ALL"],

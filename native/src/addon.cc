@@ -99,6 +99,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   initGru(env, exports);
   initReduce(env, exports);
   initGather(env, exports);
+  initCrc32c(env, exports);
   return exports;
 }
 

@@ -37,6 +37,7 @@ void initLstm(Napi::Env env, Napi::Object exports);
 void initGru(Napi::Env env, Napi::Object exports);
 void initReduce(Napi::Env env, Napi::Object exports);
 void initGather(Napi::Env env, Napi::Object exports);
+void initCrc32c(Napi::Env env, Napi::Object exports);
 
 // A reusable scratch buffer of at least n floats for slot `slot` (0-7), kept across calls so large
 // temporaries do not pay fresh-page faults on every training step. Contents are unspecified.

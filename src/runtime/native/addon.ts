@@ -34,6 +34,8 @@ export interface NativeAddon {
   lstmBackward(heap: Heap, x: number, kernel: number, h0: number, c0: number, out: number, gates: number,
     cs: number, dOut: number, dh: number, dc: number, dx: number, dKernel: number, dBias: number,
     dh0: number, dc0: number, batch: number, time: number, inDim: number, units: number): void;
+  /** CRC-32C of `data` continuing from `initial` (unsigned 32-bit), as @node-rs/crc32's crc32c. */
+  crc32c(data: Uint8Array, initial: number): number;
   gatherRows(heap: Heap, params: number, indices: number, out: number, rows: number, rowSize: number, count: number): void;
   sum(heap: Heap, x: number, y: number, outer: number, inner: number, mode: number): void;
   gruForward(heap: Heap, ...args: number[]): void;
