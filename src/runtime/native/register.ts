@@ -72,6 +72,9 @@ export function registerNativeKernels(): NativeRegistration {
     overrideWasmKernel(name, load.addon, factory);
     kernels.push(name);
   }
+  // The RNN kernels hand their saved state to the tape as shape-[0] views of full buffers
+  // (wasm-heap.ts `opaque`); the tape keeps them through Identity, which must share buffers, so
+  // the native Identity above has to be registered whenever these are.
   kernels.push(...registerLstmKernels(load.addon), ...registerGruKernels(load.addon));
   registration = { loaded: true, reason: load.reason, kernels, threads: load.addon.info().threads };
   return { ...registration, kernels: [...kernels] };

@@ -43,3 +43,15 @@ export function sizeOf(shape: readonly number[]): number {
   for (const d of shape) n *= d;
   return n;
 }
+
+/**
+ * The same buffer presented with shape [0], for a kernel output that only carries saved state to
+ * its gradient kernel. On the tape, every output without a gradient gets a zero-filled tensor of
+ * its shape before the gradient function runs (tfjs-core engine `addTapeNode`). That is 1.3 M
+ * floats a step for the LSTM's gates and cell states. Shape [0] makes it nothing. The buffer keeps
+ * its full size on the wasm heap (the backend frees by dataId, not by shape), and the gradient
+ * kernel reads it by offset. Such tensors never leave Graft's fused ops.
+ */
+export function opaque(t: TensorInfo): TensorInfo {
+  return { dataId: t.dataId, shape: [0], dtype: t.dtype };
+}

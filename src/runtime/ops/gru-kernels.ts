@@ -9,7 +9,7 @@ import type { NativeAddon } from '../native/addon.js';
 import { overrideWasmKernel } from '../native/kernel-util.js';
 import type { KernelArgs, KernelFn } from '../native/kernel-util.js';
 import type { WasmBackendLike } from '../native/wasm-heap.js';
-import { heapOf, offsetOf } from '../native/wasm-heap.js';
+import { heapOf, offsetOf, opaque } from '../native/wasm-heap.js';
 
 /** Name of the forward kernel. */
 export const GRU_SEQUENCE = 'GraftGruSequence';
@@ -48,7 +48,7 @@ function forward(addon: GruAddon, args: Args): TensorInfo[] {
   addon.gruForward(heapOf(b), offsetOf(b, x), offsetOf(b, get('gateKernel')), offsetOf(b, get('gateBias')),
     offsetOf(b, get('candidateKernel')), offsetOf(b, cb), offsetOf(b, get('h0')), offsetOf(b, out), offsetOf(b, h),
     offsetOf(b, gates), offsetOf(b, cand), offsetOf(b, rh), batch, time, inDim, units);
-  return [out, h, gates, cand, rh];
+  return [out, h, opaque(gates), opaque(cand), opaque(rh)];
 }
 
 function backward(addon: GruAddon, args: Args): TensorInfo[] {

@@ -11,7 +11,7 @@ import type { NativeAddon } from '../native/addon.js';
 import { overrideWasmKernel } from '../native/kernel-util.js';
 import type { KernelArgs, KernelFn } from '../native/kernel-util.js';
 import type { WasmBackendLike } from '../native/wasm-heap.js';
-import { heapOf, offsetOf } from '../native/wasm-heap.js';
+import { heapOf, offsetOf, opaque } from '../native/wasm-heap.js';
 
 /** Name of the forward kernel. */
 export const LSTM_SEQUENCE = 'GraftLstmSequence';
@@ -44,7 +44,7 @@ function forward(addon: NativeAddon, args: Args): TensorInfo[] {
   addon.lstmForward(heapOf(b), offsetOf(b, x), offsetOf(b, kernel), offsetOf(b, bias), offsetOf(b, h0), offsetOf(b, c0),
     offsetOf(b, out), offsetOf(b, h), offsetOf(b, c), offsetOf(b, gates), offsetOf(b, cs), batch, time, inDim, units,
     Number(args.attrs?.forgetBias ?? 1));
-  return [out, h, c, gates, cs];
+  return [out, h, c, opaque(gates), opaque(cs)];
 }
 
 function backward(addon: NativeAddon, args: Args): TensorInfo[] {
