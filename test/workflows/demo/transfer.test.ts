@@ -14,7 +14,7 @@ test('transfer three ways (article 002): digits 0–4 → 5–9, body untouched,
     const by = Object.fromEntries(modes.map((m) => [m.mode, m]));
     assert.ok(by.finetune!.accuracy > 0.6, `finetune ${by.finetune!.accuracy} well above chance (0.2)`);
     assert.ok(by.features!.accuracy > 0.3, `features ${by.features!.accuracy} above chance (0.2)`);
-    assert.equal(by.features!.accuracy, by.freeze!.accuracy, 'same math, same seed → same accuracy');
+    assert.ok(Math.abs(by.features!.accuracy - by.freeze!.accuracy) <= 0.005, 'same math, same seed → same accuracy (within 0.5 points: batch sizes differ in the body pass)');
   } finally {
     w.done();
   }
