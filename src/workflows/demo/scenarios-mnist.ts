@@ -27,7 +27,7 @@ export async function stagedScenario(work: string, size: DemoSize): Promise<Scen
   const task = { digits: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], trainLimit: size.mnistTrain, testLimit: size.mnistTest };
   const cnnDir = join(work, 'staged', 'cnn');
   const lstmDir = join(work, 'staged', 'lstm');
-  const common = { model: 'crnn', task, epochs: size.epochs, scopeMatching: 'tf' as const, learningRate: 0.005 };
+  const common = { model: 'crnn', task, epochs: size.epochs, scopeMatching: 'tf' as const, learningRate: 0.005, evalEvery: size.quick ? 10 : 40 };
   const s1 = await trainModel({ ...common, trainDir: cnnDir, trainableScopes: ['inference/conv'], saveScopes: ['inference/conv'], label: 'staged/cnn' });
   const s2 = await trainModel({ ...common, trainDir: lstmDir, restore: [{ from: cnnDir, include: ['inference/conv'], freeze: true }], trainableScopes: ['inference/lstm_layer'], saveScopes: ['inference/lstm_layer'], label: 'staged/lstm' });
   const ev = await evalCheckpoint(lstmDir, { restore: [{ from: cnnDir, include: ['inference/conv'] }], scopeMatching: 'tf' });

@@ -76,7 +76,7 @@ const SCRIPT = `
 function cell(v: string | number | boolean | null): string {
   if (v === null) return '<td>—</td>';
   if (typeof v === 'number') {
-    const s = Number.isInteger(v) ? String(v) : Math.abs(v) >= 100 ? v.toFixed(1) : Math.abs(v) >= 1 ? v.toFixed(3) : v.toPrecision(3);
+    const s = Number.isInteger(v) ? String(v) : Math.abs(v) >= 10 ? v.toFixed(1) : Math.abs(v) >= 1 ? v.toFixed(3) : v.toPrecision(3);
     return `<td class="num">${s}</td>`;
   }
   return `<td>${escapeXml(String(v))}</td>`;
