@@ -9,7 +9,11 @@ cd "$(dirname "$0")/.."
 pkgs=()
 dpkg -s libdnnl-dev >/dev/null 2>&1 || pkgs+=(libdnnl-dev)
 command -v chromium >/dev/null 2>&1 || pkgs+=(chromium)
-if [ "${1:-}" = "--bench" ]; then dpkg -s python3-torch >/dev/null 2>&1 || pkgs+=(python3-torch); fi
+if [ "${1:-}" = "--bench" ]; then
+  # the peer: Debian torch, with OpenBLAS behind libblas.so.3 (the reference BLAS is ~6x slower)
+  dpkg -s python3-torch >/dev/null 2>&1 || pkgs+=(python3-torch)
+  dpkg -s libopenblas-dev >/dev/null 2>&1 || pkgs+=(libopenblas-dev)
+fi
 if [ ${#pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "setup: apt-get install ${pkgs[*]}" >&2
