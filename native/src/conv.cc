@@ -19,6 +19,18 @@ using dt = memory::data_type;
 
 namespace {
 
+// The layout policy, read from GRAFT_NATIVE_CONV_LAYOUT on every call: 0 = blocked (default),
+// 1 = plain NHWC, 2 = auto (time both on a shape's first call). The two layouts sum in different
+// orders, so their results differ in the low bits; auto decides by wall-clock timing, so two
+// processes can pick differently — the cause of run-to-run differences seen when auto was the
+// default. Only the forced modes give results that repeat across processes.
+int layoutMode() {
+  const char* env = std::getenv("GRAFT_NATIVE_CONV_LAYOUT");
+  if (env == nullptr) return 0;
+  std::string v(env);
+  return v == "nhwc" ? 1 : v == "auto" ? 2 : 0;
+}
+
 struct ConvShape {
   int64_t N, H, W, C, KH, KW, O, SH, SW, DH, DW, PT, PL, PB, PR, OH, OW;
   memory::dims src() const { return {N, C, H, W}; }
@@ -28,8 +40,10 @@ struct ConvShape {
   memory::dims dil() const { return {DH - 1, DW - 1}; }
   memory::dims padL() const { return {PT, PL}; }
   memory::dims padR() const { return {PB, PR}; }
+  // The key holds every shape number, the kernel's extra code and the layout mode, so a primitive
+  // built under one GRAFT_NATIVE_CONV_LAYOUT is never handed out under another.
   std::string key(const char* kind, int64_t extra) const {
-    return makeKey(kind, {N, H, W, C, KH, KW, O, SH, SW, DH, DW, PT, PL, PB, PR, OH, OW, extra});
+    return makeKey(kind, {N, H, W, C, KH, KW, O, SH, SW, DH, DW, PT, PL, PB, PR, OH, OW, extra, layoutMode()});
   }
 };
 
@@ -77,12 +91,6 @@ struct Edge {
 
 enum class Layout { Any, Nhwc };
 
-// The layout policy: forced (default any; nhwc when asked) unless GRAFT_NATIVE_CONV_LAYOUT=auto.
-Layout forcedLayout(bool* forced) {
-  const char* env = std::getenv("GRAFT_NATIVE_CONV_LAYOUT");
-  *forced = env == nullptr || std::string(env) != "auto";
-  return (env != nullptr && std::string(env) == "nhwc") ? Layout::Nhwc : Layout::Any;
-}
 
 memory::desc md(const memory::dims& d, tag t) { return memory::desc(d, dt::f32, t); }
 
@@ -204,11 +212,10 @@ P& cached(std::unordered_map<std::string, std::unique_ptr<P>>& cache, const std:
     run(*it->second);
     return *it->second;
   }
-  bool forced = false;
-  Layout fl = forcedLayout(&forced);
+  int mode = layoutMode();
   std::unique_ptr<P> best;
-  if (forced) {
-    best = make(fl);
+  if (mode != 2) {
+    best = make(mode == 1 ? Layout::Nhwc : Layout::Any);
   } else {
     double bestMs = 1e300;
     for (Layout l : {Layout::Any, Layout::Nhwc}) {
