@@ -8,10 +8,6 @@ import { createGlobalStep } from '../../src/train/global-step.js';
 import { trainStep } from '../../src/train/train-step.js';
 import { setupBackend, loadMnist, permutation, batch, buildSmallCnn, cnnLoss, bytesOf, type MnistSlice } from './helpers.js';
 
-// Deterministic kernels for the determinism test: the native oneDNN conv-filter gradient was
-// measured to vary in its low bits between processes (see resume.test.ts); the JS pack does not.
-process.env.GRAFT_NATIVE = '0';
-
 let data: MnistSlice;
 let backend = '';
 const STEPS = 100;

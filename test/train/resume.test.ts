@@ -15,12 +15,11 @@ const run = promisify(execFile);
 const CHILD = fileURLToPath(new URL('./resume-child.js', import.meta.url));
 const N = 5;
 /**
- * The children run on wasm with the JS kernel pack (GRAFT_NATIVE=0): the native oneDNN
- * Conv2DBackpropFilter was measured to give different low bits from one process to the next
- * (about every other run, conv 3x3x8→16 stride 2 on [8,14,14,8]), which would make two
- * uninterrupted runs differ too; the JS pack is deterministic, so this test isolates resume.
+ * The children run on the default backend (the native oneDNN kernels when built). Those repeat
+ * bit for bit across processes (test/runtime/native/determinism.test.ts); they once did not,
+ * while convolutions auto-tuned their layout by wall-clock timing.
  */
-const CHILD_ENV = { ...process.env, GRAFT_NATIVE: '0' };
+const CHILD_ENV = { ...process.env };
 
 async function child(mode: string, dir: string): Promise<{ step: number; variables: number; backend: string }> {
   const { stdout } = await run(process.execPath, [CHILD, mode, dir, String(N)], { env: CHILD_ENV, maxBuffer: 1 << 20 });
