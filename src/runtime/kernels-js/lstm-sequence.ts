@@ -14,7 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, KernelConfig, KernelFunc, NamedAttrMap, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
-import { disposeAll, run, view, wasmKernel } from './wasm-backend.js';
+import { copyOf, disposeAll, run, view, wasmKernel } from './wasm-backend.js';
 import type { WasmBackend } from './wasm-backend.js';
 
 /** Forward kernel name (shared with the native kernels). */
@@ -43,8 +43,8 @@ function forward({ inputs, backend: b, attrs }: Args): TensorInfo[] {
   const cT = b.makeOutput([B, U], 'float32');
   const gates = b.makeOutput([B, T, G], 'float32');
   const cs = b.makeOutput([B, T, U], 'float32');
-  let h = run(wasmKernel('Identity'), b, { x: h0! });
-  const c = run(wasmKernel('Identity'), b, { x: c0! });
+  let h = copyOf(b, h0!);
+  const c = copyOf(b, c0!);
   const c2 = b.makeOutput([B, U], 'float32'); // 2c, whose sigmoid gives tanh(c)
   for (let t = 0; t < T; t++) {
     const pre = run(matMul, b, { a: h, b: wh }, { transposeA: false, transposeB: false }); // [B, G]
@@ -122,7 +122,7 @@ function backward({ inputs, backend: b }: Args): TensorInfo[] {
   dcNext.set(f32(b, dc!));
   const dBias = b.makeOutput([G], 'float32');
   const dBiasAcc = new Float64Array(G); // summed in the step loop: no reduction kernel afterwards
-  let dhNext = run(wasmKernel('Identity'), b, { x: dh! });
+  let dhNext = copyOf(b, dh!);
   const dGt = b.makeOutput([B, G], 'float32');
   for (let t = T - 1; t >= 0; t--) {
     {

@@ -2,7 +2,7 @@
  * Registers Graft's JS kernel pack on TF.js's wasm backend: the two training kernels wasm lacks
  * (Conv2DBackpropFilter, UnsortedSegmentSum), Graft's fused LSTM sequence pair, and the re-routes
  * of slow ones (BatchMatMul / _FusedMatMul with transposes, Conv2DBackpropInput, MaxPoolGrad, Sum
- * over leading axes). A re-route keeps the stock
+ * over leading axes, a copy-free Identity). A re-route keeps the stock
  * kernel it replaces reachable through {@link stockWasmKernel}, for the cases it hands back and for
  * later override layers (the native kernels register after this pack).
  */
@@ -12,6 +12,7 @@ import { BackendError } from '../../errors.js';
 import { transposeFreeMatMulConfig } from './batch-mat-mul.js';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
+import { identityConfig } from './identity.js';
 import { LSTM_SEQUENCE, lstmSequenceConfig, lstmSequenceGradConfig, lstmSequenceGradient } from './lstm-sequence.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { sumConfig } from './sum.js';
@@ -28,6 +29,7 @@ const REROUTES: ReadonlyArray<[string, (stock: KernelFn) => KernelConfig]> = [
   ['Conv2DBackpropInput', conv2DBackpropInputConfig],
   ['MaxPoolGrad', maxPoolGradConfig],
   ['Sum', sumConfig],
+  ['Identity', identityConfig],
 ];
 
 const stock = new Map<string, KernelFn>();

@@ -67,3 +67,13 @@ export function disposeAll(backend: WasmBackend, ...ts: TensorInfo[]): void {
 export function heapF32(backend: WasmBackend, t: TensorInfo): Float32Array {
   return backend.typedArrayFromHeap(t) as Float32Array;
 }
+
+/**
+ * A fresh copy of a tensor on the wasm heap, for kernels that then write into it. Not the
+ * `Identity` kernel: the pack's (and the native) Identity shares the input's buffer.
+ */
+export function copyOf(backend: WasmBackend, t: TensorInfo): TensorInfo {
+  const out = backend.makeOutput([...t.shape], t.dtype);
+  (backend.typedArrayFromHeap(out) as Float32Array).set(backend.typedArrayFromHeap(t) as Float32Array);
+  return out;
+}

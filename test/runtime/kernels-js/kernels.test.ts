@@ -134,6 +134,8 @@ test('BatchMatMul and _FusedMatMul with transposeA/transposeB match cpu within 1
     [[7, 5], [7, 6], true, false], [[5, 7], [6, 7], false, true], [[7, 5], [6, 7], true, true],
     [[3, 7, 5], [3, 6, 7], true, true], [[2, 3, 5, 7], [1, 1, 6, 7], false, true], [[4, 5, 7], [4, 7, 6], false, false],
     [[2, 16], [100, 16], false, true], [[16, 100], [16, 2], true, false], // computed as the transposed product
+    [[1, 2, 16], [1, 100, 16], false, true], [[1, 16, 100], [1, 16, 2], true, false], // same, batch of one (as tf.matMul calls it)
+    [[2, 16], [1, 100, 16], false, true], [[1, 1, 16, 100], [16, 2], true, false], // batch of one on one side only
   ];
   for (const [as, bs, ta, tb] of cases) {
     const make = () => ({ a: tf.tensor(values(size(as), 7), as), b: tf.tensor(values(size(bs), 8), bs) });
@@ -249,4 +251,31 @@ test('the re-routes hand unsupported cases to the stock kernel (Conv2DBackpropIn
     assert.deepEqual([...viaPack], [...backend.typedArrayFromHeap(direct)]);
     backend.disposeData(direct.dataId);
   });
+});
+
+test('Identity shares the input buffer (one more reference) instead of copying; assign and dispose keep values right', () => {
+  const backend = tf.backend() as unknown as WasmBackend;
+  const before = tf.memory().numBytes;
+  const x = tf.tensor(values(6000, 21), [60, 100]);
+  const y = tf.engine().runKernel('Identity', { x }) as tf.Tensor;
+  const z = x.clone();
+  assert.equal(backend.dataIdMap.get(y.dataId), backend.dataIdMap.get(x.dataId), 'same buffer record');
+  assert.equal(backend.dataIdMap.get(x.dataId)!.refCount, 3, 'x, y and z hold it');
+  const expected = values(6000, 21);
+  x.dispose();
+  assert.deepEqual(y.dataSync(), expected, 'y survives disposing x');
+  y.dispose();
+  assert.deepEqual(z.dataSync(), expected, 'z survives disposing x and y');
+  z.dispose();
+  assert.equal(tf.memory().numBytes, before, 'the buffer is freed with its last tensor');
+  const v = tf.variable(tf.tensor(values(50, 22), [50]));
+  const snapshot = v.clone();
+  v.assign(tf.tidy(() => tf.mul(v, 2)));
+  assert.deepEqual(snapshot.dataSync(), values(50, 22), 'a clone keeps the value the variable had before assign');
+  assert.deepEqual(v.dataSync(), values(50, 22).map((a) => Math.fround(a * 2)), 'the variable has the new value');
+  tf.dispose([v, snapshot]);
+  const s = tf.tensor(['a', 'b']);
+  const sc = s.clone();
+  assert.deepEqual(sc.dataSync(), ['a', 'b'], 'strings (stock kernel)');
+  tf.dispose([s, sc]);
 });
