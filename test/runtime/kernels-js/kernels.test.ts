@@ -149,8 +149,11 @@ test('BatchMatMul and _FusedMatMul with transposeA/transposeB match cpu within 1
 });
 
 test('Sum over leading axes (JS) and other reductions (stock) match cpu within 1e-6 of the largest value', () => {
-  // JS cases sum in float64 (1e-6); stock cases sum float32 in another order than cpu (1e-5)
+  // Pack cases sum ≤ 64 float32 terms per block (a wasm matmul), then the blocks in float64 (1e-6);
+  // stock cases sum float32 in another order than cpu (1e-5)
   const cases: Array<[number[], number | number[], boolean, number]> = [
+    [[64, 14, 14, 8], [0, 1, 2], false, 1e-6], // 12544 rows: 64 blocks of 196 rows
+    [[4099, 3], 0, false, 1e-6], [[8191, 2], 0, false, 1e-6], // prime row counts: float64 JS only
     [[8, 6, 5, 32], [0, 1, 2], false, 1e-6], // a conv bias gradient
     [[8, 6, 5, 32], [2, 0, 1], true, 1e-6], // same axes unsorted, keepDims
     [[300, 20], 0, false, 1e-6], [[300, 20], [-2], true, 1e-6], // a dense bias gradient, negative axis
