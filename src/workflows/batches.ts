@@ -49,12 +49,32 @@ export function disposeBatch(b: Batch): void {
   b.labels.dispose();
 }
 
+/**
+ * Softmax cross-entropy with its gradient written out (TF's `SoftmaxCrossEntropyWithLogits`:
+ * loss `lse(z) - z[label]`, gradient `softmax(z) - onehot`), so a training step runs a handful of
+ * kernels instead of the chain tf.logSoftmax + mul + sum + mean differentiates into. This matters
+ * when the forward pass is cheap (a head on precomputed features, transfer `features` mode).
+ */
+function meanXent(onehot: tf.Tensor): (logits: tf.Tensor) => tf.Scalar {
+  const f = (logits: tf.Tensor, save: tf.GradSaveFunc) => {
+    const b = logits.shape[0]!;
+    const shifted = tf.sub(logits, tf.max(logits, 1, true));
+    const sumExp = tf.sum(tf.exp(shifted), 1, true);
+    // mean_i(log Σ_j e^{s_ij} − Σ_j onehot_ij s_ij)
+    const value = tf.div(tf.sub(tf.sum(tf.log(sumExp)), tf.sum(tf.mul(onehot, shifted))), b) as tf.Scalar;
+    save([shifted, sumExp, onehot]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [s, se, oh] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+        return tf.mul(tf.sub(tf.div(tf.exp(s), se), oh), tf.div(dy, b));
+      },
+    };
+  };
+  return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as (logits: tf.Tensor) => tf.Scalar;
+}
+
 /** Mean softmax cross-entropy of logits `[b, k]` against class ids `[b]`. */
 export function softmaxCrossEntropyLoss(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
-  return tf.tidy(() => {
-    const k = logits.shape[1];
-    const onehot = tf.oneHot(labels, k);
-    const logp = tf.logSoftmax(logits);
-    return tf.neg(tf.mean(tf.sum(tf.mul(onehot, logp), 1))) as tf.Scalar;
-  });
+  return tf.tidy(() => meanXent(tf.oneHot(labels, logits.shape[1]))(logits));
 }
