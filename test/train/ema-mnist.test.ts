@@ -24,7 +24,6 @@ import { ParameterSet } from '../../src/variables/parameter-set.js';
 const STEPS = 120;
 
 before(async () => {
-  process.env.GRAFT_NATIVE ??= '0';
   await setupBackend();
 });
 
