@@ -18,8 +18,9 @@ export interface WasmTensorData {
 
 /** The members of BackendWasm that the JS kernels touch. */
 export interface WasmBackend {
-  dataIdMap: { get(dataId: object): WasmTensorData | undefined };
-  makeOutput(shape: number[], dtype: DataType): TensorInfo;
+  dataIdMap: { get(dataId: object): WasmTensorData | undefined; delete(dataId: object): boolean };
+  makeOutput(shape: number[], dtype: DataType, memoryOffset?: number): TensorInfo;
+  wasm: { tfjs: { disposeData(id: number): void } };
   disposeData(dataId: object, force?: boolean): boolean;
   typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
 }
@@ -76,4 +77,29 @@ export function copyOf(backend: WasmBackend, t: TensorInfo): TensorInfo {
   const out = backend.makeOutput([...t.shape], t.dtype);
   (backend.typedArrayFromHeap(out) as Float32Array).set(backend.typedArrayFromHeap(t) as Float32Array);
   return out;
+}
+
+/**
+ * The same memory under a new tensor id, for passing as the `b` operand of wasm's BatchMatMul in a
+ * shape the tensor does not have. The stock kernel caches its XNNPACK operator (with the packed
+ * `b`) by b's id alone, not by shape, until that id is disposed: a view of one tensor used as `b`
+ * in two shapes would hit the first shape's operator and read out of bounds. Release the alias
+ * with {@link dropAlias} (which frees the cached operator but not the memory).
+ */
+export function aliasOf(backend: WasmBackend, t: TensorInfo, shape: number[]): TensorInfo {
+  const record = backend.dataIdMap.get(t.dataId);
+  if (record === undefined) {
+    throw new BackendError('tensor_not_on_wasm', `tensor of shape [${t.shape}] has no data on the wasm backend`, {
+      hint: 'run the JS kernel pack only with the wasm backend active',
+    });
+  }
+  return backend.makeOutput(shape, t.dtype, record.memoryOffset);
+}
+
+/** Forget an alias made by {@link aliasOf}: its id (and what wasm cached for it), not the memory. */
+export function dropAlias(backend: WasmBackend, alias: TensorInfo): void {
+  const record = backend.dataIdMap.get(alias.dataId);
+  if (record === undefined) return;
+  backend.dataIdMap.delete(alias.dataId);
+  backend.wasm.tfjs.disposeData(record.id);
 }

@@ -66,6 +66,11 @@ const CONV_CASES: Array<{ x: [number, number, number, number]; k: [number, numbe
   { x: [3, 9, 8, 2], k: [3, 3], co: 4, s: [2, 3], pad: 'valid' }, // remainder rows/cols the conv never reads
   { x: [2, 10, 10, 4], k: [5, 5], co: 6, s: 1, pad: [[0, 0], [1, 3], [2, 0], [0, 0]] },
   { x: [4, 14, 14, 8], k: [5, 5], co: 16, s: 1, pad: 'same' }, // the reference CNN's conv2, scaled down
+  // one input channel (the reference CNN's conv1): im2col copies whole runs when the column stride is 1
+  { x: [3, 12, 10, 1], k: [5, 5], co: 4, s: 1, pad: 'same' },
+  { x: [3, 12, 10, 1], k: [5, 3], co: 4, s: [2, 1], pad: 'valid' },
+  { x: [2, 9, 6, 1], k: [3, 3], co: 3, s: 1, pad: [[0, 0], [4, 1], [5, 2], [0, 0]] }, // whole rows/columns in padding
+  { x: [2, 9, 8, 1], k: [3, 3], co: 3, s: [1, 2], pad: 'same' }, // column stride 2: gathered
 ];
 
 test('registerJsKernelPack registers the missing kernels and the re-routes once, keeping stock kernels reachable', () => {
@@ -136,6 +141,7 @@ test('BatchMatMul and _FusedMatMul with transposeA/transposeB match cpu within 1
     [[2, 16], [100, 16], false, true], [[16, 100], [16, 2], true, false], // computed as the transposed product
     [[1, 2, 16], [1, 100, 16], false, true], [[1, 16, 100], [1, 16, 2], true, false], // same, batch of one (as tf.matMul calls it)
     [[2, 16], [1, 100, 16], false, true], [[1, 1, 16, 100], [16, 2], true, false], // batch of one on one side only
+    [[1, 4, 600], [1, 600, 500], false, false], [[3, 600], [600, 500], false, false], // large b: (bᵀ·aᵀ)ᵀ, b not packed
   ];
   for (const [as, bs, ta, tb] of cases) {
     const make = () => ({ a: tf.tensor(values(size(as), 7), as), b: tf.tensor(values(size(bs), 8), bs) });
@@ -148,12 +154,23 @@ test('BatchMatMul and _FusedMatMul with transposeA/transposeB match cpu within 1
   within(fused, 1e-5, '_FusedMatMul relu with bias');
 });
 
+test('BatchMatMul with a large right operand: the second product with the same b (stock, packed b kept) equals the first', () => {
+  const a = tf.tensor(values(4 * 600, 31), [1, 4, 600]), b = tf.tensor(values(600 * 500, 32), [1, 600, 500]);
+  const run = () => tf.tidy(() => (tf.engine().runKernel('BatchMatMul', { a, b }, { transposeA: false, transposeB: false }) as tf.Tensor).dataSync());
+  const first = run(), second = run();
+  let maxAbs = 0, refMax = 0;
+  for (let i = 0; i < first.length; i++) {
+    maxAbs = Math.max(maxAbs, Math.abs(first[i]! - second[i]!));
+    refMax = Math.max(refMax, Math.abs(first[i]!));
+  }
+  assert.ok(refMax > 0 && maxAbs <= 1e-5 * refMax, `first vs second: ${maxAbs} of ${refMax}`);
+  tf.dispose([a, b]);
+});
+
 test('Sum over leading axes (JS) and other reductions (stock) match cpu within 1e-6 of the largest value', () => {
-  // Pack cases sum ≤ 64 float32 terms per block (a wasm matmul), then the blocks in float64 (1e-6);
-  // stock cases sum float32 in another order than cpu (1e-5)
+  // JS cases sum in float64 (1e-6); stock cases sum float32 in another order than cpu (1e-5)
   const cases: Array<[number[], number | number[], boolean, number]> = [
-    [[64, 14, 14, 8], [0, 1, 2], false, 1e-6], // 12544 rows: 64 blocks of 196 rows
-    [[4099, 3], 0, false, 1e-6], [[8191, 2], 0, false, 1e-6], // prime row counts: float64 JS only
+    [[64, 14, 14, 8], [0, 1, 2], false, 1e-6], // the size of a real conv bias gradient
     [[8, 6, 5, 32], [0, 1, 2], false, 1e-6], // a conv bias gradient
     [[8, 6, 5, 32], [2, 0, 1], true, 1e-6], // same axes unsorted, keepDims
     [[300, 20], 0, false, 1e-6], [[300, 20], [-2], true, 1e-6], // a dense bias gradient, negative axis
