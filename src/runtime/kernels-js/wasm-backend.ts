@@ -84,16 +84,17 @@ export function copyOf(backend: WasmBackend, t: TensorInfo): TensorInfo {
  * shape the tensor does not have. The stock kernel caches its XNNPACK operator (with the packed
  * `b`) by b's id alone, not by shape, until that id is disposed: a view of one tensor used as `b`
  * in two shapes would hit the first shape's operator and read out of bounds. Release the alias
- * with {@link dropAlias} (which frees the cached operator but not the memory).
+ * with {@link dropAlias} (which frees the cached operator but not the memory). `offsetElements`
+ * (4-byte elements) makes an alias of a part of the tensor.
  */
-export function aliasOf(backend: WasmBackend, t: TensorInfo, shape: number[]): TensorInfo {
+export function aliasOf(backend: WasmBackend, t: TensorInfo, shape: number[], offsetElements = 0): TensorInfo {
   const record = backend.dataIdMap.get(t.dataId);
   if (record === undefined) {
     throw new BackendError('tensor_not_on_wasm', `tensor of shape [${t.shape}] has no data on the wasm backend`, {
       hint: 'run the JS kernel pack only with the wasm backend active',
     });
   }
-  return backend.makeOutput(shape, t.dtype, record.memoryOffset);
+  return backend.makeOutput(shape, t.dtype, record.memoryOffset + 4 * offsetElements);
 }
 
 /** Forget an alias made by {@link aliasOf}: its id (and what wasm cached for it), not the memory. */

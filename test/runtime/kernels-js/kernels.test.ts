@@ -168,7 +168,8 @@ test('BatchMatMul with a large right operand: the second product with the same b
 });
 
 test('Sum over leading axes (JS) and other reductions (stock) match cpu within 1e-6 of the largest value', () => {
-  // JS cases sum in float64 (1e-6); stock cases sum float32 in another order than cpu (1e-5)
+  // Pack cases add halves pairwise in float32 (wasm Add) down to ≤ 64 or an odd number of rows,
+  // then sum those in float64 (1e-6); stock cases sum float32 in another order than cpu (1e-5)
   const cases: Array<[number[], number | number[], boolean, number]> = [
     [[64, 14, 14, 8], [0, 1, 2], false, 1e-6], // the size of a real conv bias gradient
     [[8, 6, 5, 32], [0, 1, 2], false, 1e-6], // a conv bias gradient
@@ -181,6 +182,10 @@ test('Sum over leading axes (JS) and other reductions (stock) match cpu within 1
     const r = compare('Sum', () => ({ x: tf.tensor(values(size(shape), 16), shape) }), { axis, keepDims });
     within(r, rel, `Sum ${shape} axis ${axis} keepDims ${keepDims}`);
   }
+  // all positive (sums grow with the row count): the pairwise float32 levels stay within 1e-6
+  const big = [64, 28, 28, 4];
+  const r = compare('Sum', () => ({ x: tf.tensor(values(size(big), 17).map((v) => v + 3), big) }), { axis: [0, 1, 2], keepDims: false });
+  within(r, 1e-6, 'Sum of 50176 positive rows');
 });
 
 test('UnsortedSegmentSum matches cpu (duplicates summed, negative ids dropped, int32) and takes rank-2 ids', () => {
