@@ -15,6 +15,8 @@ export type { TransferCommonOptions, TransferCommonReport, TransferSource } from
 export { matchCommonLayers, groupLayers, nonModelReason } from './common-layers.js';
 export type { MatchMode, VariableSpec, LayerSpec, LayerPairing, LeftAlone, CommonLayersMatch } from './common-layers.js';
 export { classAwareRestore } from './class-change.js';
+export { initNewClassColumns } from './class-init.js';
+export type { NewClassInit, NewClassInitReport } from './class-init.js';
 export type { ClassAwareRestoreOptions, ClassAwareRestoreReport } from './class-change.js';
 export { planClassChange, applyClassChange, parseMergeSpec, parseSplitSpec } from './class-plan.js';
 export type { ClassChangePlan, ClassSlotPlan, RemovedClass, MergeSpec, SplitSpec, ClassChangeOptions } from './class-plan.js';

@@ -23,6 +23,7 @@ import { combinedChecksum } from './checksum.js';
 import { matchesScopes, metaExtras, readCheckpointMeta, resolveCheckpoint, scopeSelection, type RestorePart, type ScopeMatching } from './checkpoints.js';
 import { fit, type FitReport } from './fit.js';
 import { classAwareRestore, type ClassAwareRestoreReport } from './class-change.js';
+import { initNewClassColumns, type NewClassInit, type NewClassInitReport } from './class-init.js';
 import type { MergeSpec, SplitSpec } from './class-plan.js';
 import { defaultTaskFor, loadTask, taskClassNames, type TaskSpec } from './tasks.js';
 
@@ -63,7 +64,13 @@ export interface TrainModelOptions {
    * Continue from a classifier checkpoint whose classes may differ (article 004): its label list
    * is matched against the task's (classAwareRestore); `merges` also relabel the data.
    */
-  classesFrom?: { from: string; merges?: MergeSpec[]; splits?: SplitSpec[] };
+  classesFrom?: {
+    from: string;
+    merges?: MergeSpec[];
+    splits?: SplitSpec[];
+    /** How new and split classes' head columns start: `fresh` or `imprint` (class-init.ts). Default `imprint`. */
+    newClassInit?: NewClassInit;
+  };
   /** Default 1. */
   epochs?: number;
   maxSteps?: number;
@@ -97,6 +104,8 @@ export interface TrainModelReport {
   savedVariables: string[];
   /** The class-aware restore, when `classesFrom` was given. */
   classChange: ClassAwareRestoreReport | null;
+  /** How the new classes' head columns started (with `classesFrom`); its seconds are training cost. */
+  newClassInit: NewClassInitReport | null;
   /** Checksum of the frozen variables before and after training (equal = untouched). */
   frozenChecksum: { before: string; after: string; unchanged: boolean } | null;
   fit: FitReport;
@@ -144,6 +153,9 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
   const matching = options.scopeMatching ?? 'boundary';
   const classChange = options.classesFrom
     ? await classAwareRestore(model, options.classesFrom.from, classNames, { merges: options.classesFrom.merges ?? [], splits: options.classesFrom.splits ?? [] })
+    : null;
+  const newClassInit = classChange
+    ? initNewClassColumns(model, classChange.plan, task.train, options.classesFrom!.newClassInit ?? 'imprint', { seed: options.seed ?? 0 })
     : null;
   const restored: TrainModelReport['restored'] = [];
   for (const part of options.restore ?? []) {
@@ -240,6 +252,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
     start: { action: start.action, message: start.message },
     restored,
     classChange,
+    newClassInit,
     trainedVariables: trainable.names(),
     frozenVariables: frozen.names(),
     savedVariables: options.trainDir ? saved.names() : [],
