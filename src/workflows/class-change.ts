@@ -28,6 +28,8 @@ export interface ClassAwareRestoreReport {
   plan: ClassChangePlan;
   /** Summary of the restore of everything but the head. */
   body: RestoreReport['summary'];
+  /** First-layer variables restored into more rows than saved (embedding of a grown vocabulary). */
+  grownRows: { name: string; savedRows: number; rows: number }[];
   /** `continue` (same classes, restored as is), `reorder` or `transfer` (head rebuilt). */
   action: 'continue' | 'reorder' | 'transfer';
 }
@@ -48,7 +50,19 @@ export async function classAwareRestore(model: ClassifierModel, from: string, ne
     throw new InvalidArgumentError('class_count_mismatch', `${newClasses.length} class names for a head with ${model.numClasses} outputs`, { hint: 'build the model with numClasses = the new label count' });
   }
   const plan = planClassChange(meta.labels, newClasses, options);
-  const bodyParams = model.params.select({ exclude: model.headScopes });
+  // First-layer variables with more rows than saved (an embedding whose vocabulary grew): the
+  // saved rows are copied, the added ones keep their initial values.
+  const grownRows: ClassAwareRestoreReport['grownRows'] = [];
+  for (const p of model.params.select({ include: [model.firstLayerScope] })) {
+    const saved = await loadVariable(ckpt, p.name).catch(() => undefined);
+    const shape = p.variable.shape;
+    if (!saved || saved.shape.length !== shape.length || saved.shape[0]! >= shape[0]! || saved.shape.slice(1).some((d, i) => d !== shape[i + 1])) continue;
+    const values = Float32Array.from(p.variable.dataSync() as Float32Array);
+    values.set(valuesFromTensorValue(saved, 'float32') as Float32Array);
+    tf.tidy(() => p.variable.assign(tf.tensor(values, shape, 'float32')));
+    grownRows.push({ name: p.name, savedRows: saved.shape[0]!, rows: shape[0]! });
+  }
+  const bodyParams = model.params.select({ exclude: [...model.headScopes, ...grownRows.map((g) => g.name)] });
   const bodyPlan = await restoreFromCheckpoint(bodyParams, ckpt);
   const oldW = valuesFromTensorValue(await loadVariable(ckpt, model.headWeights), 'float32') as Float32Array;
   const oldB = valuesFromTensorValue(await loadVariable(ckpt, model.headBiases), 'float32') as Float32Array;
@@ -59,5 +73,5 @@ export async function classAwareRestore(model: ClassifierModel, from: string, ne
     wVar.assign(tf.tensor(weights, wVar.shape, 'float32'));
     bVar.assign(tf.tensor(biases, bVar.shape, 'float32'));
   });
-  return { checkpoint: ckpt, plan, body: bodyPlan.summary, action: plan.kind === 'same' ? 'continue' : plan.kind === 'reordered' ? 'reorder' : 'transfer' };
+  return { checkpoint: ckpt, plan, body: bodyPlan.summary, grownRows, action: plan.kind === 'same' ? 'continue' : plan.kind === 'reordered' ? 'reorder' : 'transfer' };
 }

@@ -57,9 +57,10 @@ export async function taskClassNames(spec: TaskSpec): Promise<string[]> {
 
 /**
  * Load a task's train and test sets. Text tasks use `vocabulary` when given (the one saved with a
- * checkpoint), else build one from the training texts.
+ * checkpoint; with `extendVocabulary`, followed by the training texts' words it lacks), else
+ * build one from the training texts.
  */
-export async function loadTask(spec: TaskSpec, options: { vocabulary?: Vocabulary; maxLength?: number; padding?: 'pre' | 'post' } = {}): Promise<LoadedTask> {
+export async function loadTask(spec: TaskSpec, options: { vocabulary?: Vocabulary; extendVocabulary?: boolean; maxLength?: number; padding?: 'pre' | 'post' } = {}): Promise<LoadedTask> {
   const seed = spec.seed ?? 0;
   if (spec.dataset === 'mnist') {
     const train = await loadMnist({ split: 'train', digits: spec.digits, seed, limit: spec.trainLimit });
@@ -81,7 +82,11 @@ export async function loadTask(spec: TaskSpec, options: { vocabulary?: Vocabular
   };
   const trainT = relabel(await loadBanking77({ split: 'train', categories: real, seed, limit: spec.trainLimit, perClass: spec.perClass }));
   const testT = relabel(await loadBanking77({ split: 'test', categories: real, seed: seed + 1, limit: spec.testLimit }));
-  const vocabulary = options.vocabulary ?? Vocabulary.build(trainT.texts, { maxSize: spec.vocabSize ?? 2000 });
+  const vocabulary = options.vocabulary
+    ? options.extendVocabulary
+      ? options.vocabulary.extend(trainT.texts, { maxSize: spec.vocabSize ?? 2000 })
+      : options.vocabulary
+    : Vocabulary.build(trainT.texts, { maxSize: spec.vocabSize ?? 2000 });
   const maxLength = spec.maxLength ?? options.maxLength ?? 16;
   return {
     spec,

@@ -70,6 +70,8 @@ export interface TrainModelOptions {
     splits?: SplitSpec[];
     /** How new and split classes' head columns start: `fresh` or `imprint` (class-init.ts). Default `imprint`. */
     newClassInit?: NewClassInit;
+    /** Text models: add the new training texts' unknown words to the vocabulary (new embedding rows). Default true. */
+    growVocabulary?: boolean;
   };
   /** Default 1. */
   epochs?: number;
@@ -144,7 +146,10 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
     if (options.classesFrom.merges?.length) taskSpec.merges = options.classesFrom.merges.map((m) => ({ sources: [...m.sources], target: m.target }));
   }
   const classNames = await taskClassNames(taskSpec);
-  const task = await loadTask(taskSpec, { vocabulary, maxLength: Number(options.modelConfig?.maxLength ?? def.defaultConfig.maxLength ?? 16), padding: def.tokenPadding ?? 'pre' });
+  // A class change may bring words the old vocabulary lacks: they get new ids after the old ones
+  // (old rows of the embedding are restored, new rows start fresh; classAwareRestore).
+  const grow = !!options.classesFrom && options.classesFrom.growVocabulary !== false;
+  const task = await loadTask(taskSpec, { vocabulary, extendVocabulary: grow, maxLength: Number(options.modelConfig?.maxLength ?? def.defaultConfig.maxLength ?? 16), padding: def.tokenPadding ?? 'pre' });
   const config: Record<string, unknown> = { ...(options.modelConfig ?? {}), numClasses: classNames.length };
   if (task.vocabulary) config.vocabSize = task.vocabulary.size;
   if (taskSpec.dataset === 'banking77' && taskSpec.maxLength) config.maxLength = taskSpec.maxLength;

@@ -77,6 +77,25 @@ export class Vocabulary {
     return new Vocabulary([PAD_TOKEN, OOV_TOKEN, ...words]);
   }
 
+  /**
+   * This vocabulary followed by the words of `texts` it lacks (most frequent first, ties in
+   * alphabetical order), up to `maxSize` entries in all; every existing id keeps its meaning, so
+   * a restored embedding's rows stay valid and only the new rows need initial values (TF's
+   * warm start with `VocabInfo`: old rows remapped, new ones from the backup initializer).
+   */
+  extend(texts: Iterable<string>, options: BuildVocabularyOptions = {}): Vocabulary {
+    const maxSize = Math.max(this.size, options.maxSize ?? 5000);
+    const minCount = options.minCount ?? 1;
+    const counts = new Map<string, number>();
+    for (const t of texts) for (const w of tokenize(t)) if (!this.index.has(w)) counts.set(w, (counts.get(w) ?? 0) + 1);
+    const words = [...counts.entries()]
+      .filter(([, c]) => c >= minCount)
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .slice(0, maxSize - this.size)
+      .map(([w]) => w);
+    return words.length ? new Vocabulary([...this.tokens, ...words]) : this;
+  }
+
   /** Number of entries (the embedding's row count). */
   get size(): number {
     return this.tokens.length;
