@@ -117,7 +117,7 @@ export function noticeSlowPath(): boolean {
   noticed = true;
   const what = info.backend === 'cpu'
     ? 'the TF.js cpu backend (minutes per step for conv/embedding models)'
-    : 'TF.js wasm with the JS kernel pack (1 thread, about 0.1-0.25x PyTorch)';
+    : 'TF.js wasm with the JS kernel pack (1 thread, about 0.1-0.3x PyTorch)';
   process.stderr.write(`graft: training on ${what}; for native kernels: ${HOW_TO_GET_NATIVE} ("graft doctor" says more)\n`);
   return true;
 }
