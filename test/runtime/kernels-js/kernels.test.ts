@@ -11,6 +11,7 @@ import { registerJsKernelPack, stockWasmKernel } from '../../../src/runtime/kern
 import type { WasmBackend } from '../../../src/runtime/kernels-js/index.js';
 import { InvalidArgumentError } from '../../../src/errors.js';
 import { setIm2colLimit } from '../../../src/runtime/kernels-js/conv2d-backprop-filter.js';
+import { aliasOf, dropAlias } from '../../../src/runtime/kernels-js/wasm-backend.js';
 
 await initBackend({ backend: 'wasm' });
 
@@ -303,4 +304,27 @@ test('Identity shares the input buffer (one more reference) instead of copying; 
   const sc = s.clone();
   assert.deepEqual(sc.dataSync(), ['a', 'b'], 'strings (stock kernel)');
   tf.dispose([s, sc]);
+});
+
+test('aliasOf / dropAlias: an alias reads the same memory, and dropping it frees neither that memory nor the tensor', () => {
+  const backend = tf.backend() as unknown as WasmBackend;
+  const x = tf.tensor(values(4000, 41), [40, 100]);
+  const before = tf.memory().numBytes;
+  for (let i = 0; i < 50; i++) {
+    const alias = aliasOf(backend, x, [1, 20, 200], 0);
+    const half = aliasOf(backend, x, [20, 100], 2000);
+    assert.deepEqual(Array.from(backend.typedArrayFromHeap(half) as Float32Array).slice(0, 3), Array.from(values(4000, 41).slice(2000, 2003)));
+    // used as a matmul's right operand in a shape x does not have (wasm caches by id)
+    const ones = tf.ones([1, 1, 20]);
+    tf.tidy(() => (tf.engine().runKernel('BatchMatMul', { a: ones, b: alias as unknown as tf.Tensor }, { transposeA: false, transposeB: false }) as tf.Tensor).dataSync());
+    ones.dispose();
+    dropAlias(backend, alias);
+    dropAlias(backend, half);
+  }
+  // new allocations must not land on x's memory
+  const others = Array.from({ length: 20 }, (_, i) => tf.fill([4000], i));
+  assert.deepEqual(x.dataSync(), values(4000, 41), 'x unchanged');
+  tf.dispose(others);
+  assert.equal(tf.memory().numBytes, before, 'aliases are not counted as tensors');
+  x.dispose();
 });
