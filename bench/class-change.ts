@@ -54,7 +54,12 @@ try {
     console.log(JSON.stringify({ bench: 'class-change', step: 'changed', newClassInit: init, initSeconds, initExamples: changed.newClassInit?.examples ?? 0, accuracy: changed.finalAccuracy, accuracyAfterFirstStep: first?.accuracy ?? null, trainSeconds: changed.fit.trainSeconds, plan: changed.classChange?.plan.summary, secondsToScratchAccuracy: seconds, stepsToScratchAccuracy: hit?.step ?? null }));
     // Steps too: the restored model keeps the old vocabulary, so its steps can cost a little differently.
     const stepRatio = hit ? hit.step / scratch.fit.steps : null;
-    console.log(JSON.stringify({ bench: 'class-change', metric: 'time_to_scratch_accuracy_ratio', newClassInit: init, value: ratio === null ? null : Number(ratio.toFixed(4)), stepRatio: stepRatio === null ? null : Number(stepRatio.toFixed(4)), scratchSteps: scratch.fit.steps, target, goal: 'ratio <= 0.10', met: ratio !== null && ratio <= 0.1 }));
+    // On a shared machine the two runs can see different loads; the per-step costs say whether
+    // the time ratio can be trusted (same model and batch: they should agree within ~25 %).
+    const scratchStepMs = (1000 * scratch.fit.trainSeconds) / scratch.fit.steps;
+    const changedStepMs = (1000 * changed.fit.trainSeconds) / changed.fit.steps;
+    const timingConsistent = Math.abs(Math.log(changedStepMs / scratchStepMs)) < Math.log(1.25);
+    console.log(JSON.stringify({ bench: 'class-change', metric: 'time_to_scratch_accuracy_ratio', newClassInit: init, value: ratio === null ? null : Number(ratio.toFixed(4)), stepRatio: stepRatio === null ? null : Number(stepRatio.toFixed(4)), scratchSteps: scratch.fit.steps, scratchStepMs: Number(scratchStepMs.toFixed(2)), changedStepMs: Number(changedStepMs.toFixed(2)), timingConsistent, target, goal: 'ratio <= 0.10', met: ratio !== null && ratio <= 0.1 && timingConsistent }));
   }
 } finally {
   await rm(work, { recursive: true, force: true });
