@@ -30,6 +30,15 @@ std::vector<Chunk> chunks(const double* table, int64_t rows, int64_t cols, int64
   return out;
 }
 
+// Starting an OpenMP team costs ~50-600 us on a busy 2-core machine, more than a whole small
+// update (a 5-element head bias takes ~5 us serially), so small updates stay on one thread.
+constexpr int64_t PARALLEL_MIN_ELEMENTS = 32768;
+bool worthParallel(const std::vector<Chunk>& cs) {
+  int64_t total = 0;
+  for (const Chunk& c : cs) total += c.end - c.begin;
+  return cs.size() > 1 && total >= PARALLEL_MIN_ELEMENTS;
+}
+
 struct Table {
   const double* data;
   int64_t rows;
@@ -65,7 +74,7 @@ Napi::Value Adam(const Napi::CallbackInfo& info) {
   const float omb1 = one - beta1, omb2 = one - beta2;
   auto ptrs = rowPointers(h, t, 8, 7);
   auto cs = chunks(t.data, t.rows, 8, 7);
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) if (worthParallel(cs))
   for (size_t k = 0; k < cs.size(); k++) {
     auto& p = ptrs[cs[k].row];
     const float *varIn = p[0], *g = p[2], *mIn = p[3], *vIn = p[5];
@@ -89,7 +98,7 @@ Napi::Value Momentum(const Napi::CallbackInfo& info) {
   const bool nesterov = boolArg(info, 4);
   auto ptrs = rowPointers(h, t, 6, 5);
   auto cs = chunks(t.data, t.rows, 6, 5);
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) if (worthParallel(cs))
   for (size_t k = 0; k < cs.size(); k++) {
     auto& p = ptrs[cs[k].row];
     const float *varIn = p[0], *g = p[2], *accIn = p[3];
@@ -111,7 +120,7 @@ Napi::Value Sgd(const Napi::CallbackInfo& info) {
   const float lr = static_cast<float>(numArg(info, 2));
   auto ptrs = rowPointers(h, t, 4, 3);
   auto cs = chunks(t.data, t.rows, 4, 3);
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) if (worthParallel(cs))
   for (size_t k = 0; k < cs.size(); k++) {
     auto& p = ptrs[cs[k].row];
     for (int64_t i = cs[k].begin; i < cs[k].end; i++) p[1][i] = p[0][i] - p[2][i] * lr;
@@ -128,7 +137,7 @@ Napi::Value RmsProp(const Napi::CallbackInfo& info) {
   const float omr = 1.f - rho;
   auto ptrs = rowPointers(h, t, 8, 7);
   auto cs = chunks(t.data, t.rows, 8, 7);
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) if (worthParallel(cs))
   for (size_t k = 0; k < cs.size(); k++) {
     auto& p = ptrs[cs[k].row];
     const float *varIn = p[0], *g = p[2], *msIn = p[3], *momIn = p[5];
