@@ -21,6 +21,13 @@ const pct = (x: number) => Math.round(1000 * x) / 10;
 export const CASH_MERGE = 'pending_cash_withdrawal,declined_cash_withdrawal=cash_withdrawal_problem';
 
 /** Article 003: train intent-a, initialise intent-b's shared embedding + LSTM from it, compare with intent-b from scratch. */
+/** "after N steps: a% vs b%; " for the first evaluation both runs share (the head start transfer gives), or "". */
+function early(a: FitReport, b: FitReport): string {
+  const ea = a.evals[0];
+  const eb = b.evals.find((e) => e.step === ea?.step);
+  return ea && eb ? `after ${ea.step} steps ${pct(ea.accuracy)}% vs ${pct(eb.accuracy)}%; ` : '';
+}
+
 export async function commonScenario(work: string, size: DemoSize): Promise<ScenarioResult> {
   const t0 = Date.now();
   const categories = (await banking77Categories()).slice(0, size.intents);
@@ -52,7 +59,7 @@ export async function commonScenario(work: string, size: DemoSize): Promise<Scen
   };
   return {
     id: 'common', title: 'Automatic transfer of common layers (article 003)',
-    headline: `intent-b with the shared layers from intent-a: ${pct(accW)}% vs from scratch ${pct(accS)}% after ${size.epochs} epoch(s)`,
+    headline: `intent-b with the shared layers from intent-a vs from scratch: ${early(withT.fit, scratch.fit)}${pct(accW)}% vs ${pct(accS)}% after ${size.epochs} epoch(s)`,
     accuracy: accW, seconds: (Date.now() - t0) / 1000, checks,
     data: { intentA: a.finalAccuracy, transferred: accW, scratch: accS, pairings: rep.pairings.map((p) => [p.source, p.destination]) },
     section: {
