@@ -10,21 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GraftError } from '../../src/errors.js';
 import { openCheckpoint } from '../../src/formats/open.js';
+import { seededRng } from '../../src/models/data/random.js';
 
 const root = new URL('../../..', import.meta.url).pathname;
 const fx = (p: string) => join(root, 'test/fixtures', p);
 
-/** mulberry32: a small seeded PRNG so every run fuzzes the same inputs. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (seeded) so every run fuzzes the same inputs. */
+const rng = seededRng;
 
 type Mutator = (b: Buffer, r: () => number, headerEnd: number) => Buffer;
 

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/runtime/backend.js';
 import { ParameterSet } from '../../src/variables/parameter-set.js';
 import { newVariable } from '../../src/variables/create.js';
+import { seededRng } from '../../src/models/data/random.js';
 
 /** Repo root from dist/test/train/helpers.js. */
 export const ROOT = new URL('../../../', import.meta.url);
@@ -45,17 +46,8 @@ export function loadMnist(split: 'train10k' | 't10k', count: number): MnistSlice
   return { images, labels, count: n };
 }
 
-/** mulberry32: a small seeded PRNG. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: a small seeded PRNG (the one data loaders use). */
+export const rng = seededRng;
 
 /** A seeded permutation of 0..n-1 (Fisher–Yates). */
 export function permutation(n: number, seed: number): Int32Array {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { crc32c, maskCrc } from '../../../src/formats/crc32c.js';
 import { ProtoWriter } from '../../../src/formats/proto/wire.js';
+import { seededRng } from '../../../src/models/data/random.js';
 
 /** Repository root (this file compiles to dist/test/formats/tf-bundle/helpers.js). */
 export const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -101,14 +102,5 @@ export function rawTable(dataContents: Uint8Array, options: { type?: number; ind
 /** UTF-8 bytes. */
 export const u8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 
-/** A deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic PRNG (mulberry32, the one data loaders use). */
+export const rng = seededRng;
