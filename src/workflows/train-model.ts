@@ -17,7 +17,7 @@ import type { ClassifierModel } from '../models/types.js';
 import { AdamOptimizer } from '../train/optimizers.js';
 import { ExponentialMovingAverage } from '../train/ema.js';
 import { createGlobalStep, globalStepValue } from '../train/global-step.js';
-import { exponentialDecay } from '../train/schedules.js';
+import { exponentialDecay, naturalExpDecay, inverseTimeDecay, polynomialDecay, cosineDecay, type LearningRateSchedule } from '../train/schedules.js';
 import { ParameterSet } from '../variables/parameter-set.js';
 import { combinedChecksum } from './checksum.js';
 import { matchesScopes, metaExtras, readCheckpointMeta, resolveCheckpoint, scopeSelection, type RestorePart, type ScopeMatching } from './checkpoints.js';
@@ -27,12 +27,35 @@ import { initNewClassColumns, type NewClassInit, type NewClassInitReport } from 
 import type { MergeSpec, SplitSpec } from './class-plan.js';
 import { defaultTaskFor, loadTask, taskClassNames, type TaskSpec } from './tasks.js';
 
-/** Exponential learning-rate decay (`tf.train.exponential_decay`). */
+/**
+ * A learning-rate decay by TF's names: `exponential` / `natural_exp` / `inverse_time` (need
+ * `decayRate`, optional `staircase`), `polynomial` (`endLearningRate` default 1e-4, `power` 1,
+ * `cycle`), `cosine` (`alpha` default 0).
+ */
 export interface LrDecayOptions {
-  type: 'exponential';
+  type: 'exponential' | 'natural_exp' | 'inverse_time' | 'polynomial' | 'cosine';
   decaySteps: number;
-  decayRate: number;
+  decayRate?: number;
   staircase?: boolean;
+  endLearningRate?: number;
+  power?: number;
+  cycle?: boolean;
+  alpha?: number;
+}
+
+/** The schedule an {@link LrDecayOptions} names, over base rate `lr`. */
+export function decaySchedule(lr: number, d: LrDecayOptions): LearningRateSchedule {
+  const rated = { decaySteps: d.decaySteps, decayRate: d.decayRate ?? Number.NaN, staircase: d.staircase ?? false };
+  if ((d.type === 'exponential' || d.type === 'natural_exp' || d.type === 'inverse_time') && d.decayRate === undefined) {
+    throw new InvalidArgumentError('missing_decay_rate', `lrDecay ${d.type} needs decayRate`, { hint: 'pass decayRate (CLI --decay-rate R)' });
+  }
+  switch (d.type) {
+    case 'exponential': return exponentialDecay(lr, rated);
+    case 'natural_exp': return naturalExpDecay(lr, rated);
+    case 'inverse_time': return inverseTimeDecay(lr, rated);
+    case 'polynomial': return polynomialDecay(lr, { decaySteps: d.decaySteps, endLearningRate: d.endLearningRate, power: d.power, cycle: d.cycle });
+    case 'cosine': return cosineDecay(lr, { decaySteps: d.decaySteps, alpha: d.alpha });
+  }
 }
 
 /** Options of {@link trainModel}. */
@@ -188,7 +211,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
   const { variable: globalStep, params: stepParams } = createGlobalStep();
   const lr = options.learningRate ?? 0.003;
   const schedule = options.lrDecay
-    ? exponentialDecay(lr, { decaySteps: options.lrDecay.decaySteps, decayRate: options.lrDecay.decayRate, staircase: options.lrDecay.staircase ?? false })
+    ? decaySchedule(lr, options.lrDecay)
     : lr;
   const optimizer = new AdamOptimizer(model.params, { learningRate: schedule });
   optimizer.createSlots();

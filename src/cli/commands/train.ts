@@ -41,6 +41,7 @@ export const SLIM_ALIASES: Record<string, string> = {
   decay_steps: 'decay-steps',
   decay_rate: 'decay-rate',
   decay_staircase: 'staircase',
+  end_learning_rate: 'end-learning-rate',
   batch_size: 'batch-size',
   max_number_of_steps: 'max-steps',
   num_epochs: 'epochs',
@@ -95,8 +96,8 @@ export function pct(x: number | null | undefined): string {
 const HELP = `graft train — train a built-in model with TF1-style scopes, LR decay and moving averages
 
 usage: graft train [--model NAME] [--train-dir DIR] [--tune-scope SCOPE]… [--save-scope SCOPE]…
-                   [--restore DIR[:SCOPE,…]]… [--freeze-restored] [--lr-decay exponential
-                   --decay-steps N --decay-rate R [--staircase]] [--moving-average-decay D] [--json]
+                   [--restore DIR[:SCOPE,…]]… [--freeze-restored] [--lr-decay KIND
+                   --decay-steps N [--decay-rate R] [--staircase]] [--moving-average-decay D] [--json]
 
 model and data:
   --model NAME               ${allModels().map((m) => m.name).join(', ')}   (default mnist-cnn)
@@ -109,8 +110,10 @@ training:
   --train-dir DIR            checkpoints + .meta.json; resumed when it has one   (default: none)
   --epochs N                 (default 1)      --max-steps N   (default: no limit)
   --batch-size N             (default 32)     --learning-rate X (default 0.003, Adam)
-  --lr-decay exponential     tf.train.exponential_decay with --decay-steps N --decay-rate R
-                             [--staircase]                                       (default: none)
+  --lr-decay KIND            fixed | exponential | natural_exp | inverse_time (need --decay-steps N
+                             --decay-rate R [--staircase]) | polynomial (--decay-steps N
+                             [--end-learning-rate 1e-4] [--power 1] [--cycle]) | cosine
+                             (--decay-steps N [--alpha 0]); TF's formulas      (default: fixed)
   --moving-average-decay D   keep EMA shadows of the trained variables, saved as
                              <var>/ExponentialMovingAverage                      (default: none)
   --tune-scope SCOPE         train only variables whose names start with SCOPE, repeatable
@@ -165,6 +168,10 @@ export const trainCommand: Command<TrainModelReport> = {
     'decay-steps': { type: 'string' },
     'decay-rate': { type: 'string' },
     staircase: { type: 'boolean' },
+    'end-learning-rate': { type: 'string' },
+    power: { type: 'string' },
+    cycle: { type: 'boolean' },
+    alpha: { type: 'string' },
     'moving-average-decay': { type: 'string' },
     'trainable-scopes': { type: 'string', multiple: true },
     'save-scope': { type: 'string', multiple: true },
@@ -211,12 +218,21 @@ export const trainCommand: Command<TrainModelReport> = {
     set('keepBest', numberFlag(args, 'keep-best', { integer: true }));
     options.logEvery = numberFlag(args, 'log-every', { integer: true }) ?? 20;
     const decay = stringFlag(args, 'lr-decay');
-    if (decay !== undefined) {
-      if (decay !== 'exponential') throw new UsageError('bad_flag_value', `--lr-decay ${decay}: only "exponential" is supported here`, { hint: 'use --lr-decay exponential --decay-steps N --decay-rate R [--staircase]' });
+    if (decay !== undefined && decay !== 'fixed') {
+      const kinds = ['exponential', 'natural_exp', 'inverse_time', 'polynomial', 'cosine'] as const;
+      const type = kinds.find((k) => k === decay);
+      if (!type) throw new UsageError('bad_flag_value', `--lr-decay ${decay}: not a decay Graft knows`, { hint: `use one of fixed, ${kinds.join(', ')}` });
       const decaySteps = numberFlag(args, 'decay-steps', { integer: true, min: 1 });
       const decayRate = numberFlag(args, 'decay-rate');
-      if (decaySteps === undefined || decayRate === undefined) throw new UsageError('missing_flag', '--lr-decay exponential needs --decay-steps and --decay-rate', { hint: 'e.g. --decay-steps 100 --decay-rate 0.9' });
-      options.lrDecay = { type: 'exponential', decaySteps, decayRate, staircase: boolFlag(args, 'staircase') };
+      if (decaySteps === undefined) throw new UsageError('missing_flag', `--lr-decay ${type} needs --decay-steps`, { hint: 'e.g. --decay-steps 100' });
+      if ((type === 'exponential' || type === 'natural_exp' || type === 'inverse_time') && decayRate === undefined) {
+        throw new UsageError('missing_flag', `--lr-decay ${type} needs --decay-steps and --decay-rate`, { hint: 'e.g. --decay-steps 100 --decay-rate 0.9' });
+      }
+      options.lrDecay = {
+        type, decaySteps, decayRate, staircase: boolFlag(args, 'staircase'),
+        endLearningRate: numberFlag(args, 'end-learning-rate'), power: numberFlag(args, 'power'),
+        cycle: boolFlag(args, 'cycle'), alpha: numberFlag(args, 'alpha'),
+      };
     }
     set('movingAverageDecay', numberFlag(args, 'moving-average-decay'));
     const tune = listFlag(args, 'trainable-scopes');
