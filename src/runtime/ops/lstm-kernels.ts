@@ -6,17 +6,16 @@
  * instead of ~70 per time step.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { GradConfig, NamedAttrMap, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
+import type { NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from '../native/addon.js';
 import { overrideWasmKernel } from '../native/kernel-util.js';
 import type { KernelArgs, KernelFn } from '../native/kernel-util.js';
 import type { WasmBackendLike } from '../native/wasm-heap.js';
 import { heapOf, offsetOf, opaque } from '../native/wasm-heap.js';
+// The kernel names and the gradient are the JS pack's: one contract, served by whichever kernels are registered.
+import { LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD, lstmSequenceGradient } from '../kernels-js/lstm-sequence.js';
 
-/** Name of the forward kernel. */
-export const LSTM_SEQUENCE = 'GraftLstmSequence';
-/** Name of the backward kernel. */
-export const LSTM_SEQUENCE_GRAD = 'GraftLstmSequenceGrad';
+export { LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD };
 
 interface Args {
   inputs: Record<string, TensorInfo | undefined>;
@@ -65,21 +64,6 @@ function backward(addon: NativeAddon, args: Args): TensorInfo[] {
   return [dx, dKernel, dBias, dh0, dc0];
 }
 
-const lstmGrad: GradConfig = {
-  kernelName: LSTM_SEQUENCE,
-  inputsToSave: ['x', 'kernel', 'h0', 'c0'],
-  outputsToSave: [true, false, false, true, true],
-  gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
-    const dys = dy as Tensor[];
-    const [x, kernel, h0, c0, out, gates, cs] = saved as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
-    // One native call computes every input's gradient; it runs here, outside the per-input tidy
-    // scopes the tape opens, so the results outlive them (the outer gradients tidy frees unused ones).
-    const g = tf.engine().runKernel(LSTM_SEQUENCE_GRAD,
-      { x, kernel, h0, c0, out, gates, cs, dOut: dys[0]!, dh: dys[1]!, dc: dys[2]! }, attrs) as Tensor[];
-    return { x: () => g[0]!, kernel: () => g[1]!, bias: () => g[2]!, h0: () => g[3]!, c0: () => g[4]! };
-  },
-};
-
 /**
  * Register the fused LSTM kernels on wasm over any registered before (the JS kernel pack ships
  * kernels with the same names and contract; they become the fallback that unregisterNativeKernels
@@ -90,6 +74,6 @@ export function registerLstmKernels(addon: NativeAddon): string[] {
   const native = addon;
   overrideWasmKernel(LSTM_SEQUENCE, addon, () => ((a: KernelArgs) => forward(native, a as Args)) as KernelFn);
   overrideWasmKernel(LSTM_SEQUENCE_GRAD, addon, () => ((a: KernelArgs) => backward(native, a as Args)) as KernelFn);
-  if (tf.getGradient(LSTM_SEQUENCE) === undefined) tf.registerGradient(lstmGrad);
+  if (tf.getGradient(LSTM_SEQUENCE) === undefined) tf.registerGradient(lstmSequenceGradient);
   return [LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD];
 }
