@@ -45,6 +45,17 @@ bool boolArg(const Napi::CallbackInfo& info, size_t index) {
   return info[index].ToBoolean().Value();
 }
 
+dnnl::primitive_attr activationAttr(int64_t act) {
+  dnnl::primitive_attr attr;
+  if (act != 0) {
+    dnnl::post_ops po;
+    if (act == 1) po.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+    else po.append_eltwise(1.f, dnnl::algorithm::eltwise_clip, 0.f, 6.f);
+    attr.set_post_ops(po);
+  }
+  return attr;
+}
+
 std::string makeKey(const char* kind, std::initializer_list<int64_t> values) {
   std::string key(kind);
   for (int64_t v : values) {

@@ -25,6 +25,10 @@ int64_t intArg(const Napi::CallbackInfo& info, size_t index);
 double numArg(const Napi::CallbackInfo& info, size_t index);
 bool boolArg(const Napi::CallbackInfo& info, size_t index);
 
+// Fused activation as a oneDNN post-op: 0 none, 1 relu, 2 relu6 (the codes of activationCode in
+// src/runtime/native/kernel-util.ts).
+dnnl::primitive_attr activationAttr(int64_t act);
+
 // Builds a cache key from integers.
 std::string makeKey(const char* kind, std::initializer_list<int64_t> values);
 

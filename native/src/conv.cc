@@ -123,13 +123,7 @@ std::unique_ptr<Fwd> makeFwd(const ConvShape& s, bool hasBias, int act, Layout l
   convolution_forward::desc d(prop_kind::forward_inference, algorithm::convolution_direct,
                               md(s.src(), t), md(s.wei(), tw), biasMd, md(s.dst(), t), s.strides(),
                               s.dil(), s.padL(), s.padR());
-  primitive_attr attr;
-  if (act != 0) {
-    post_ops po;
-    if (act == 1) po.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f);
-    else po.append_eltwise(1.f, algorithm::eltwise_clip, 0.f, 6.f);
-    attr.set_post_ops(po);
-  }
+  primitive_attr attr = activationAttr(act);
   convolution_forward::primitive_desc pd(d, attr, eng);
   auto f = std::make_unique<Fwd>();
   f->prim = convolution_forward(pd);

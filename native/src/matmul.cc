@@ -28,13 +28,7 @@ std::unique_ptr<Mm> makeMm(int64_t bA, int64_t bB, int64_t M, int64_t K, int64_t
   memory::desc cMd({batch, M, N}, dt::f32, memory::dims{M * N, N, 1});
   memory::desc biasMd = hasBias ? memory::desc({1, 1, N}, dt::f32, memory::dims{N, N, 1}) : memory::desc();
   matmul::desc d = hasBias ? matmul::desc(aMd, bMd, biasMd, cMd) : matmul::desc(aMd, bMd, cMd);
-  primitive_attr attr;
-  if (act != 0) {
-    post_ops po;
-    if (act == 1) po.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f);
-    else po.append_eltwise(1.f, algorithm::eltwise_clip, 0.f, 6.f);
-    attr.set_post_ops(po);
-  }
+  primitive_attr attr = activationAttr(act);
   matmul::primitive_desc pd(d, attr, eng);
   auto m = std::make_unique<Mm>();
   m->prim = matmul(pd);

@@ -55,6 +55,13 @@ export function activationCode(activation: unknown): number {
   return -1;
 }
 
+/** Input `name` of kernel `kernel`; a missing input is a programming error (RangeError). */
+export function requireInput(inputs: KernelArgs['inputs'], kernel: string, name: string): TensorInfo {
+  const t = inputs[name];
+  if (t === undefined) throw new RangeError(`${kernel}: input ${name} is missing`);
+  return t;
+}
+
 /** True when every given tensor is float32. */
 export function allFloat32(...ts: Array<TensorInfo | undefined>): boolean {
   return ts.every((t) => t === undefined || t.dtype === 'float32');

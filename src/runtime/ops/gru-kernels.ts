@@ -8,7 +8,7 @@ import type { GradConfig, NamedAttrMap, Tensor, TensorInfo } from '@tensorflow/t
 import type { NativeAddon } from '../native/addon.js';
 import { overrideWasmKernel } from '../native/kernel-util.js';
 import type { KernelArgs, KernelFn } from '../native/kernel-util.js';
-import type { WasmBackendLike } from '../native/wasm-heap.js';
+import { requireInput } from '../native/kernel-util.js';
 import { heapOf, offsetOf, opaque } from '../native/wasm-heap.js';
 
 /** Name of the forward kernel. */
@@ -22,17 +22,9 @@ interface GruAddon {
   gruBackward(heap: Uint8Array, ...args: number[]): void;
 }
 
-interface Args {
-  inputs: Record<string, TensorInfo | undefined>;
-  backend: WasmBackendLike;
-  attrs?: NamedAttrMap;
-}
+type Args = KernelArgs;
 
-function need(inputs: Record<string, TensorInfo | undefined>, name: string): TensorInfo {
-  const t = inputs[name];
-  if (t === undefined) throw new RangeError(`${GRU_SEQUENCE}: input ${name} is missing`);
-  return t;
-}
+const need = (inputs: Args['inputs'], name: string): TensorInfo => requireInput(inputs, GRU_SEQUENCE, name);
 
 function forward(addon: GruAddon, args: Args): TensorInfo[] {
   const b = args.backend;

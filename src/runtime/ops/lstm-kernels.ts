@@ -6,28 +6,20 @@
  * instead of ~70 per time step.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from '../native/addon.js';
 import { overrideWasmKernel } from '../native/kernel-util.js';
 import type { KernelArgs, KernelFn } from '../native/kernel-util.js';
-import type { WasmBackendLike } from '../native/wasm-heap.js';
+import { requireInput } from '../native/kernel-util.js';
 import { heapOf, offsetOf, opaque } from '../native/wasm-heap.js';
 // The kernel names and the gradient are the JS pack's: one contract, served by whichever kernels are registered.
 import { LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD, lstmSequenceGradient } from '../kernels-js/lstm-sequence.js';
 
 export { LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD };
 
-interface Args {
-  inputs: Record<string, TensorInfo | undefined>;
-  backend: WasmBackendLike;
-  attrs?: NamedAttrMap;
-}
+type Args = KernelArgs;
 
-function need(inputs: Record<string, TensorInfo | undefined>, name: string): TensorInfo {
-  const t = inputs[name];
-  if (t === undefined) throw new RangeError(`${LSTM_SEQUENCE}: input ${name} is missing`);
-  return t;
-}
+const need = (inputs: Args['inputs'], name: string): TensorInfo => requireInput(inputs, LSTM_SEQUENCE, name);
 
 function forward(addon: NativeAddon, args: Args): TensorInfo[] {
   const b = args.backend;
