@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ExampleSet } from '../models/data/example-set.js';
 import { exampleSize } from '../models/data/example-set.js';
 import { shuffledIndices } from '../models/data/random.js';
+import { SPARSE_SOFTMAX_XENT, sparseSoftmaxXentAvailable } from '../runtime/kernels-js/sparse-softmax-xent.js';
 import type { ModelInputs } from '../models/types.js';
 
 /** One batch as tensors (the caller disposes them, or builds them inside `tf.tidy`). */
@@ -52,8 +53,8 @@ export function disposeBatch(b: Batch): void {
 /**
  * Softmax cross-entropy with its gradient written out (TF's `SoftmaxCrossEntropyWithLogits`:
  * loss `lse(z) - z[label]`, gradient `softmax(z) - onehot`), so a training step runs a handful of
- * kernels instead of the chain tf.logSoftmax + mul + sum + mean differentiates into. This matters
- * when the forward pass is cheap (a head on precomputed features, transfer `features` mode).
+ * kernels instead of the chain tf.logSoftmax + mul + sum + mean differentiates into. The path for
+ * backends without the fused kernel (cpu, tfjs-node).
  */
 function meanXent(onehot: tf.Tensor): (logits: tf.Tensor) => tf.Scalar {
   const f = (logits: tf.Tensor, save: tf.GradSaveFunc) => {
@@ -74,7 +75,37 @@ function meanXent(onehot: tf.Tensor): (logits: tf.Tensor) => tf.Scalar {
   return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as (logits: tf.Tensor) => tf.Scalar;
 }
 
-/** Mean softmax cross-entropy of logits `[b, k]` against class ids `[b]`. */
+/**
+ * The same mean loss on TF's fused op (`SparseSoftmaxCrossEntropyWithLogits`, the JS kernel
+ * pack's): what `tf.losses.sparse_softmax_cross_entropy` builds with weights 1 (sum of the
+ * per-example losses divided by the batch size; gradient `backprop * (dy / batch)`). One custom
+ * gradient around the op and a mean keeps the tape to a single node: the forward runs two
+ * kernels, the backward two (a scalar divide and a multiply).
+ */
+function meanXentFused(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  const b = logits.shape[0];
+  const f = (z: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [loss, backprop] = tf.engine().runKernel(SPARSE_SOFTMAX_XENT, { features: z, labels }) as unknown as [tf.Tensor, tf.Tensor];
+    save([backprop]);
+    return {
+      value: tf.mean(loss) as tf.Scalar,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(saved[0]!, tf.div(dy, b)),
+    };
+  };
+  return (tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as (z: tf.Tensor) => tf.Scalar)(logits);
+}
+
+/**
+ * Mean softmax cross-entropy of logits `[b, k]` against class ids `[b]`: TF's fused kernel where
+ * the active backend has it (wasm with Graft's kernel pack, native), else a composite of TF.js ops.
+ * @throws InvalidArgumentError `label_out_of_range` (fused path) for a class id outside [0, k).
+ */
 export function softmaxCrossEntropyLoss(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  if (sparseSoftmaxXentAvailable() && logits.dtype === 'float32' && labels.dtype === 'int32') return meanXentFused(logits, labels);
+  return tf.tidy(() => meanXent(tf.oneHot(labels, logits.shape[1]))(logits));
+}
+
+/** The composite (TF.js ops) form of {@link softmaxCrossEntropyLoss}, on any backend. */
+export function softmaxCrossEntropyLossComposite(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
   return tf.tidy(() => meanXent(tf.oneHot(labels, logits.shape[1]))(logits));
 }

@@ -4,3 +4,8 @@ export { basicLstmSequence } from './lstm-op.js';
 export type { BasicLstmSequenceArgs, BasicLstmSequenceResult } from './lstm-op.js';
 export { LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD } from './lstm-sequence.js';
 export type { KernelFn, WasmBackend, WasmTensorData } from './wasm-backend.js';
+export {
+  SPARSE_SOFTMAX_XENT,
+  sparseSoftmaxCrossEntropyWithLogits,
+  sparseSoftmaxXentAvailable,
+} from './sparse-softmax-xent.js';

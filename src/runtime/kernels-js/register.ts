@@ -1,6 +1,7 @@
 /**
- * Registers Graft's JS kernel pack on TF.js's wasm backend: the two training kernels wasm lacks
- * (Conv2DBackpropFilter, UnsortedSegmentSum), Graft's fused LSTM sequence pair, and the re-routes
+ * Registers Graft's JS kernel pack on TF.js's wasm backend: the training kernels wasm lacks
+ * (Conv2DBackpropFilter, UnsortedSegmentSum, TF's SparseSoftmaxCrossEntropyWithLogits with its
+ * gradient), Graft's fused LSTM sequence pair, and the re-routes
  * of slow ones (BatchMatMul / _FusedMatMul with transposes, Conv2DBackpropInput, MaxPoolGrad, Sum
  * over leading axes, a copy-free Identity). A re-route keeps the stock
  * kernel it replaces reachable through {@link stockWasmKernel}, for the cases it hands back and for
@@ -15,12 +16,19 @@ import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
 import { identityConfig } from './identity.js';
 import { LSTM_SEQUENCE, lstmSequenceConfig, lstmSequenceGradConfig, lstmSequenceGradient } from './lstm-sequence.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
+import { SPARSE_SOFTMAX_XENT, sparseSoftmaxXentConfig, sparseSoftmaxXentGradient } from './sparse-softmax-xent.js';
 import { sumConfig } from './sum.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 import type { KernelFn } from './wasm-backend.js';
 
 /** Kernels the pack adds where wasm has none (the LSTM pair is Graft's own fused sequence op). */
-const MISSING: readonly KernelConfig[] = [conv2DBackpropFilterConfig, unsortedSegmentSumConfig, lstmSequenceConfig, lstmSequenceGradConfig];
+const MISSING: readonly KernelConfig[] = [
+  conv2DBackpropFilterConfig,
+  unsortedSegmentSumConfig,
+  lstmSequenceConfig,
+  lstmSequenceGradConfig,
+  sparseSoftmaxXentConfig,
+];
 
 /** Kernels the pack re-routes, each built around the stock kernel it replaces. */
 const REROUTES: ReadonlyArray<[string, (stock: KernelFn) => KernelConfig]> = [
@@ -54,6 +62,7 @@ export function registerJsKernelPack(): string[] {
     names.push(config.kernelName);
   }
   if (tf.getGradient(LSTM_SEQUENCE) === undefined) tf.registerGradient(lstmSequenceGradient);
+  if (tf.getGradient(SPARSE_SOFTMAX_XENT) === undefined) tf.registerGradient(sparseSoftmaxXentGradient);
   for (const [name, build] of REROUTES) {
     const original = tf.getKernel(name, 'wasm');
     if (original === undefined) continue;
