@@ -102,7 +102,7 @@ function meanXentFused(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
  */
 export function softmaxCrossEntropyLoss(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
   if (sparseSoftmaxXentAvailable() && logits.dtype === 'float32' && labels.dtype === 'int32') return meanXentFused(logits, labels);
-  return tf.tidy(() => meanXent(tf.oneHot(labels, logits.shape[1]))(logits));
+  return softmaxCrossEntropyLossComposite(logits, labels);
 }
 
 /** The composite (TF.js ops) form of {@link softmaxCrossEntropyLoss}, on any backend. */
