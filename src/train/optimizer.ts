@@ -75,6 +75,18 @@ export interface MinimizeReport {
   updated: number;
 }
 
+/** One optimizer slot, as {@link Optimizer.slots} lists it. */
+export interface SlotInfo {
+  /** The variable the slot belongs to, and its scoped name. */
+  owner: tf.Variable;
+  ownerName: string;
+  /** TF's internal slot name: `m`, `v` (Adam), `momentum`, `rms`, `accumulator`. */
+  slotName: string;
+  /** The slot's checkpoint name (`<var>/Adam`, `<var>/Adam_1`). */
+  name: string;
+  slot: tf.Variable;
+}
+
 /** Base class of the TF1 optimizers. */
 export abstract class Optimizer {
   /** Name used in slot names (`<var>/<name>`). */
@@ -116,6 +128,21 @@ export abstract class Optimizer {
   getSlot(variable: tf.Variable | string, slotName: string): tf.Variable | undefined {
     const v = typeof variable === 'string' ? this.params.get(variable)?.variable : variable;
     return v ? this.slotsByVar.get(v)?.get(slotName) : undefined;
+  }
+
+  /**
+   * Every slot created so far: the variable it belongs to, TF's internal slot name (`m`, `v`,
+   * `momentum`, …), its checkpoint name (`<var>/Adam_1`) and the slot variable. Non-slot
+   * variables (`beta1_power`) are in {@link variables} only.
+   */
+  slots(): SlotInfo[] {
+    const names = new Map<tf.Variable, string>();
+    for (const p of this.state) names.set(p.variable, p.name);
+    const out: SlotInfo[] = [];
+    for (const [owner, slots] of this.slotsByVar) {
+      for (const [slotName, slot] of slots) out.push({ owner, ownerName: this.nameOf(owner), slotName, name: names.get(slot)!, slot });
+    }
+    return out;
   }
 
   /**

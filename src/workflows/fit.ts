@@ -56,6 +56,8 @@ export interface FitOptions {
   /** Evaluate on this set after every epoch and every `evalEvery` steps. */
   evalSet?: ExampleSet;
   evalEvery?: number;
+  /** Also evaluate before the first step (recorded at step 0, epoch -1: what the start point is worth). */
+  evalAtStart?: boolean;
   /** Record one history point every N steps (default 1). */
   recordEvery?: number;
   /** Stop when `shouldStop(evalRecord)` returns true after an evaluation. */
@@ -121,6 +123,7 @@ export async function fit(forward: ForwardFn, set: ExampleSet, options: FitOptio
   };
   const currentStep = () => (options.globalStep ? (options.globalStep.dataSync()[0] as number) : steps);
 
+  if (options.evalAtStart) await runEval(-1);
   for (let epoch = 0; epoch < epochs && !stop && steps < maxSteps; epoch++) {
     const order = epochOrder(set.count, epoch, options.seed ?? 0);
     let eMs = 0;

@@ -17,12 +17,13 @@ import type { ClassifierModel } from '../models/types.js';
 import { AdamOptimizer } from '../train/optimizers.js';
 import { ExponentialMovingAverage } from '../train/ema.js';
 import { createGlobalStep, globalStepValue } from '../train/global-step.js';
-import { exponentialDecay, naturalExpDecay, inverseTimeDecay, polynomialDecay, cosineDecay, type LearningRateSchedule } from '../train/schedules.js';
+import { exponentialDecay, naturalExpDecay, inverseTimeDecay, polynomialDecay, cosineDecay, linearWarmup, type LearningRateSchedule } from '../train/schedules.js';
 import { ParameterSet } from '../variables/parameter-set.js';
 import { combinedChecksum } from './checksum.js';
 import { matchesScopes, metaExtras, readCheckpointMeta, resolveCheckpoint, scopeSelection, type RestorePart, type ScopeMatching } from './checkpoints.js';
 import { fit, type FitReport } from './fit.js';
 import { classAwareRestore, type ClassAwareRestoreReport } from './class-change.js';
+import { restoreOptimizerState, type OptimizerStateReport } from './class-slots.js';
 import { initNewClassColumns, type NewClassInit, type NewClassInitReport } from './class-init.js';
 import type { MergeSpec, SplitSpec } from './class-plan.js';
 import { defaultTaskFor, loadTask, taskClassNames, type TaskSpec } from './tasks.js';
@@ -71,6 +72,8 @@ export interface TrainModelOptions {
   /** Default 0.003. */
   learningRate?: number;
   lrDecay?: LrDecayOptions;
+  /** Linear warm-up of the learning rate from 0 over the first N steps (in front of any decay). */
+  warmupSteps?: number;
   /** Keep moving averages of the trained variables with this decay (num_updates = global step). */
   movingAverageDecay?: number;
   /** How scope strings match (default `boundary`; the CLI uses `tf`, as the articles' flags did). */
@@ -95,6 +98,12 @@ export interface TrainModelOptions {
     newClassInit?: NewClassInit;
     /** Text models: add the new training texts' unknown words to the vocabulary (new embedding rows). Default true. */
     growVocabulary?: boolean;
+    /**
+     * The optimizer's slots and beta powers: `restore` them (head slots remapped by class, as
+     * TF1's Saver over global_variables-minus-softmax did; class-slots.ts) or start them `fresh`.
+     * Default: `restore` when the classes are the same (reordered or not), `fresh` when they changed.
+     */
+    optimizerState?: 'restore' | 'fresh';
   };
   /** Default 1. */
   epochs?: number;
@@ -105,6 +114,8 @@ export interface TrainModelOptions {
   seed?: number;
   /** Evaluate (and checkpoint) every N steps as well as after each epoch. */
   evalEvery?: number;
+  /** Evaluate once before training too (the start point's accuracy, at step 0). */
+  evalAtStart?: boolean;
   /** Latest checkpoints kept; default 5. */
   maxToKeep?: number;
   /** Best-by-accuracy checkpoints kept in `<trainDir>/best`; default 1 (0 = none). */
@@ -131,6 +142,8 @@ export interface TrainModelReport {
   classChange: ClassAwareRestoreReport | null;
   /** How the new classes' head columns started (with `classesFrom`); its seconds are training cost. */
   newClassInit: NewClassInitReport | null;
+  /** The optimizer state taken over by a class change (null without `classesFrom` or with `optimizerState: 'fresh'`). */
+  optimizerState: OptimizerStateReport | null;
   /** Checksum of the frozen variables before and after training (equal = untouched). */
   frozenChecksum: { before: string; after: string; unchanged: boolean } | null;
   fit: FitReport;
@@ -210,11 +223,16 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
 
   const { variable: globalStep, params: stepParams } = createGlobalStep();
   const lr = options.learningRate ?? 0.003;
-  const schedule = options.lrDecay
-    ? decaySchedule(lr, options.lrDecay)
-    : lr;
+  const decayed = options.lrDecay ? decaySchedule(lr, options.lrDecay) : lr;
+  const schedule = options.warmupSteps ? linearWarmup(decayed, { warmupSteps: options.warmupSteps }) : decayed;
   const optimizer = new AdamOptimizer(model.params, { learningRate: schedule });
   optimizer.createSlots();
+  // Same classes = continue training: the optimizer resumes too. Changed classes = a transfer:
+  // fresh slots by default (measured: restored slots reached the scratch accuracy later; docs/workflows.md).
+  const sameClasses = classChange?.action === 'continue' || classChange?.action === 'reorder';
+  const optimizerState = classChange && (options.classesFrom!.optimizerState ?? (sameClasses ? 'restore' : 'fresh')) === 'restore'
+    ? await restoreOptimizerState(optimizer, model, classChange.checkpoint, classChange.plan, classChange.grownRows)
+    : null;
   let ema: ExponentialMovingAverage | undefined;
   if (options.movingAverageDecay !== undefined) {
     ema = new ExponentialMovingAverage(options.movingAverageDecay, { numUpdates: globalStep });
@@ -259,6 +277,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
     seed: options.seed ?? 0,
     evalSet: task.test,
     ...(options.evalEvery ? { evalEvery: options.evalEvery } : {}),
+    ...(options.evalAtStart ? { evalAtStart: true } : {}),
     logEvery: options.logEvery ?? 0,
     label: options.label ?? model.name,
     onEval: async (e) => {
@@ -281,6 +300,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
     restored,
     classChange,
     newClassInit,
+    optimizerState,
     trainedVariables: trainable.names(),
     frozenVariables: frozen.names(),
     savedVariables: options.trainDir ? saved.names() : [],

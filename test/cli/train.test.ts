@@ -42,4 +42,13 @@ test('graft train: bad flag values are usage errors (exit 2); an unknown model i
   const c = graft(['train', '--merge', 'a,b=c']);
   assert.equal(c.status, 2);
   assert.match(c.stderr, /--classes-from/);
+  const d = graft(['train', '--classes-from', 'runs/old', '--optimizer-state', 'keep']);
+  assert.equal(d.status, 2);
+  assert.match(d.stderr, /--optimizer-state keep: expected one of restore, fresh/);
+  const e = graft(['train', '--new-class-init', 'fresh']);
+  assert.equal(e.status, 2);
+  assert.match(e.stderr, /need --classes-from/);
+  const w = graft(['train', '--warmup-steps', '0']);
+  assert.equal(w.status, 2);
+  assert.match(w.stderr, /--warmup-steps 0: expected an integer ≥ 1/);
 });

@@ -31,3 +31,13 @@ test('graft train: an unknown --lr-decay or a missing --decay-steps is bad usage
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /--lr-decay polynomial needs --decay-steps/);
 });
+
+test('trainModel warmupSteps: the rate climbs linearly from 0 in front of the decay (real MNIST steps)', async () => {
+  const { initBackend } = await import('../../src/runtime/backend.js');
+  const { trainModel } = await import('../../src/workflows/train-model.js');
+  await initBackend();
+  const r = await trainModel({ model: 'mnist-cnn', task: { dataset: 'mnist', trainLimit: 96, testLimit: 32 }, learningRate: 0.02, warmupSteps: 2, lrDecay: { type: 'exponential', decaySteps: 1, decayRate: 0.5 }, maxSteps: 3, evalEvery: 0 });
+  const f = Math.fround;
+  // step 0 → 0, step 1 → half of the decayed rate at step 2, step 2 → the decayed rate itself
+  assert.deepEqual(r.fit.history.map((h) => h.learningRate), [0, f(f(0.02 * 0.25) / 2), f(0.02 * 0.25)]);
+});

@@ -49,6 +49,15 @@ export const SLIM_ALIASES: Record<string, string> = {
   save_scope: 'save-scope',
 };
 
+/** A flag whose value must be one of `choices`, or undefined. */
+function choiceFlag<T extends string>(args: ParsedArgs, name: string, choices: readonly T[]): T | undefined {
+  const s = stringFlag(args, name);
+  if (s === undefined) return undefined;
+  const v = choices.find((c) => c === s);
+  if (v === undefined) throw new UsageError('bad_flag_value', `--${name} ${s}: expected one of ${choices.join(', ')}`, { hint: `e.g. --${name} ${choices[0]}` });
+  return v;
+}
+
 /** A non-negative number flag, or undefined. */
 export function numberFlag(args: ParsedArgs, name: string, options: { integer?: boolean; min?: number } = {}): number | undefined {
   const s = stringFlag(args, name);
@@ -114,6 +123,7 @@ training:
                              --decay-rate R [--staircase]) | polynomial (--decay-steps N
                              [--end-learning-rate 1e-4] [--power 1] [--cycle]) | cosine
                              (--decay-steps N [--alpha 0]); TF's formulas      (default: fixed)
+  --warmup-steps N           linear warm-up from 0 over the first N steps        (default: none)
   --moving-average-decay D   keep EMA shadows of the trained variables, saved as
                              <var>/ExponentialMovingAverage                      (default: none)
   --tune-scope SCOPE         train only variables whose names start with SCOPE, repeatable
@@ -131,6 +141,11 @@ training:
   --merge a,b=c              with --classes-from: new class c starts from the mean of a and b
                              (and their data is relabelled c), repeatable        (default: none)
   --split c=a,b              with --classes-from: a and b replace c, start fresh (default: none)
+  --new-class-init KIND      with --classes-from: imprint | fresh head columns for new and
+                             split classes                                       (default imprint)
+  --optimizer-state KIND     with --classes-from: restore | fresh Adam slots and beta powers
+                             (restore remaps the head's slots by class)
+                             (default: restore when the classes are the same, else fresh)
   --eval-every N             evaluate + checkpoint every N steps too             (default: per epoch)
   --max-to-keep N            latest checkpoints kept                             (default 5)
   --keep-best N              best-by-accuracy checkpoints kept in DIR/best       (default 1)
@@ -166,6 +181,9 @@ export const trainCommand: Command<TrainModelReport> = {
     'learning-rate': { type: 'string' },
     'lr-decay': { type: 'string' },
     'decay-steps': { type: 'string' },
+    'warmup-steps': { type: 'string' },
+    'new-class-init': { type: 'string' },
+    'optimizer-state': { type: 'string' },
     'decay-rate': { type: 'string' },
     staircase: { type: 'boolean' },
     'end-learning-rate': { type: 'string' },
@@ -234,6 +252,7 @@ export const trainCommand: Command<TrainModelReport> = {
         cycle: boolFlag(args, 'cycle'), alpha: numberFlag(args, 'alpha'),
       };
     }
+    set('warmupSteps', numberFlag(args, 'warmup-steps', { integer: true, min: 1 }));
     set('movingAverageDecay', numberFlag(args, 'moving-average-decay'));
     const tune = listFlag(args, 'trainable-scopes');
     if (tune.length) options.trainableScopes = tune;
@@ -253,7 +272,13 @@ export const trainCommand: Command<TrainModelReport> = {
     const classesFrom = stringFlag(args, 'classes-from');
     const merges = ((args.values.merge as string[] | undefined) ?? []).map(parseMergeSpec);
     const splits = ((args.values.split as string[] | undefined) ?? []).map(parseSplitSpec);
-    if (classesFrom !== undefined) options.classesFrom = { from: classesFrom, merges, splits };
+    const newClassInit = choiceFlag(args, 'new-class-init', ['imprint', 'fresh'] as const);
+    const optimizerState = choiceFlag(args, 'optimizer-state', ['restore', 'fresh'] as const);
+    if (classesFrom !== undefined) {
+      options.classesFrom = { from: classesFrom, merges, splits, ...(newClassInit ? { newClassInit } : {}), ...(optimizerState ? { optimizerState } : {}) };
+    } else if (newClassInit || optimizerState) {
+      throw new UsageError('missing_flag', '--new-class-init / --optimizer-state need --classes-from DIR', { hint: 'add --classes-from runs/old' });
+    }
     else if (merges.length || splits.length) throw new UsageError('missing_flag', '--merge / --split need --classes-from DIR (the checkpoint whose classes change)', { hint: 'add --classes-from runs/old' });
     await initBackend();
     return trainModel(options);
