@@ -21,7 +21,7 @@ import { exponentialDecay, naturalExpDecay, inverseTimeDecay, polynomialDecay, c
 import { ParameterSet } from '../variables/parameter-set.js';
 import { combinedChecksum } from './checksum.js';
 import { matchesScopes, metaExtras, readCheckpointMeta, resolveCheckpoint, scopeSelection, type RestorePart, type ScopeMatching } from './checkpoints.js';
-import { fit, type FitReport } from './fit.js';
+import { fit, type EvalRecord, type FitReport } from './fit.js';
 import { classAwareRestore, type ClassAwareRestoreReport } from './class-change.js';
 import { restoreOptimizerState, type OptimizerStateReport } from './class-slots.js';
 import { initNewClassColumns, type NewClassInit, type NewClassInitReport } from './class-init.js';
@@ -108,6 +108,8 @@ export interface TrainModelOptions {
   /** Default 1. */
   epochs?: number;
   maxSteps?: number;
+  /** Stop after an evaluation for which this returns true (e.g. a target accuracy reached). */
+  stopWhen?: (e: EvalRecord) => boolean;
   /** Default 32. */
   batchSize?: number;
   /** Seed of data order (model init seeds are in the model config). Default 0. */
@@ -273,6 +275,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
     ...(ema ? { ema } : {}),
     epochs: options.epochs ?? 1,
     ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
+    ...(options.stopWhen ? { shouldStop: options.stopWhen } : {}),
     batchSize: options.batchSize ?? 32,
     seed: options.seed ?? 0,
     evalSet: task.test,
