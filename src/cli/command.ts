@@ -26,6 +26,11 @@ export interface Command<R = unknown> {
   run(args: ParsedArgs): Promise<R>;
   /** Text rendering of the result for a terminal. */
   render(result: R): string;
+  /**
+   * Exit code for a result that was printed (default 0): a command whose result is a verdict
+   * (a restore plan that would fail) returns 1 so scripts can test it; the output is the same.
+   */
+  exitCode?(result: R): number;
 }
 
 /** Read a string flag, or undefined. */

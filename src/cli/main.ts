@@ -115,7 +115,7 @@ export async function main(argv: string[]): Promise<number> {
       const text = cmd.render(result);
       if (text) process.stdout.write(text.endsWith('\n') ? text : text + '\n');
     }
-    return 0;
+    return cmd.exitCode?.(result) ?? 0;
   } catch (e) {
     printError(e, json, debug);
     if (e instanceof UsageError) return 2;

@@ -48,13 +48,13 @@ test('graft restore-plan prints exactly plan.toString(), and --json exactly {ent
 
     // without the flags the head mismatch shows, and the verdict says it would fail
     const strict = graft('restore-plan', metaPath, source);
-    assert.equal(strict.status, 0, strict.stderr);
+    assert.equal(strict.status, 1, 'a plan that would fail exits 1, after printing the plan');
     assert.match(strict.stdout, /^shape_mismatch \(2\):\n {2}Logits\/fc\/weights +expected float32 \[4,5\], found float32 \[4,10\]$/m);
     assert.match(strict.stdout, /^result: fails, 3 problems; nothing would be restored$/m);
 
     // --map renames (TF assignment_map order: CKPT=VAR)
     const mapped = graft('restore-plan', metaPath, source, '--map', 'net/conv1/weights=net/conv2/weights', '--json', '--exclude', 'Logits,net/conv1');
-    assert.equal(mapped.status, 0, mapped.stderr);
+    assert.equal(mapped.status, 1, mapped.stderr);
     const m = JSON.parse(mapped.stdout);
     assert.equal(m.entries.find((e: { name: string }) => e.name === 'net/conv2/weights').status, 'shape_mismatch');
   } finally {
@@ -65,7 +65,7 @@ test('graft restore-plan prints exactly plan.toString(), and --json exactly {ent
 test('graft restore-plan reads any source: a TF2 Keras checkpoint against a TF1 one; bad usage exits 2', async () => {
   const src = fixture('tf2-bundle/charity-keras-save-weights-adam/cp.ckpt');
   const r = graft('restore-plan', src, fixture('tf1-bundle/caicloud-v1v2-ema-known-values'), '--json');
-  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.status, 1, 'nothing matches: the plan fails, exit 1 with the JSON document printed');
   const doc = JSON.parse(r.stdout);
   assert.equal(doc.summary.missing_in_checkpoint, 29);
   assert.equal(doc.summary.unused_in_checkpoint, 2);

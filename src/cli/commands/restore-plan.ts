@@ -33,7 +33,8 @@ flags:
   --allow-shape-mismatch   variables whose shape differs keep their values         (default: off)
   --json                   print {"entries": [...], "summary": {...}}
 
-Nothing is written. Statuses: restored, renamed, missing_in_checkpoint, shape_mismatch,
+Nothing is written. Exit code 0 when the restore would succeed, 1 when it would fail (the plan
+is printed either way), 2 on bad usage. Statuses: restored, renamed, missing_in_checkpoint, shape_mismatch,
 dtype_mismatch, excluded, unused_in_checkpoint.
 
 examples:
@@ -87,5 +88,8 @@ export const restorePlanCommand: Command<RestorePlan> = {
   },
   render(plan: RestorePlan): string {
     return plan.toString();
+  },
+  exitCode(plan: RestorePlan): number {
+    return plan.ok ? 0 : 1;
   },
 };
