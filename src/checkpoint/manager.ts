@@ -146,7 +146,7 @@ export class CheckpointManager {
     await removeStaleTempFiles(this.dir);
     await removeStaleTempFiles(this.bestDir);
     const state = await getCheckpointState(this.dir);
-    if (state) await this.saver.recoverLastCheckpoints(state.allModelCheckpointPaths, state.allModelCheckpointTimestamps);
+    if (state) await this.saver.recoverLastCheckpoints(state.allModelCheckpointPaths, state.allModelCheckpointTimestamps, state.lastPreservedTimestamp);
     const kb = this.options.keepBest;
     const bestState = kb ? await getCheckpointState(this.bestDir) : null;
     if (kb && bestState) {

@@ -140,11 +140,19 @@ export class Saver {
     return this.last.map(([p]) => p);
   }
 
-  /** Adopt checkpoints written earlier (TF `recover_last_checkpoints`); those that no longer exist are dropped. */
-  async recoverLastCheckpoints(paths: readonly string[], timestamps?: readonly number[]): Promise<void> {
+  /**
+   * Adopt checkpoints written earlier (TF `recover_last_checkpoints`); those that no longer exist
+   * are dropped. With `lastPreservedTimestamp` (the state file's, as TF2's CheckpointManager
+   * reads it) the keep-every-N-hours clock continues from the last preserved checkpoint instead
+   * of restarting at this saver's creation, so a job restarted more often than every N hours
+   * still preserves one checkpoint per N hours. A timestamp in the future is clamped to now.
+   */
+  async recoverLastCheckpoints(paths: readonly string[], timestamps?: readonly number[], lastPreservedTimestamp?: number): Promise<void> {
+    const now = this.now();
     const kept: [string, number][] = [];
-    for (let i = 0; i < paths.length; i++) if (await checkpointExists(paths[i]!)) kept.push([paths[i]!, timestamps?.[i] ?? this.now()]);
+    for (let i = 0; i < paths.length; i++) if (await checkpointExists(paths[i]!)) kept.push([paths[i]!, Math.min(timestamps?.[i] ?? now, now)]);
     this.last = kept;
+    if (lastPreservedTimestamp) this.nextCheckpointTime = Math.min(lastPreservedTimestamp, now) + this.keepEveryNHours * 3600;
   }
 
   /** The current values as checkpoint tensors, sorted by name (TF sorts before SaveV2). */
@@ -182,14 +190,17 @@ export class Saver {
     if (options.meta) await writeMeta(path, buildMeta(this.pairs.reduce<Record<string, Parameter>>((r, p) => ((r[p.key] = p.param), r), {}), options.meta), { fsync: this.fsync });
     if (options.writeState ?? true) {
       this.recordLastCheckpoint(path);
+      const doomed = this.takeCheckpointToDelete();
       await updateCheckpointState(dir, path, {
         allModelCheckpointPaths: this.last.map(([p]) => p),
         allModelCheckpointTimestamps: this.recordTimestamps && this.maxToKeep > 0 ? this.last.map(([, t]) => t) : [],
+        // with timestamps (CheckpointManager, as TF2's): the keep-every-N-hours clock survives a restart
+        ...(this.recordTimestamps ? { lastPreservedTimestamp: this.nextCheckpointTime - this.keepEveryNHours * 3600 } : {}),
         saveRelativePaths: this.saveRelativePaths,
         latestFilename,
       });
       if (bridge) await deleteCheckpointFiles(bridge);
-      await this.maybeDeleteOldCheckpoints();
+      if (doomed) await deleteCheckpointFiles(doomed);
     }
     return path;
   }
@@ -236,14 +247,19 @@ export class Saver {
     if (this.last.length > this.maxToKeep) this.toDelete.push(this.last.shift()!);
   }
 
-  private async maybeDeleteOldCheckpoints(): Promise<void> {
+  /**
+   * TF's `_MaybeDeleteOldCheckpoints` decision: the checkpoint that fell off the list, unless it is
+   * the one kept for this N-hour period (then the clock moves on). Decided before the state file
+   * is written, so the file records the clock the deletion used; deleted after it is written.
+   */
+  private takeCheckpointToDelete(): string | null {
     const p = this.toDelete.shift();
-    if (!p) return;
+    if (!p) return null;
     if (p[1] > this.nextCheckpointTime) {
       this.nextCheckpointTime += this.keepEveryNHours * 3600;
-      return;
+      return null;
     }
-    await deleteCheckpointFiles(p[0]);
+    return p[0];
   }
 
   /**

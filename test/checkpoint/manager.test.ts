@@ -132,3 +132,30 @@ test('keep best with maxToKeep 100: best/ holds exactly the 100 best steps, list
     await cleanup();
   }
 });
+
+test('keep-every-N-hours survives a restart: the state file carries last_preserved_timestamp (TF2 CheckpointManager)', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const params = makeParams([['w', [3]]], 5);
+    let clock = 1000;
+    const options = { params, maxToKeep: 1, keepCheckpointEveryNHours: 1, fsync: false, now: () => clock };
+    const a = new CheckpointManager(dir, options);
+    clock = 1100;
+    await a.save(1);
+    // the job restarts at t = 4000 s: the one-hour clock must continue from t = 1000, not restart at 4000
+    clock = 4000;
+    const b = new CheckpointManager(dir, options);
+    clock = 4700;
+    await b.save(2); // step 1 (t = 1100) falls off: within the first hour, deleted
+    clock = 4800;
+    await b.save(3); // step 2 (t = 4700) falls off: the first checkpoint past the hour, preserved
+    const kept = (await readdir(dir)).filter((f) => f.endsWith('.index')).sort();
+    assert.deepEqual(kept, ['model.ckpt-2.index', 'model.ckpt-3.index'], 'with the clock restarted at 4000 s, step 2 would have been deleted');
+    const state = (await getCheckpointState(dir))!;
+    assert.equal(state.lastPreservedTimestamp, 4600);
+    assert.deepEqual(state.allModelCheckpointPaths, [join(dir, 'model.ckpt-3')]);
+    assert.deepEqual(state.allModelCheckpointTimestamps, [4800]);
+  } finally {
+    await cleanup();
+  }
+});
