@@ -17,7 +17,7 @@ import type { ClassifierModel } from '../models/types.js';
 import { AdamOptimizer } from '../train/optimizers.js';
 import { ExponentialMovingAverage } from '../train/ema.js';
 import { createGlobalStep, globalStepValue } from '../train/global-step.js';
-import { exponentialDecay, naturalExpDecay, inverseTimeDecay, polynomialDecay, cosineDecay, linearWarmup, type LearningRateSchedule } from '../train/schedules.js';
+import { exponentialDecay, naturalExpDecay, inverseTimeDecay, polynomialDecay, cosineDecay, cosineDecayRestarts, piecewiseConstant, linearWarmup, type LearningRateSchedule } from '../train/schedules.js';
 import { ParameterSet } from '../variables/parameter-set.js';
 import { combinedChecksum } from './checksum.js';
 import { matchesScopes, metaExtras, readCheckpointMeta, resolveCheckpoint, scopeSelection, type RestorePart, type ScopeMatching } from './checkpoints.js';
@@ -31,11 +31,19 @@ import { defaultTaskFor, loadTask, taskClassNames, type TaskSpec } from './tasks
 /**
  * A learning-rate decay by TF's names: `exponential` / `natural_exp` / `inverse_time` (need
  * `decayRate`, optional `staircase`), `polynomial` (`endLearningRate` default 1e-4, `power` 1,
- * `cycle`), `cosine` (`alpha` default 0).
+ * `cycle`), `cosine` (`alpha` default 0), `cosine_restarts` (`decaySteps` = first period, `tMul`,
+ * `mMul`, `alpha`), `piecewise_constant` (`boundaries`, `values`; the base rate is not used).
  */
 export interface LrDecayOptions {
-  type: 'exponential' | 'natural_exp' | 'inverse_time' | 'polynomial' | 'cosine';
+  type: 'exponential' | 'natural_exp' | 'inverse_time' | 'polynomial' | 'cosine' | 'cosine_restarts' | 'piecewise_constant';
+  /** Steps of one decay period (`cosine_restarts`: the first period); unused by `piecewise_constant`. */
   decaySteps: number;
+  /** `piecewise_constant`: step boundaries (increasing) and the rates, one more than boundaries. */
+  boundaries?: number[];
+  values?: number[];
+  /** `cosine_restarts`: period multiplier (default 2) and rate multiplier per restart (default 1). */
+  tMul?: number;
+  mMul?: number;
   decayRate?: number;
   staircase?: boolean;
   endLearningRate?: number;
@@ -56,6 +64,8 @@ export function decaySchedule(lr: number, d: LrDecayOptions): LearningRateSchedu
     case 'inverse_time': return inverseTimeDecay(lr, rated);
     case 'polynomial': return polynomialDecay(lr, { decaySteps: d.decaySteps, endLearningRate: d.endLearningRate, power: d.power, cycle: d.cycle });
     case 'cosine': return cosineDecay(lr, { decaySteps: d.decaySteps, alpha: d.alpha });
+    case 'cosine_restarts': return cosineDecayRestarts(lr, { firstDecaySteps: d.decaySteps, tMul: d.tMul, mMul: d.mMul, alpha: d.alpha });
+    case 'piecewise_constant': return piecewiseConstant(d.boundaries ?? [], d.values ?? []);
   }
 }
 

@@ -41,3 +41,19 @@ test('trainModel warmupSteps: the rate climbs linearly from 0 in front of the de
   // step 0 → 0, step 1 → half of the decayed rate at step 2, step 2 → the decayed rate itself
   assert.deepEqual(r.fit.history.map((h) => h.learningRate), [0, f(f(0.02 * 0.25) / 2), f(0.02 * 0.25)]);
 });
+
+test('graft train --lr-decay piecewise_constant and cosine_restarts: TF formulas through the CLI (real MNIST steps)', () => {
+  const run = (...extra: string[]) => spawnSync(bin, ['train', '--model', 'mnist-cnn', '--train-limit', '64', '--test-limit', '32', '--max-steps', '4', '--batch-size', '16', '--log-every', '0', '--json', ...extra], { encoding: 'utf8' });
+  const rates = (r: ReturnType<typeof run>) => (JSON.parse(r.stdout) as { fit: { history: { learningRate: number }[] } }).fit.history.map((h) => h.learningRate);
+  const f = Math.fround;
+  const pw = run('--lr-decay', 'piecewise_constant', '--boundaries', '0,2', '--values', '0.1,0.01,0.001');
+  assert.equal(pw.status, 0, pw.stderr);
+  assert.deepEqual(rates(pw), [f(0.1), f(0.01), f(0.01), f(0.001)], 'step ≤ 0 → 0.1, 0 < step ≤ 2 → 0.01, after → 0.001');
+  const cr = run('--lr-decay', 'cosine_restarts', '--decay-steps', '2', '--t-mul', '1', '--learning-rate', '0.1');
+  assert.equal(cr.status, 0, cr.stderr);
+  const r = rates(cr);
+  assert.ok(Math.abs(r[0]! - 0.1) < 1e-7 && Math.abs(r[1]! - 0.05) < 1e-7 && Math.abs(r[2]! - 0.1) < 1e-7, `period 2, restart at step 2: ${r}`);
+  const bad = run('--lr-decay', 'piecewise_constant', '--boundaries', '10', '--values', '0.1');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /needs --values with one more rate than --boundaries/);
+});

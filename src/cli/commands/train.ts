@@ -49,6 +49,15 @@ export const SLIM_ALIASES: Record<string, string> = {
   save_scope: 'save-scope',
 };
 
+/** A comma-separated list of numbers (repeatable flag values are joined), [] when absent. */
+function numberListFlag(args: ParsedArgs, name: string): number[] {
+  return listFlag(args, name).map((t) => {
+    const v = Number(t);
+    if (t.trim() === '' || !Number.isFinite(v)) throw new UsageError('bad_flag_value', `--${name}: "${t}" is not a number`, { hint: `e.g. --${name} 100,200` });
+    return v;
+  });
+}
+
 /** A flag whose value must be one of `choices`, or undefined. */
 function choiceFlag<T extends string>(args: ParsedArgs, name: string, choices: readonly T[]): T | undefined {
   const s = stringFlag(args, name);
@@ -122,7 +131,10 @@ training:
   --lr-decay KIND            fixed | exponential | natural_exp | inverse_time (need --decay-steps N
                              --decay-rate R [--staircase]) | polynomial (--decay-steps N
                              [--end-learning-rate 1e-4] [--power 1] [--cycle]) | cosine
-                             (--decay-steps N [--alpha 0]); TF's formulas      (default: fixed)
+                             (--decay-steps N [--alpha 0]) | cosine_restarts (--decay-steps N
+                             = first period [--t-mul 2] [--m-mul 1] [--alpha 0]) |
+                             piecewise_constant (--boundaries 100,200 --values 0.1,0.01,0.001;
+                             --learning-rate unused); TF's formulas            (default: fixed)
   --warmup-steps N           linear warm-up from 0 over the first N steps        (default: none)
   --moving-average-decay D   keep EMA shadows of the trained variables, saved as
                              <var>/ExponentialMovingAverage                      (default: none)
@@ -182,6 +194,10 @@ export const trainCommand: Command<TrainModelReport> = {
     'lr-decay': { type: 'string' },
     'decay-steps': { type: 'string' },
     'warmup-steps': { type: 'string' },
+    boundaries: { type: 'string' },
+    values: { type: 'string' },
+    't-mul': { type: 'string' },
+    'm-mul': { type: 'string' },
     'new-class-init': { type: 'string' },
     'optimizer-state': { type: 'string' },
     'decay-rate': { type: 'string' },
@@ -237,17 +253,26 @@ export const trainCommand: Command<TrainModelReport> = {
     options.logEvery = numberFlag(args, 'log-every', { integer: true }) ?? 20;
     const decay = stringFlag(args, 'lr-decay');
     if (decay !== undefined && decay !== 'fixed') {
-      const kinds = ['exponential', 'natural_exp', 'inverse_time', 'polynomial', 'cosine'] as const;
+      const kinds = ['exponential', 'natural_exp', 'inverse_time', 'polynomial', 'cosine', 'cosine_restarts', 'piecewise_constant'] as const;
       const type = kinds.find((k) => k === decay);
       if (!type) throw new UsageError('bad_flag_value', `--lr-decay ${decay}: not a decay Graft knows`, { hint: `use one of fixed, ${kinds.join(', ')}` });
-      const decaySteps = numberFlag(args, 'decay-steps', { integer: true, min: 1 });
+      if (type === 'piecewise_constant') {
+        const boundaries = numberListFlag(args, 'boundaries');
+        const values = numberListFlag(args, 'values');
+        if (values.length === 0 || boundaries.length !== values.length - 1) {
+          throw new UsageError('missing_flag', `--lr-decay piecewise_constant needs --values with one more rate than --boundaries (got ${boundaries.length} boundaries, ${values.length} values)`, { hint: 'e.g. --boundaries 100,200 --values 0.1,0.01,0.001' });
+        }
+        options.lrDecay = { type, decaySteps: 1, boundaries, values };
+      }
+      const decaySteps = type === 'piecewise_constant' ? 1 : numberFlag(args, 'decay-steps', { integer: true, min: 1 });
       const decayRate = numberFlag(args, 'decay-rate');
       if (decaySteps === undefined) throw new UsageError('missing_flag', `--lr-decay ${type} needs --decay-steps`, { hint: 'e.g. --decay-steps 100' });
       if ((type === 'exponential' || type === 'natural_exp' || type === 'inverse_time') && decayRate === undefined) {
         throw new UsageError('missing_flag', `--lr-decay ${type} needs --decay-steps and --decay-rate`, { hint: 'e.g. --decay-steps 100 --decay-rate 0.9' });
       }
-      options.lrDecay = {
+      if (type !== 'piecewise_constant') options.lrDecay = {
         type, decaySteps, decayRate, staircase: boolFlag(args, 'staircase'),
+        tMul: numberFlag(args, 't-mul'), mMul: numberFlag(args, 'm-mul'),
         endLearningRate: numberFlag(args, 'end-learning-rate'), power: numberFlag(args, 'power'),
         cycle: boolFlag(args, 'cycle'), alpha: numberFlag(args, 'alpha'),
       };
