@@ -13,11 +13,10 @@
  */
 import { mkdir, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeBundle } from '../formats/tf-bundle/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Parameter } from '../variables/parameter-set.js';
 import { normalizeVarList, type VarList } from './var-list.js';
-import { Saver, deleteCheckpointFiles } from './saver.js';
+import { Saver, deleteCheckpointFiles, type SaverFormat } from './saver.js';
 import { buildMeta, readMeta, writeMeta, type MetaInput } from './meta.js';
 import { getCheckpointState, latestCheckpoint, updateCheckpointState } from './state.js';
 import { planRestore, type RestorePlanOptions, type RestoreReport } from './restore-plan.js';
@@ -60,6 +59,8 @@ export interface CheckpointManagerOptions {
   meta?: MetaInput;
   /** fsync files and directories; default true. */
   fsync?: boolean;
+  /** File format of the checkpoints (latest and best); default `'tf-bundle'`. */
+  format?: SaverFormat;
   /** Clock (seconds) for retention; tests inject one. */
   now?: () => number;
 }
@@ -133,6 +134,7 @@ export class CheckpointManager {
       fsync: options.fsync,
       now: options.now,
       recordTimestamps: true,
+      ...(options.format ? { format: options.format } : {}),
     });
   }
 
@@ -214,9 +216,8 @@ export class CheckpointManager {
     const worse = (a: number, b: number): boolean => (kb.mode === 'max' ? a < b : a > b);
     if (this.best.length >= keep && !worse(this.best[0]!.value, value)) return report;
     await mkdir(this.bestDir, { recursive: true });
-    const bestPath = join(this.bestDir, `${this.options.checkpointName ?? 'model.ckpt'}-${step}`);
     const fsync = this.options.fsync ?? true;
-    await writeBundle(bestPath, this.saver.snapshot(), { fsync });
+    const bestPath = await this.saver.writeCopy(join(this.bestDir, `${this.options.checkpointName ?? 'model.ckpt'}-${step}`));
     await writeMeta(bestPath, buildMeta(this.record, meta), { fsync });
     this.best = this.best.filter((b) => b.path !== bestPath);
     this.best.push({ path: bestPath, step, value });

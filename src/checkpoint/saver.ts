@@ -235,6 +235,17 @@ export class Saver {
     return bridge;
   }
 
+  /**
+   * Write the current values as a checkpoint at `stem` in this saver's format (no state file, no
+   * retention, no `.meta.json`): a copy kept elsewhere, such as CheckpointManager's `best/`.
+   * Returns the path written (`stem`, or `stem.safetensors`).
+   */
+  async writeCopy(stem: string): Promise<string> {
+    const path = checkpointPath(stem, this.format);
+    await this.writeFiles(path, this.snapshot());
+    return path;
+  }
+
   private async writeFiles(path: string, tensors: TensorValue[]): Promise<void> {
     if (this.format === 'safetensors') await writeSafetensors(path, tensors, { fsync: this.fsync });
     else await writeBundle(path, tensors, { fsync: this.fsync });

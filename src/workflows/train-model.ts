@@ -126,6 +126,8 @@ export interface TrainModelOptions {
   seed?: number;
   /** Evaluate (and checkpoint) every N steps as well as after each epoch. */
   evalEvery?: number;
+  /** File format of the checkpoints in `trainDir`: `tf-bundle` (default) or `safetensors`. */
+  checkpointFormat?: 'tf-bundle' | 'safetensors';
   /** Evaluate once before training too (the start point's accuracy, at step 0). */
   evalAtStart?: boolean;
   /** Latest checkpoints kept; default 5. */
@@ -270,6 +272,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
         params: saved,
         maxToKeep: options.maxToKeep ?? 5,
         ...(options.keepBest === 0 ? {} : { keepBest: { metric: 'accuracy', mode: 'max' as const, maxToKeep: options.keepBest ?? 1 } }),
+        ...(options.checkpointFormat ? { format: options.checkpointFormat } : {}),
         meta: { model: { name: model.name, config: model.config }, labels: classNames, extra },
       })
     : undefined;

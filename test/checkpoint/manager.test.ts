@@ -159,3 +159,29 @@ test('keep-every-N-hours survives a restart: the state file carries last_preserv
     await cleanup();
   }
 });
+
+test('CheckpointManager with format safetensors: latest and best are .safetensors files, resume restores from them', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const params = makeParams([['w', [4]], ['b', [2]]], 5);
+    const opts = { params, maxToKeep: 2, fsync: false, format: 'safetensors' as const, keepBest: { metric: 'acc', mode: 'max' as const, maxToKeep: 1 } };
+    const m = new CheckpointManager(dir, opts);
+    for (const [step, acc] of [[1, 0.5], [2, 0.9], [3, 0.7]] as const) {
+      tf.tidy(() => params.require('w').variable.assign(tf.fill([4], step)));
+      await m.save(step, { metrics: { acc } });
+    }
+    assert.deepEqual((await readdir(dir)).filter((f) => f.endsWith('.safetensors')).sort(), ['model.ckpt-2.safetensors', 'model.ckpt-3.safetensors']);
+    assert.deepEqual((await readdir(join(dir, 'best'))).filter((f) => !f.startsWith('checkpoint')).sort(), ['model.ckpt-2.safetensors', 'model.ckpt-2.safetensors.meta.json']);
+    assert.ok(!(await readdir(dir)).some((f) => f.endsWith('.index')), 'no TF bundle written');
+    const best = makeParams([['w', [4]], ['b', [2]]], 6);
+    await new Saver({ varList: best }).restore((await latestCheckpoint(join(dir, 'best')))!);
+    assert.deepEqual(valuesOf(best).w, [2, 2, 2, 2], 'best/ holds step 2, the highest accuracy');
+    const resumed = makeParams([['w', [4]], ['b', [2]]], 7);
+    const r = await new CheckpointManager(dir, { ...opts, params: resumed }).restoreOrInitialize();
+    assert.equal(r.action, 'resumed');
+    assert.equal(r.step, 3);
+    assert.deepEqual(valuesOf(resumed).w, [3, 3, 3, 3]);
+  } finally {
+    await cleanup();
+  }
+});

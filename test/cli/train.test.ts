@@ -52,3 +52,24 @@ test('graft train: bad flag values are usage errors (exit 2); an unknown model i
   assert.equal(w.status, 2);
   assert.match(w.stderr, /--warmup-steps 0: expected an integer ≥ 1/);
 });
+
+test('graft train --checkpoint-format safetensors: checkpoints are .safetensors, graft eval and resume read them', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'graft-cli-train-st-'));
+  try {
+    const args = ['train', '--model', 'mnist-cnn', '--digits', '0,1', '--train-limit', '96', '--test-limit', '40', '--train-dir', dir, '--checkpoint-format', 'safetensors', '--learning-rate', '0.01', '--log-every', '0', '--json'];
+    const r = graft(args);
+    assert.equal(r.status, 0, r.stderr);
+    const doc = JSON.parse(r.stdout);
+    assert.match(doc.latestCheckpoint, /model\.ckpt-3\.safetensors$/);
+    assert.match(doc.bestCheckpoint, /best\/model\.ckpt-3\.safetensors$/);
+    const e = graft(['eval', '--checkpoint', dir, '--json']);
+    assert.equal(e.status, 0, e.stderr);
+    assert.equal(JSON.parse(e.stdout).accuracy, doc.finalAccuracy, 'eval rebuilds the model from the .safetensors checkpoint and its .meta.json');
+    const again = graft(args);
+    assert.equal(again.status, 0, again.stderr);
+    assert.equal(JSON.parse(again.stdout).start.action, 'resumed');
+    assert.equal(JSON.parse(again.stdout).globalStep, 6);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

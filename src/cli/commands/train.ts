@@ -159,6 +159,7 @@ training:
                              (restore remaps the head's slots by class)
                              (default: restore when the classes are the same, else fresh)
   --eval-every N             evaluate + checkpoint every N steps too             (default: per epoch)
+  --checkpoint-format F      tf-bundle | safetensors (latest and best/)          (default tf-bundle)
   --max-to-keep N            latest checkpoints kept                             (default 5)
   --keep-best N              best-by-accuracy checkpoints kept in DIR/best       (default 1)
   --log-every N              progress line on stderr every N steps               (default 20)
@@ -194,6 +195,7 @@ export const trainCommand: Command<TrainModelReport> = {
     'lr-decay': { type: 'string' },
     'decay-steps': { type: 'string' },
     'warmup-steps': { type: 'string' },
+    'checkpoint-format': { type: 'string' },
     boundaries: { type: 'string' },
     values: { type: 'string' },
     't-mul': { type: 'string' },
@@ -278,6 +280,7 @@ export const trainCommand: Command<TrainModelReport> = {
       };
     }
     set('warmupSteps', numberFlag(args, 'warmup-steps', { integer: true, min: 1 }));
+    set('checkpointFormat', choiceFlag(args, 'checkpoint-format', ['tf-bundle', 'safetensors'] as const));
     set('movingAverageDecay', numberFlag(args, 'moving-average-decay'));
     const tune = listFlag(args, 'trainable-scopes');
     if (tune.length) options.trainableScopes = tune;
