@@ -3,6 +3,8 @@
  * read in TF source this session): shadows named `<var>/ExponentialMovingAverage` initialised to
  * the variable's value, updated by `shadow -= (shadow - var) * (1 - decay)` in float32, with
  * `decay = min(decay, (1 + n) / (10 + n))` when `numUpdates` is given (n cast to float32).
+ * Plain values (losses, metrics: TF's `apply([tensor])`) get zero-initialised averages, zero-debiased
+ * with `zeroDebias` as TF's `_zero_debias`.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors.js';
@@ -17,6 +19,19 @@ export interface ExponentialMovingAverageOptions {
   numUpdates?: tf.Variable | (() => number);
   /** Default `ExponentialMovingAverage`; the shadow-name suffix. */
   name?: string;
+  /**
+   * TF's `zero_debias`: averages of plain values ({@link ExponentialMovingAverage.applyValues})
+   * start at zero and are divided by `1 - decay^t` (Adam's bias correction), with the biased
+   * estimate in `<shadow>/biased` and t in `<shadow>/local_step`. Default false, as TF.
+   */
+  zeroDebias?: boolean;
+}
+
+interface TrackedValue {
+  shadow: tf.Variable;
+  shadowName: string;
+  biased?: tf.Variable;
+  localStep?: tf.Variable;
 }
 
 interface Tracked {
@@ -33,6 +48,8 @@ export class ExponentialMovingAverage {
   private readonly numUpdates?: tf.Variable | (() => number);
   private readonly byName = new Map<string, Tracked>();
   private readonly shadows = new ParameterSet();
+  private readonly values = new Map<string, TrackedValue>();
+  private readonly zeroDebias: boolean;
 
   constructor(decay: number, options: ExponentialMovingAverageOptions = {}) {
     if (!(decay >= 0 && decay <= 1)) {
@@ -41,6 +58,79 @@ export class ExponentialMovingAverage {
     this.decay = decay;
     if (options.numUpdates !== undefined) this.numUpdates = options.numUpdates;
     this.name = options.name ?? 'ExponentialMovingAverage';
+    this.zeroDebias = options.zeroDebias ?? false;
+  }
+
+  private uniqueShadowName(base: string, taken?: ParameterSet): string {
+    let name = `${base}/${this.name}`;
+    for (let i = 1; this.shadows.has(name) || taken?.has(name); i++) name = `${base}/${this.name}_${i}`;
+    return name;
+  }
+
+  private zerosVariable(name: string, shape: number[]): tf.Variable {
+    const initial = tf.zeros(shape, 'float32');
+    const v = newVariable(name, initial, { trainable: false });
+    initial.dispose();
+    this.shadows.add(name, v, { trainable: false });
+    return v;
+  }
+
+  /**
+   * Start averaging plain values that are not variables — losses, metrics (TF's `apply([tensor])`):
+   * one shadow `<name>/<ema name>` per name, of the given shape, initialised to zero; with
+   * `zeroDebias` also `<shadow>/biased` and `<shadow>/local_step`. Names already applied are
+   * skipped. Feed the values with {@link updateValues}.
+   */
+  applyValues(shapes: Record<string, number[]>): void {
+    for (const [name, shape] of Object.entries(shapes)) {
+      const key = stripOutputSuffix(name);
+      if (this.values.has(key)) continue;
+      const shadowName = this.uniqueShadowName(key);
+      const t: TrackedValue = { shadowName, shadow: this.zerosVariable(shadowName, shape) };
+      if (this.zeroDebias) {
+        t.biased = this.zerosVariable(`${shadowName}/biased`, shape);
+        t.localStep = this.zerosVariable(`${shadowName}/local_step`, []);
+      }
+      this.values.set(key, t);
+    }
+  }
+
+  /**
+   * One update of the named values' averages with this step's values, in TF's float32 op order
+   * (`assign_moving_average`; zero-debiased: `biased -= (biased - v)(1 - d)`, `t += 1`,
+   * `shadow -= shadow - biased / (1 - d^t)`).
+   * @throws InvalidArgumentError `not_averaged` (name not applied), `shape_mismatch`.
+   */
+  updateValues(values: Record<string, tf.Tensor | number>): void {
+    const oneMinusDecay = f(1 - this.currentDecay());
+    const items = Object.entries(values).map(([name, value]) => {
+      const t = this.values.get(stripOutputSuffix(name));
+      if (!t) {
+        throw new InvalidArgumentError('not_averaged', `no moving average is kept for value "${name}" (${this.values.size} values averaged)`, {
+          hint: `call ema.applyValues({ '${name}': shape }) first`,
+        });
+      }
+      return { name, t, value };
+    });
+    tf.tidy(() => {
+      const c = tf.scalar(oneMinusDecay);
+      for (const { name, t, value } of items) {
+        const v = typeof value === 'number' ? tf.scalar(value) : tf.cast(value, 'float32');
+        if (v.shape.join() !== t.shadow.shape.join()) {
+          throw new InvalidArgumentError('shape_mismatch', `value "${name}" has shape [${v.shape}], its average [${t.shadow.shape}]`, { hint: 'pass the same shape every step' });
+        }
+        if (!t.biased || !t.localStep) {
+          t.shadow.assign(tf.sub(t.shadow, tf.mul(tf.sub(t.shadow, v), c)));
+          continue;
+        }
+        const biased = tf.sub(t.biased, tf.mul(tf.sub(t.biased, v), c));
+        const step = tf.add(t.localStep, tf.scalar(1));
+        t.biased.assign(biased);
+        t.localStep.assign(step);
+        const debiased = tf.div(biased, tf.sub(tf.scalar(1), tf.pow(tf.sub(tf.scalar(1), c), step)));
+        t.shadow.assign(tf.sub(t.shadow, tf.sub(t.shadow, debiased)));
+      }
+    });
   }
 
   /**
@@ -57,8 +147,7 @@ export class ExponentialMovingAverage {
           details: { name: p.name, dtype: p.variable.dtype },
         });
       }
-      let shadowName = `${p.name}/${this.name}`;
-      for (let i = 1; this.shadows.has(shadowName) || params.has(shadowName); i++) shadowName = `${p.name}/${this.name}_${i}`;
+      const shadowName = this.uniqueShadowName(p.name, params);
       // A real copy (not a shared buffer), so in-place kernels on the variable cannot touch it.
       const initial = tf.tensor(p.variable.dataSync().slice(), p.variable.shape, 'float32');
       const shadow = newVariable(shadowName, initial, { trainable: false });
@@ -90,6 +179,10 @@ export class ExponentialMovingAverage {
    * @throws InvalidArgumentError `not_averaged`.
    */
   average(nameOrVariable: string | tf.Variable): tf.Variable {
+    if (typeof nameOrVariable === 'string') {
+      const v = this.values.get(stripOutputSuffix(nameOrVariable));
+      if (v) return v.shadow;
+    }
     const t = this.find(nameOrVariable);
     if (!t) {
       const name = typeof nameOrVariable === 'string' ? nameOrVariable : nameOrVariable.name;
@@ -103,6 +196,10 @@ export class ExponentialMovingAverage {
 
   /** Checkpoint name of the average of `name`: the shadow's name, or `<name>/<ema name>` if not applied yet. */
   averageName(nameOrVariable: string | tf.Variable): string {
+    if (typeof nameOrVariable === 'string') {
+      const v = this.values.get(stripOutputSuffix(nameOrVariable));
+      if (v) return v.shadowName;
+    }
     const t = this.find(nameOrVariable);
     if (t) return t.shadowName;
     if (typeof nameOrVariable !== 'string') {

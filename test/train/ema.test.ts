@@ -119,3 +119,42 @@ test('withAveragesSwapped: averages inside, raw values back after, even on throw
   assert.deepEqual(Array.from(w.dataSync()), raw, 'raw weights restored after the throw');
   assert.deepEqual(Array.from(ema.average('net/w').dataSync()), avg, 'shadow untouched by the swap');
 });
+
+test('plain values (TF apply([tensor])): zero-initialised averages; zeroDebias divides by 1 - decay^t in TF op order', () => {
+  const f = Math.fround;
+  const losses = [2.5, 1.75, 1.5, 1.25, 1.0];
+  // without zero_debias: shadow -= (shadow - v) * (1 - d), from 0
+  const plain = new ExponentialMovingAverage(0.9, { name: 'avg' });
+  plain.applyValues({ total_loss: [], 'cross_entropy:0': [2] });
+  assert.deepEqual(plain.variables().names(), ['total_loss/avg', 'cross_entropy/avg']);
+  let expect = 0;
+  const c = f(1 - f(0.9));
+  for (const l of losses) {
+    plain.updateValues({ total_loss: l, cross_entropy: tf.tensor1d([l, 2 * l]) });
+    expect = f(expect - f(f(expect - l) * c));
+    assert.equal(plain.average('total_loss').dataSync()[0], expect);
+  }
+  assert.equal(plain.averageName('total_loss:0'), 'total_loss/avg');
+  // zero_debias: biased -= (biased - v)(1 - d); t += 1; shadow -= shadow - biased / (1 - (1 - (1 - d))^t)
+  const ema = new ExponentialMovingAverage(0.9, { name: 'avg', zeroDebias: true });
+  ema.applyValues({ total_loss: [] });
+  assert.deepEqual(ema.variables().names(), ['total_loss/avg', 'total_loss/avg/biased', 'total_loss/avg/local_step']);
+  let biased = 0;
+  let shadow = 0;
+  for (let t = 1; t <= losses.length; t++) {
+    ema.updateValues({ total_loss: tf.scalar(losses[t - 1]!) });
+    biased = f(biased - f(f(biased - losses[t - 1]!) * c));
+    const q = f(biased / f(1 - f(Math.pow(f(1 - c), t))));
+    shadow = f(shadow - f(shadow - q));
+    const got = ema.average('total_loss').dataSync()[0]!;
+    assert.ok(Math.abs(got - shadow) <= 2 * 2 ** -23 * Math.abs(shadow), `step ${t}: ${got} vs ${shadow} (pow may differ by an ulp)`);
+    assert.equal(ema.variables().get('total_loss/avg/local_step')!.variable.dataSync()[0], t);
+  }
+  // a constant value is its own debiased average from the first step (the point of zero_debias)
+  const k = new ExponentialMovingAverage(0.99, { zeroDebias: true });
+  k.applyValues({ lr: [] });
+  k.updateValues({ lr: 0.125 });
+  assert.ok(Math.abs(k.average('lr').dataSync()[0]! - 0.125) < 1e-7);
+  assert.throws(() => k.updateValues({ loss: 1 }), (e: unknown) => e instanceof GraftError && e.code === 'not_averaged');
+  assert.throws(() => k.updateValues({ lr: tf.tensor1d([1, 2]) }), (e: unknown) => e instanceof GraftError && e.code === 'shape_mismatch');
+});
