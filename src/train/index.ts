@@ -27,6 +27,8 @@ export type {
 export { ExponentialMovingAverage } from './ema.js';
 export type { ExponentialMovingAverageOptions } from './ema.js';
 export { trainStep } from './train-step.js';
+export { linearHeadStep, linearHeadStepAvailable } from './linear-head-step.js';
+export type { LinearHeadStepOptions } from './linear-head-step.js';
 export type { TrainStepOptions } from './train-step.js';
 export { SummaryWriter, FILE_VERSION } from './summary/summary-writer.js';
 export type { SummaryWriterOptions } from './summary/summary-writer.js';

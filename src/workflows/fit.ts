@@ -9,11 +9,11 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors.js';
 import type { ExampleSet } from '../models/data/example-set.js';
-import type { Optimizer } from '../train/optimizer.js';
+import type { MinimizeReport, Optimizer } from '../train/optimizer.js';
 import type { ExponentialMovingAverage } from '../train/ema.js';
 import type { SummaryWriter } from '../train/summary/summary-writer.js';
 import type { ParameterSet } from '../variables/parameter-set.js';
-import { disposeBatch, epochOrder, makeBatch, softmaxCrossEntropyLoss } from './batches.js';
+import { disposeBatch, epochOrder, makeBatch, softmaxCrossEntropyLoss, type Batch } from './batches.js';
 import { evaluate, type ForwardFn } from './evaluate.js';
 
 /** One training step in the history. */
@@ -44,6 +44,12 @@ export interface FitOptions {
   scopes?: string[];
   globalStep?: tf.Variable;
   ema?: ExponentialMovingAverage;
+  /**
+   * Run this instead of `optimizer.minimize(softmax cross-entropy of forward(batch))` for each
+   * batch (e.g. train/linear-head-step.ts for a head on cached features); `forward` still
+   * evaluates. The options' `varList`, `scopes`, `ema` and `updateOps` are then the step's business.
+   */
+  trainStep?: (batch: Batch) => MinimizeReport;
   /** Run after each update (batch-norm statistics). */
   updateOps?: (() => void)[];
   /** Number of epochs (default 1); `maxSteps` stops earlier. */
@@ -130,7 +136,7 @@ export async function fit(forward: ForwardFn, set: ExampleSet, options: FitOptio
     for (let s = 0; s < set.count && steps < maxSteps && !stop; s += bs) {
       const b = makeBatch(set, order, s, bs);
       const s0 = performance.now();
-      const r = options.optimizer.minimize(() => softmaxCrossEntropyLoss(forward(b.inputs, true), b.labels), {
+      const r = options.trainStep ? options.trainStep(b) : options.optimizer.minimize(() => softmaxCrossEntropyLoss(forward(b.inputs, true), b.labels), {
         ...(options.varList ? { varList: options.varList } : {}),
         ...(options.scopes ? { scopes: options.scopes } : {}),
         ...(options.globalStep ? { globalStep: options.globalStep } : {}),

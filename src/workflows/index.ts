@@ -24,7 +24,7 @@ export { fit } from './fit.js';
 export type { FitOptions, FitReport, StepRecord, EvalRecord } from './fit.js';
 export { evaluate, predict } from './evaluate.js';
 export type { ForwardFn, EvalReport } from './evaluate.js';
-export { makeBatch, disposeBatch, epochOrder, softmaxCrossEntropyLoss } from './batches.js';
+export { makeBatch, disposeBatch, epochOrder, softmaxCrossEntropyLoss, softmaxCrossEntropyLossComposite } from './batches.js';
 export type { Batch } from './batches.js';
 export { loadTask, taskClassNames, defaultTaskFor } from './tasks.js';
 export type { TaskSpec, LoadedTask } from './tasks.js';

@@ -27,8 +27,9 @@ import { buildModel } from '../models/registry.js';
 import type { ClassifierModel } from '../models/types.js';
 import { AdamOptimizer } from '../train/optimizers.js';
 import { createGlobalStep } from '../train/global-step.js';
+import { linearHeadStep, linearHeadStepAvailable } from '../train/linear-head-step.js';
 import { ParameterSet } from '../variables/parameter-set.js';
-import { disposeBatch, epochOrder, makeBatch } from './batches.js';
+import { disposeBatch, epochOrder, makeBatch, type Batch } from './batches.js';
 import { combinedChecksum } from './checksum.js';
 import { matchesScopes, metaExtras, modelFromMeta, readCheckpointMeta, resolveCheckpoint, scopeSelection, type ScopeMatching } from './checkpoints.js';
 import { fit, type FitReport } from './fit.js';
@@ -81,6 +82,8 @@ export interface TransferReport {
   /** features mode: where the features were saved, whether they were reused, seconds to compute. */
   features: { path: string | null; reused: boolean; seconds: number; width: number } | null;
   fit: FitReport;
+  /** How a step trained: `linear` (the head's affine step, gradient written out) or `autodiff` (TF.js tape). */
+  headStep: 'linear' | 'autodiff';
   accuracy: number;
   /** Mean seconds of one epoch of head training. */
   epochSeconds: number;
@@ -215,9 +218,27 @@ export async function transfer(options: TransferOptions): Promise<TransferReport
     features = { path, reused, seconds: (Date.now() - f0) / 1000, width: model.featureWidth };
   }
 
+  // When exactly the head trains (freeze, features), each step is the affine head's step with
+  // its gradient written out (train/linear-head-step.ts): the kernels autodiff would run, without
+  // the tape's bookkeeping. Both modes use it, so they differ only in running the body.
+  const wVar = model.params.require(model.headWeights).variable;
+  const bVar = model.params.require(model.headBiases).variable;
+  const trainedNames = trainable.names();
+  const linear = linearHeadStepAvailable() && trainedNames.length === 2 && trainedNames.includes(model.headWeights) && trainedNames.includes(model.headBiases);
+  const trainStep = !linear ? undefined : (b: Batch) => {
+    if (options.mode === 'features') return linearHeadStep(optimizer, b.inputs.x as tf.Tensor2D, b.labels, wVar, bVar, { globalStep });
+    const x = tf.tidy(() => model.features(b.inputs, { training: true }));
+    try {
+      return linearHeadStep(optimizer, x, b.labels, wVar, bVar, { globalStep });
+    } finally {
+      x.dispose();
+    }
+  };
+
   let best: string | null = null;
   let latest: string | null = null;
   const report = await fit(forward, trainSet, {
+    ...(trainStep ? { trainStep } : {}),
     optimizer,
     varList: model.params,
     globalStep,
@@ -247,6 +268,7 @@ export async function transfer(options: TransferOptions): Promise<TransferReport
     frozenChecksum: frozen.size ? { before, after, unchanged: before === after } : null,
     features,
     fit: report,
+    headStep: trainStep ? 'linear' : 'autodiff',
     accuracy: report.final?.accuracy ?? 0,
     epochSeconds: report.epochSeconds.reduce((a, b) => a + b, 0) / epochs,
     totalSeconds: (Date.now() - t0) / 1000,

@@ -22,6 +22,7 @@ test('graft transfer --mode features: warm start without Logits, features saved 
     assert.equal(r1.start.action, 'warm-started');
     assert.equal(r1.start.summary.restored, 6);
     assert.deepEqual(r1.trainedVariables, ['Logits/weights', 'Logits/biases']);
+    assert.equal(r1.headStep, 'linear', 'only the head trains: the affine head step with its gradient written out');
     assert.equal(r1.frozenChecksum.unchanged, true);
     assert.equal(r1.features.reused, false);
     assert.ok(existsSync(join(out, 'features.safetensors')));

@@ -93,7 +93,7 @@ test('GRAFT_BACKEND=wasm keeps the JS pack only, even where native kernels are b
   assert.equal(info?.kernels, 'js-pack');
   assert.equal(info?.requested, 'wasm');
   assert.match(String(info?.reason), /via GRAFT_BACKEND/);
-  assert.deepEqual(info?.registeredKernels, ['Conv2DBackpropFilter', 'UnsortedSegmentSum', 'GraftLstmSequence', 'GraftLstmSequenceGrad', 'BatchMatMul', '_FusedMatMul', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Sum', 'Identity']);
+  assert.deepEqual(info?.registeredKernels, ['Conv2DBackpropFilter', 'UnsortedSegmentSum', 'GraftLstmSequence', 'GraftLstmSequenceGrad', 'SparseSoftmaxCrossEntropyWithLogits', 'BatchMatMul', '_FusedMatMul', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Sum', 'Identity']);
 });
 
 test('GRAFT_BACKEND=cpu runs the cpu backend with no kernels registered', () => {
