@@ -36,9 +36,13 @@ test('linearHeadStep = minimize on the affine head, to the bit (real MNIST featu
       return { params, opt: make(params), gs: createGlobalStep().variable, w: params.require('Logits/weights').variable, b: params.require('Logits/biases').variable };
     });
     const [taped, linear] = heads as [typeof heads[0], typeof heads[0]];
-    for (const { x, labels } of feats) {
+    for (const [i, { x, labels }] of feats.entries()) {
+      const before = tf.memory().numTensors;
       const a = taped.opt.minimize(() => softmaxCrossEntropyLoss(tf.add(tf.matMul(x, taped.w), taped.b) as tf.Tensor2D, labels), { globalStep: taped.gs });
+      const mid = tf.memory().numTensors;
       const r = linearHeadStep(linear.opt, x, labels, linear.w, linear.b, { globalStep: linear.gs });
+      if (i > 0) assert.equal(tf.memory().numTensors, mid, 'a linear step leaves no tensor behind');
+      if (i > 0) assert.equal(mid, before, 'nor does a taped one');
       assert.ok(Math.abs(a.loss - r.loss) <= 1e-6 * Math.abs(a.loss), `loss ${a.loss} vs ${r.loss}`);
       assert.equal(r.learningRate, a.learningRate);
       assert.equal(r.globalStep, a.globalStep);
