@@ -121,6 +121,9 @@ export async function emaScenario(work: string, size: DemoSize): Promise<Scenari
   };
 }
 
+/** Seconds as milliseconds with three significant digits. */
+const ms = (seconds: number): string => (1000 * seconds).toPrecision(3);
+
 /** Article 002: a base CNN on digits 0–4, then digits 5–9 with a new Logits head: freeze vs features vs finetune. */
 export async function transferScenario(work: string, size: DemoSize): Promise<ScenarioResult> {
   const t0 = Date.now();
@@ -140,7 +143,7 @@ export async function transferScenario(work: string, size: DemoSize): Promise<Sc
   };
   return {
     id: 'transfer', title: 'Transfer learning three ways (article 002)',
-    headline: `features ${pct(feat.accuracy)}% (${feat.epochSeconds.toFixed(2)} s/epoch) · freeze ${pct(frz.accuracy)}% (${frz.epochSeconds.toFixed(2)} s/epoch) · finetune ${pct(ft.accuracy)}%`,
+    headline: `features ${pct(feat.accuracy)}% (${ms(feat.epochSeconds)} ms/epoch) · freeze ${pct(frz.accuracy)}% (${ms(frz.epochSeconds)} ms/epoch, ${(frz.epochSeconds / feat.epochSeconds).toFixed(0)}× slower) · finetune ${pct(ft.accuracy)}%`,
     accuracy: Math.max(feat.accuracy, frz.accuracy, ft.accuracy), seconds: (Date.now() - t0) / 1000, checks,
     data: { base: base.finalAccuracy, modes: runs.map((r) => ({ mode: r.mode, accuracy: r.accuracy, epochSeconds: r.epochSeconds, totalSeconds: r.totalSeconds })) },
     section: {
@@ -154,7 +157,7 @@ export async function transferScenario(work: string, size: DemoSize): Promise<Sc
         { title: 'training loss by mode', xLabel: 'step', yLabel: 'loss', series: runs.map((r) => ({ name: r.mode, points: r.fit.history.map((h) => [h.step, h.loss] as const) })) },
       ],
       tables: [
-        { title: 'modes compared', columns: ['mode', 'trained variables', 'accuracy %', 'head training s/epoch', 'total s', 'body unchanged'], rows: runs.map((r) => [r.mode, r.trainedVariables.length, pct(r.accuracy), Number(r.epochSeconds.toFixed(3)), Number(r.totalSeconds.toFixed(1)), r.frozenChecksum?.unchanged ?? null]) },
+        { title: 'modes compared', columns: ['mode', 'trained variables', 'step', 'accuracy %', 'head training ms/epoch', 'total s', 'body unchanged'], rows: runs.map((r) => [r.mode, r.trainedVariables.length, r.headStep, pct(r.accuracy), Number(ms(r.epochSeconds)), Number(r.totalSeconds.toFixed(1)), r.frozenChecksum?.unchanged ?? null]) },
         { title: 'checks', columns: ['check', 'ok'], rows: Object.entries(checks) },
       ],
       commands: [
