@@ -207,7 +207,8 @@ export class CheckpointManager {
     await mkdir(this.dir, { recursive: true });
     const extra = { ...(this.options.meta?.extra ?? {}), step, metrics: options.metrics ?? {} };
     const meta: MetaInput = { ...this.options.meta, extra };
-    const path = await this.saver.save(this.prefix, { globalStep: step, meta });
+    const tensors = this.saver.snapshot(); // one read of the values for the latest and the best copy
+    const path = await this.saver.save(this.prefix, { globalStep: step, meta, tensors });
     const report: ManagerSaveReport = { path, bestPath: null, bestDeleted: [] };
     const kb = this.options.keepBest;
     const value = kb ? options.metrics?.[kb.metric] : undefined;
@@ -217,7 +218,7 @@ export class CheckpointManager {
     if (this.best.length >= keep && !worse(this.best[0]!.value, value)) return report;
     await mkdir(this.bestDir, { recursive: true });
     const fsync = this.options.fsync ?? true;
-    const bestPath = await this.saver.writeCopy(join(this.bestDir, `${this.options.checkpointName ?? 'model.ckpt'}-${step}`));
+    const bestPath = await this.saver.writeCopy(join(this.bestDir, `${this.options.checkpointName ?? 'model.ckpt'}-${step}`), tensors);
     await writeMeta(bestPath, buildMeta(this.record, meta), { fsync });
     this.best = this.best.filter((b) => b.path !== bestPath);
     this.best.push({ path: bestPath, step, value });

@@ -62,6 +62,8 @@ export interface SaveOptions {
   meta?: MetaInput | false;
   /** State file name; default `"checkpoint"`. */
   latestFilename?: string;
+  /** Values already read with {@link Saver.snapshot} (to write one step's values twice without a second copy). */
+  tensors?: TensorValue[];
 }
 
 function stepOf(g: SaveOptions['globalStep']): number | undefined {
@@ -184,7 +186,7 @@ export class Saver {
         hint: 'choose a checkpoint prefix other than the state file name',
       });
     }
-    const tensors = this.snapshot(); // read every value before writing anything
+    const tensors = options.tensors ?? this.snapshot(); // read every value before writing anything
     const bridge = (options.writeState ?? true) ? await this.prepareOverwrite(dir, stem, path, tensors, latestFilename) : null;
     await this.writeFiles(path, tensors);
     if (options.meta) await writeMeta(path, buildMeta(this.pairs.reduce<Record<string, Parameter>>((r, p) => ((r[p.key] = p.param), r), {}), options.meta), { fsync: this.fsync });
@@ -237,12 +239,13 @@ export class Saver {
 
   /**
    * Write the current values as a checkpoint at `stem` in this saver's format (no state file, no
-   * retention, no `.meta.json`): a copy kept elsewhere, such as CheckpointManager's `best/`.
+   * retention, no `.meta.json`): a copy kept elsewhere, such as CheckpointManager's `best/`;
+   * `tensors` from {@link snapshot} when the values were already read.
    * Returns the path written (`stem`, or `stem.safetensors`).
    */
-  async writeCopy(stem: string): Promise<string> {
+  async writeCopy(stem: string, tensors: TensorValue[] = this.snapshot()): Promise<string> {
     const path = checkpointPath(stem, this.format);
-    await this.writeFiles(path, this.snapshot());
+    await this.writeFiles(path, tensors);
     return path;
   }
 
