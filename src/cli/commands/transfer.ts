@@ -91,11 +91,11 @@ export const transferCommand: Command<TransferReport> = {
     const lines = [
       `transfer (${r.mode}) from ${r.from} → ${r.model} with ${r.classNames.length} classes`,
       `start: ${r.start.message}`,
-      `trained: ${r.trainedVariables.join(', ')}`,
+      `trained: ${r.trainedVariables.join(', ')} (${r.headStep === 'linear' ? 'affine head step, gradient written out' : 'TF.js autodiff'})`,
     ];
     if (r.features) lines.push(`features: ${r.features.width} per example, ${r.features.reused ? 'reused from' : `computed in ${r.features.seconds.toFixed(1)} s and saved to`} ${r.features.path ?? '(memory)'}`);
     if (r.frozenChecksum) lines.push(`frozen body: checksum ${r.frozenChecksum.before} → ${r.frozenChecksum.after} (${r.frozenChecksum.unchanged ? 'unchanged' : 'CHANGED'})`);
-    lines.push(`accuracy ${pct(r.accuracy)}; head training ${r.epochSeconds.toFixed(2)} s per epoch; total ${r.totalSeconds.toFixed(1)} s`);
+    lines.push(`accuracy ${pct(r.accuracy)}; head training ${(1000 * r.epochSeconds).toPrecision(3)} ms per epoch; total ${r.totalSeconds.toFixed(1)} s`);
     if (r.bestCheckpoint) lines.push(`best checkpoint: ${r.bestCheckpoint}`);
     return lines.join('\n');
   },
