@@ -25,6 +25,8 @@ export type {
   LinearWarmupOptions,
 } from './schedules.js';
 export { ExponentialMovingAverage } from './ema.js';
+export { EarlyStopping, stopIfNoIncrease, stopIfNoDecrease } from './early-stopping.js';
+export type { EarlyStoppingOptions } from './early-stopping.js';
 export type { ExponentialMovingAverageOptions } from './ema.js';
 export { trainStep } from './train-step.js';
 export { linearHeadStep, linearHeadStepAvailable } from './linear-head-step.js';

@@ -15,6 +15,7 @@ import type { RestoreReport } from '../checkpoint/restore-plan.js';
 import { buildModel, getModel } from '../models/registry.js';
 import type { ClassifierModel } from '../models/types.js';
 import { AdamOptimizer } from '../train/optimizers.js';
+import { stopIfNoIncrease, type EarlyStoppingOptions } from '../train/early-stopping.js';
 import { ExponentialMovingAverage } from '../train/ema.js';
 import { createGlobalStep, globalStepValue } from '../train/global-step.js';
 import { exponentialDecay, naturalExpDecay, inverseTimeDecay, polynomialDecay, cosineDecay, cosineDecayRestarts, piecewiseConstant, linearWarmup, type LearningRateSchedule } from '../train/schedules.js';
@@ -120,6 +121,12 @@ export interface TrainModelOptions {
   maxSteps?: number;
   /** Stop after an evaluation for which this returns true (e.g. a target accuracy reached). */
   stopWhen?: (e: EvalRecord) => boolean;
+  /**
+   * Stop when the evaluated accuracy has not increased for `maxStepsWithoutImprovement` steps
+   * (TF's `stop_if_no_increase_hook`; train/early-stopping.ts). Evaluations come after each
+   * epoch and every `evalEvery` steps, so the patience is only checked at those points.
+   */
+  earlyStopping?: EarlyStoppingOptions;
   /** Default 32. */
   batchSize?: number;
   /** Seed of data order (model init seeds are in the model config). Default 0. */
@@ -158,6 +165,8 @@ export interface TrainModelReport {
   newClassInit: NewClassInitReport | null;
   /** The optimizer state taken over by a class change (null without `classesFrom` or with `optimizerState: 'fresh'`). */
   optimizerState: OptimizerStateReport | null;
+  /** The early-stopping rule's outcome (null without `earlyStopping`). */
+  earlyStopping: { stoppedAtStep: number | null; bestAccuracy: number | null; bestStep: number | null } | null;
   /** Checksum of the frozen variables before and after training (equal = untouched). */
   frozenChecksum: { before: string; after: string; unchanged: boolean } | null;
   fit: FitReport;
@@ -281,6 +290,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
   let bestCheckpoint: string | null = null;
   let latest: string | null = null;
 
+  const early = options.earlyStopping ? stopIfNoIncrease(options.earlyStopping) : undefined;
   const report = await fit((inputs, training) => model.logits(inputs, { training }), task.train, {
     optimizer,
     varList: model.params,
@@ -288,7 +298,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
     ...(ema ? { ema } : {}),
     epochs: options.epochs ?? 1,
     ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
-    ...(options.stopWhen ? { shouldStop: options.stopWhen } : {}),
+    ...(options.stopWhen || early ? { shouldStop: (e: EvalRecord) => (early?.update(e.step, e.accuracy) ?? false) || (options.stopWhen?.(e) ?? false) } : {}),
     batchSize: options.batchSize ?? 32,
     seed: options.seed ?? 0,
     evalSet: task.test,
@@ -320,6 +330,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
     trainedVariables: trainable.names(),
     frozenVariables: frozen.names(),
     savedVariables: options.trainDir ? saved.names() : [],
+    earlyStopping: early ? { stoppedAtStep: early.stoppedAt, bestAccuracy: early.best, bestStep: early.bestStep } : null,
     frozenChecksum: frozen.size ? { before, after, unchanged: before === after } : null,
     fit: report,
     finalAccuracy: final?.accuracy ?? 0,

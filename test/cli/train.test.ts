@@ -51,6 +51,19 @@ test('graft train: bad flag values are usage errors (exit 2); an unknown model i
   const w = graft(['train', '--warmup-steps', '0']);
   assert.equal(w.status, 2);
   assert.match(w.stderr, /--warmup-steps 0: expected an integer ≥ 1/);
+  const m = graft(['train', '--min-steps', '100']);
+  assert.equal(m.status, 2);
+  assert.match(m.stderr, /--min-steps needs --stop-if-no-increase/);
+});
+
+test('graft train --stop-if-no-increase: TF\'s early-stopping rule ends training and the report says where', () => {
+  const r = graft(['train', '--model', 'mnist-cnn', '--model-config', '{"conv1Filters":4,"conv2Filters":8,"fcUnits":32}', '--digits', '0,1,2', '--train-limit', '300', '--test-limit', '150',
+    '--epochs', '40', '--eval-every', '5', '--stop-if-no-increase', '30', '--min-steps', '20', '--learning-rate', '0.003', '--log-every', '0']);
+  assert.equal(r.status, 0, r.stderr);
+  const m = /trained \d+ variables; (\d+) steps/.exec(r.stdout);
+  assert.ok(m, r.stdout);
+  assert.ok(Number(m[1]) < 400, `stopped before the 400-step budget: ${r.stdout}`);
+  assert.match(r.stdout, new RegExp(`early stopping: stopped at step ${m[1]}, no increase since step \\d+ \\(accuracy \\d+\\.\\d%\\)`));
 });
 
 test('graft train --checkpoint-format safetensors: checkpoints are .safetensors, graft eval and resume read them', () => {

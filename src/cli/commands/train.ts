@@ -159,6 +159,9 @@ training:
                              (restore remaps the head's slots by class)
                              (default: restore when the classes are the same, else fresh)
   --eval-every N             evaluate + checkpoint every N steps too             (default: per epoch)
+  --stop-if-no-increase N    early stopping: stop when the evaluated accuracy has not
+                             increased for N steps (TF's stop_if_no_increase_hook;
+                             checked at each evaluation) [--min-steps M]         (default: off)
   --checkpoint-format F      tf-bundle | safetensors (latest and best/)          (default tf-bundle)
   --max-to-keep N            latest checkpoints kept                             (default 5)
   --keep-best N              best-by-accuracy checkpoints kept in DIR/best       (default 1)
@@ -218,6 +221,8 @@ export const trainCommand: Command<TrainModelReport> = {
     'exclude-scopes': { type: 'string', multiple: true },
     'ignore-missing-vars': { type: 'boolean' },
     'eval-every': { type: 'string' },
+    'stop-if-no-increase': { type: 'string' },
+    'min-steps': { type: 'string' },
     'classes-from': { type: 'string' },
     merge: { type: 'string', multiple: true },
     split: { type: 'string', multiple: true },
@@ -250,6 +255,10 @@ export const trainCommand: Command<TrainModelReport> = {
     set('learningRate', numberFlag(args, 'learning-rate'));
     set('seed', options.task?.seed);
     set('evalEvery', numberFlag(args, 'eval-every', { integer: true, min: 1 }));
+    const patience = numberFlag(args, 'stop-if-no-increase', { integer: true, min: 1 });
+    const minSteps = numberFlag(args, 'min-steps', { integer: true, min: 0 });
+    if (patience !== undefined) options.earlyStopping = { maxStepsWithoutImprovement: patience, ...(minSteps !== undefined ? { minSteps } : {}) };
+    else if (minSteps !== undefined) throw new UsageError('missing_flag', '--min-steps needs --stop-if-no-increase N', { hint: 'e.g. --stop-if-no-increase 300 --min-steps 1000' });
     set('maxToKeep', numberFlag(args, 'max-to-keep', { integer: true, min: 1 }));
     set('keepBest', numberFlag(args, 'keep-best', { integer: true }));
     options.logEvery = numberFlag(args, 'log-every', { integer: true }) ?? 20;
@@ -322,6 +331,12 @@ export const trainCommand: Command<TrainModelReport> = {
     if (r.classChange) {
       const c = r.classChange;
       lines.push(`classes: ${c.action} from ${c.checkpoint} (${Object.entries(c.plan.summary).map(([k, v]) => `${v} ${k}`).join(', ')})`);
+    }
+    if (r.earlyStopping) {
+      const e = r.earlyStopping;
+      lines.push(e.stoppedAtStep !== null
+        ? `early stopping: stopped at step ${e.stoppedAtStep}, no increase since step ${e.bestStep} (accuracy ${pct(e.bestAccuracy ?? 0)})`
+        : `early stopping: did not trigger (best accuracy ${e.bestAccuracy === null ? 'n/a' : pct(e.bestAccuracy)} at step ${e.bestStep ?? 'n/a'})`);
     }
     if (r.frozenChecksum) lines.push(`frozen variables: checksum ${r.frozenChecksum.before} → ${r.frozenChecksum.after} (${r.frozenChecksum.unchanged ? 'unchanged' : 'CHANGED'})`);
     if (r.latestCheckpoint) lines.push(`saved ${r.savedVariables.length} variables: ${r.latestCheckpoint}${r.bestCheckpoint ? ` (best: ${r.bestCheckpoint})` : ''}`);
