@@ -100,8 +100,9 @@ export async function transferCommon(src: TransferSource, dst: ClassifierModel |
   }
   report.copied = pairs.map((v) => v.destination);
   if (options.freeze) {
-    for (const name of report.copied) dstParams.require(name).trainable = false;
-    report.frozen = [...report.copied];
+    // through freeze(), so a LayersModel destination gets layer.trainable = false (whole layers)
+    dstParams.freeze({ include: report.copied });
+    report.frozen = report.copied.filter((n) => !dstParams.require(n).trainable);
   }
   return report;
 }
