@@ -29,12 +29,13 @@ export class TensorBoardCallback extends tfl.Callback {
   constructor(readonly logdir: string, private readonly options: TensorBoardCallbackOptions = {}) {
     super();
   }
-  /** Event files written (train, validation). */
-  get paths(): string[] {
-    return [this.train?.path, this.validation?.path].filter((p): p is string => !!p);
-  }
+  /** Event files written (train, then validation when there is validation data). */
+  readonly paths: string[] = [];
   override async onTrainBegin(): Promise<void> {
-    this.train ??= await SummaryWriter.create(join(this.logdir, 'train'), { filenameSuffix: '.v2' });
+    if (!this.train) {
+      this.train = await SummaryWriter.create(join(this.logdir, 'train'), { filenameSuffix: '.v2' });
+      this.paths.push(this.train.path);
+    }
   }
   override async onBatchEnd(batch: number, logs?: tfl.Logs): Promise<void> {
     const every = this.options.updateFreq ?? 0;
@@ -46,7 +47,10 @@ export class TensorBoardCallback extends tfl.Callback {
     const values = await resolveLogs(logs);
     for (const [k, v] of Object.entries(values)) {
       if (k.startsWith('val_')) {
-        this.validation ??= await SummaryWriter.create(join(this.logdir, 'validation'), { filenameSuffix: '.v2' });
+        if (!this.validation) {
+          this.validation = await SummaryWriter.create(join(this.logdir, 'validation'), { filenameSuffix: '.v2' });
+          this.paths.push(this.validation.path);
+        }
         this.validation.scalar(`epoch_${k.slice(4)}`, v, epoch);
       } else this.train!.scalar(`epoch_${k}`, v, epoch);
     }

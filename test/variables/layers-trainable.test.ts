@@ -109,7 +109,7 @@ test('a frozen BatchNorm runs in inference mode under fit (moving stats unchange
 });
 
 test('transferCommon({freeze: true}) between two Embedding+LSTM models reaches model.fit', async () => {
-  const { x, y, vocabSize } = await bankingTensors(120);
+  const { x, y, vocabSize } = await bankingTensors(60);
   const a = textLstm(vocabSize, 5, 11);
   a.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy' });
   await a.fit(x, y, { epochs: 1, batchSize: 30, shuffle: false, verbose: 0 });
