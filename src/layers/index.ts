@@ -12,3 +12,5 @@ export type { OptimizerState } from './optimizer-state.js';
 export { freezeLayers, unfreezeLayers } from './freeze.js';
 export type { LayerSelection } from './freeze.js';
 export { layersModelMeta, layersModelFromMeta, isLayersModelMeta, LAYERS_MODEL_META_NAME } from './topology.js';
+export { restoreIntoLayersModel } from './restore.js';
+export type { RestoreIntoLayersModelOptions, LayersRestoreReport } from './restore.js';
