@@ -11,7 +11,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { InvalidArgumentError } from '../errors.js';
+import { FormatError, InvalidArgumentError } from '../errors.js';
 import { openCheckpoint } from './open.js';
 import { formatForWritePath, writeCheckpoint } from './write.js';
 import { writeSafetensors, writerOrder } from './safetensors/index.js';
@@ -92,7 +92,9 @@ function topScopes(names: string[]): string {
  * @example
  *   const report = await convertCheckpoint('runs/a/model.ckpt-1000', 'out/model.safetensors',
  *     { exclude: ['global_step'], rename: { 'dense': 'head' } });
- * @throws InvalidArgumentError `destination_exists`, `same_path`, `scope_matches_nothing`,
+ * @throws FormatError `unsupported_dtype` when a kept tensor has a dtype Graft cannot decode
+ *   (exclude it and the rest converts);
+ *   InvalidArgumentError `destination_exists`, `same_path`, `scope_matches_nothing`,
  *   `rename_matches_nothing`, `duplicate_tensor_name`; the reader's and writer's codes (e.g.
  *   `dtype_not_supported` for a string tensor into safetensors).
  */
@@ -112,7 +114,8 @@ export async function convertCheckpoint(src: string, dst: string, options: Conve
   const reader = await openCheckpoint(src);
   try {
     const infos = reader.list();
-    const names = infos.map((t) => t.name);
+    const unreadable = reader.unreadable?.() ?? [];
+    const names = [...infos.map((t) => t.name), ...unreadable.map((t) => t.name)];
     for (const [flag, scopes] of [['include', include], ['exclude', exclude]] as const) {
       for (const s of scopes) {
         if (!names.some((n) => inScopeOf(n, s))) {
@@ -122,12 +125,22 @@ export async function convertCheckpoint(src: string, dst: string, options: Conve
         }
       }
     }
+    const keptByScopes = (name: string) => (include.length === 0 || include.some((s) => inScopeOf(name, s))) && !exclude.some((s) => inScopeOf(name, s));
+    // A tensor Graft cannot decode is refused one by one: the rest converts once it is left out.
+    const blocked = unreadable.filter((u) => keptByScopes(u.name));
+    if (blocked.length > 0) {
+      const shown = blocked.slice(0, 8).map((u) => `${u.name} (${u.storedDtype})`).join(', ') + (blocked.length > 8 ? `, … (${blocked.length} in all)` : '');
+      throw new FormatError('unsupported_dtype', `${src}: ${blocked.length} tensor${blocked.length === 1 ? ' is' : 's are'} of a dtype Graft cannot decode: ${shown}`, {
+        hint: `leave ${blocked.length === 1 ? 'it' : 'them'} out (CLI ${blocked.slice(0, 3).map((u) => `--exclude ${u.name}`).join(' ')}${blocked.length > 3 ? ' …' : ''}); the other tensors convert`,
+        details: { path: src, names: blocked.map((u) => u.name), dtypes: blocked.map((u) => u.storedDtype), reason: blocked[0]!.reason },
+      });
+    }
     const entries: ConvertEntry[] = [];
     const used = new Set<number>();
     const taken = new Map<string, string>();
     for (const t of infos) {
       const base = { source: t.name, dtype: t.dtype, shape: t.shape, bytes: t.bytes };
-      const kept = (include.length === 0 || include.some((s) => inScopeOf(t.name, s))) && !exclude.some((s) => inScopeOf(t.name, s));
+      const kept = keptByScopes(t.name);
       if (!kept) { entries.push({ ...base, status: 'excluded' }); continue; }
       const r = applyRename(t.name, rules);
       if (r) used.add(r.rule);
@@ -166,6 +179,7 @@ export async function convertCheckpoint(src: string, dst: string, options: Conve
     if (format === 'safetensors') await writeSafetensors(dst, values(), { metadata, layout });
     else await writeCheckpoint(dst, values(), { format, metadata });
     const notes = ['note', 'quantization'].map((k) => reader.metadata[k]).filter((x): x is string => typeof x === 'string');
+    if (unreadable.length > 0) notes.push(`left out ${unreadable.length} tensor${unreadable.length === 1 ? '' : 's'} of a dtype Graft cannot decode: ${unreadable.map((u) => `${u.name} (${u.storedDtype})`).join(', ')}`);
     return {
       source: { path: reader.path, format: reader.format },
       destination: { path: format === 'tfjs' && basename(dst) !== 'model.json' ? join(dst, 'model.json') : dst, format },

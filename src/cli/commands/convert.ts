@@ -31,7 +31,7 @@ flags:
   --overwrite        replace an existing DST                                  (default: refuse)
   --json             print the report {"source", "destination", "tensors", "written", …}
 
-Dtypes are kept exactly. safetensors has no string or complex dtype (exclude such tensors, e.g.
+Dtypes are kept exactly. safetensors has no string or complex128 dtype (exclude such tensors, e.g.
 --exclude _CHECKPOINTABLE_OBJECT_GRAPH); tfjs weights carry int64/float64/float16/… losslessly via
 a "graftDtype" field and refuse values they cannot hold exactly. Each file is written atomically.
 
