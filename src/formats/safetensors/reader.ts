@@ -30,6 +30,8 @@ class SafetensorsReader implements CheckpointReader {
   private readonly byName: Map<string, SafetensorsEntry>;
   private readonly skipped: Map<string, UnsupportedEntry>;
   private closed = false;
+  /** Bytes read from the file so far (header included): what a lazy open and each read cost. */
+  bytesRead: number;
 
   constructor(
     readonly path: string,
@@ -39,6 +41,7 @@ class SafetensorsReader implements CheckpointReader {
     unsupported: UnsupportedEntry[],
     readonly metadata: Record<string, string>,
   ) {
+    this.bytesRead = dataStart;
     this.byName = new Map(entries.map((e) => [e.name, e]));
     this.skipped = new Map(unsupported.map((e) => [e.name, e]));
   }
@@ -99,6 +102,7 @@ class SafetensorsReader implements CheckpointReader {
     }
     if (this.closed) throw new FormatError('reader_closed', `${this.path}: the reader is closed`, { hint: 'open the checkpoint again' });
     await readExactly(this.fh, target, this.dataStart + e.begin, this.path, `tensor "${e.name}"`);
+    this.bytesRead += target.length;
   }
 
   async close(): Promise<void> {
@@ -115,6 +119,8 @@ class SafetensorsReader implements CheckpointReader {
 /** A reader of one safetensors file. */
 export type SafetensorsFileReader = CheckpointReader & {
   readInto(name: string, target: Uint8Array): Promise<void>;
+  /** Bytes read from the file so far, header included. */
+  readonly bytesRead: number;
   unreadable(): UnsupportedTensorInfo[];
 };
 
