@@ -100,3 +100,19 @@ test('convert refuses a kept unsupported tensor, naming it; with --exclude the r
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('restore plan: F8/BF16 into float32 variables (exact, noted); an unreadable tensor is a dtype_mismatch, not missing', async () => {
+  const { planRestoreFromSpecs } = await import('../../../src/checkpoint/restore-plan.js');
+  const { formatRestorePlan } = await import('../../../src/checkpoint/format-report.js');
+  const plan = await planRestoreFromSpecs([
+    { name: 'f8/e4m3', dtype: 'float32', shape: [16, 16] },
+    { name: 'bf16', dtype: 'float32', shape: [5] },
+    { name: 'scale/e8m0', dtype: 'float32', shape: [16] },
+  ], FILE);
+  const by = new Map(plan.entries.map((e) => [e.name, e]));
+  assert.equal(by.get('f8/e4m3')!.status, 'restored');
+  assert.equal(by.get('f8/e4m3')!.note, 'float8_e4m3fn → float32 (exact)');
+  assert.equal(by.get('bf16')!.note, 'bfloat16 → float32 (exact)');
+  assert.equal(by.get('scale/e8m0')!.status, 'dtype_mismatch');
+  assert.match(formatRestorePlan(plan), /scale\/e8m0 {2}expected float32 \[16\] {2}\(checkpoint dtype F8_E8M0 \[16\] cannot be decoded\)/);
+});
