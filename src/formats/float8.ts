@@ -9,9 +9,11 @@
  *                  mantissa 0 is ±inf, otherwise NaN; max ±57344; the code is the upper byte of a
  *                  float16. PyTorch `torch.float8_e5m2`, TF `DT_FLOAT8_E5M2`, safetensors `F8_E5M2`.
  *
- * Source of truth for the tables: PyTorch `c10/util/Float8_e4m3fn.h` and `Float8_e5m2.h`
- * (`fp8e4m3fn_to_fp32_value`, `fp8e5m2_to_fp32_value`); test/fixtures/float8/ holds every code's
- * value as torch computed it, and the test compares all 256 codes of both formats.
+ * Source of truth for the tables: PyTorch `c10/util/Float8_e4m3fn.h` and `Float8_e5m2.h` (newer:
+ * `torch/headeronly/util/`), `detail::fp8e4m3fn_to_fp32_value` / `fp8e5m2_to_fp32_value`;
+ * test/fixtures/float8/ holds every code's value as torch 2.13 computed it, and the test compares
+ * all 256 codes of both formats (NaN codes: NaN of the same sign; Graft keeps the code's mantissa
+ * as the payload so each code has distinct float32 bits, where torch maps E5M2 0x7d and 0x7f alike).
  */
 import type { DType } from './types.js';
 

@@ -4,6 +4,8 @@
 // touch one shard, the index checks one code each, and Graft's sharded write = HF's bytes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -163,4 +165,13 @@ test('writeShardedSafetensors without a layout gathers, plans and writes the sam
     assert.deepEqual(info.files, [SHARD(1), SHARD(2), SHARD(3)]);
     for (const f of info.files) assert.deepEqual(await readFile(join(dir, f)), await readFile(join(HUB, f)));
   });
+});
+
+test('bin/graft inspect on the sharded folder and on one tensor (subprocess, one JSON document)', async () => {
+  const run = promisify(execFile);
+  const { stdout } = await run(join(root, 'bin/graft'), ['inspect', HUB, '--tensor', 'step', '--json']);
+  const doc = JSON.parse(stdout) as { format: string; path: string; tensors: { name: string; dtype: string; values: unknown }[] };
+  assert.equal(doc.format, 'safetensors');
+  assert.equal(doc.path, join(HUB, 'model.safetensors.index.json'));
+  assert.deepEqual(doc.tensors.map((t) => [t.name, t.dtype, t.values]), [['step', 'int64', 1234]]);
 });
