@@ -49,12 +49,14 @@ export const DEFAULT_MAX_SHARD_SIZE = 5e9;
 const bytesOf = (t: HeaderInput) => numElements(t.shape) * DTYPE_SIZE[t.dtype as Exclude<DType, 'string'>];
 
 /**
- * Where a sharded write goes: a folder (existing, or a path ending in `/`) gets `model.safetensors`
- * names; a `*.safetensors` path names the single file and the shards' stem.
+ * Where a sharded write goes: a `*.safetensors` path (not an existing folder) names the single
+ * file and the shards' stem; anything else is a folder (made if new) that gets `model.safetensors`
+ * names, as `save_pretrained(dir)`.
  */
 export async function shardedDestination(path: string): Promise<{ dir: string; base: string }> {
-  if (path.endsWith('/') || (await stat(path).catch(() => undefined))?.isDirectory()) return { dir: path.replace(/\/+$/, '') || '/', base: SAFE_WEIGHTS_NAME };
-  return { dir: dirname(path), base: basename(path) };
+  const isDir = (await stat(path).catch(() => undefined))?.isDirectory() === true;
+  if (!isDir && path.endsWith('.safetensors')) return { dir: dirname(path), base: basename(path) };
+  return { dir: path.replace(/\/+$/, '') || '/', base: SAFE_WEIGHTS_NAME };
 }
 
 /** The shard plan for a layout, each shard's tensors in the reference writer's order. */

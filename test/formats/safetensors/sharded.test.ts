@@ -91,6 +91,9 @@ test('a 2-shard write (PEFT adapter, --max-shard-size 700KB via the CLI) reads b
     await convertCheckpoint(src, join(dir, 'one.safetensors'), { maxShardSize: parseSize('5GB') });
     assert.deepEqual(await readFile(join(dir, 'one.safetensors')), (await convertCheckpoint(src, join(dir, 'two.safetensors')), await readFile(join(dir, 'two.safetensors'))));
     await assert.rejects(convertCommand.run({ values: { 'max-shard-size': '2GiB' } as never, positionals: [src, join(dir, 'x.safetensors')] }), { code: 'bad_usage' });
+    // A new folder without a trailing slash is a folder too (save_pretrained's names inside).
+    await convertCommand.run({ values: { 'max-shard-size': '700KB' } as never, positionals: [src, join(dir, 'newdir')] });
+    assert.deepEqual((await readdir(join(dir, 'newdir'))).sort(), [SHARD(1, 2), SHARD(2, 2), 'model.safetensors.index.json']);
     await assert.rejects(convertCheckpoint(src, join(dir, 'ckpt'), { maxShardSize: 1000, format: 'tf-bundle' }), { code: 'shard_size_not_supported' });
   });
 });
