@@ -1,6 +1,6 @@
 /**
  * One writer per run directory: `<dir>/.graft.lock`, created with O_CREAT|O_EXCL and holding
- * `{"pid": 1234, "host": "node-7", "started": "2026-12-02T06:00:00.000Z"}`.
+ * `{"pid": 1234, "host": "node-7", "started": "2026-12-02T06:00:00.000Z", "dir": "/abs/runs/a"}`.
  *
  * TF's CheckpointManager only documents "Only one should be active in a particular directory
  * at a time"; two of them interleave index and data files and delete each other's checkpoints
@@ -12,6 +12,8 @@
  *     reuses pids), taken over;
  *   - same host, pid dead → stale (the writer was killed), taken over with a note;
  *   - another host → cannot be checked from here: `run_locked` unless `force`;
+ *   - `dir` is not this directory (realpath): the lock was copied with the run (`cp -r` while
+ *     training) → stale, taken over;
  *   - unreadable: stale when older than {@link UNREADABLE_GRACE_MS} (a writer fills the file right
  *     after creating it), else `run_locked`.
  * - take over: rename the stale file to a unique name (only one contender wins the rename),
@@ -20,7 +22,7 @@
  * - release: on `release()`, and synchronously at process exit for every lock still held, only
  *   while the file still holds this lock's content.
  */
-import { open, readFile, rename, unlink, stat, link } from 'node:fs/promises';
+import { open, readFile, rename, unlink, stat, link, realpath } from 'node:fs/promises';
 import { readFileSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -38,6 +40,8 @@ export interface RunLockInfo {
   host: string;
   /** ISO time the lock was taken. */
   started: string;
+  /** Real path of the locked directory (a copied lock names the original). */
+  dir?: string;
 }
 
 /** A second writer tried to use a run directory (code `run_locked`; details name the holder). */
@@ -158,8 +162,9 @@ export async function acquireRunLock(dir: string, options: AcquireRunLockOptions
   const key = resolve(path);
   const host = hostname();
   const notes: string[] = [];
+  const realDir = await realpath(dir).catch(() => resolve(dir));
   for (let attempt = 0; attempt < 5; attempt++) {
-    const info: RunLockInfo = { pid: process.pid, host, started: new Date().toISOString() };
+    const info: RunLockInfo = { pid: process.pid, host, started: new Date().toISOString(), dir: realDir };
     const text = `${JSON.stringify(info)}\n`;
     if (await createExclusive(path, text)) {
       const lock = new RunLock(path, info, text, notes);
@@ -179,6 +184,8 @@ export async function acquireRunLock(dir: string, options: AcquireRunLockOptions
         throw lockedError(dir, path, undefined, 'the lock file is being written or is not Graft\'s', `wait a moment and retry; if no Graft process uses ${dir}, delete ${path}`);
       }
       stale = `took over an unreadable lock file ${path}`;
+    } else if (other.dir !== undefined && other.dir !== realDir) {
+      stale = `took over a lock copied from ${other.dir} (pid ${other.pid} on ${other.host} writes there, not here)`;
     } else if (other.host !== host) {
       if (!options.force) {
         throw lockedError(dir, path, other, `the lock was taken on another host (${other.host}), where Graft cannot check the process`,
