@@ -189,7 +189,7 @@ export async function acquireRunLock(dir: string, options: AcquireRunLockOptions
     } else if (other.host !== host) {
       if (!options.force) {
         throw lockedError(dir, path, other, `the lock was taken on another host (${other.host}), where Graft cannot check the process`,
-          `if pid ${other.pid} on ${other.host} no longer writes to ${dir}, delete ${path} (or force the lock: forceLock / --force-lock)`);
+          `if pid ${other.pid} on ${other.host} no longer writes to ${dir}, delete ${path} (or pass forceLock: true to CheckpointManager)`);
       }
       stale = `forced the lock of pid ${other.pid} on ${other.host} (since ${other.started})`;
     } else if (other.pid !== process.pid && pidAlive(other.pid)) {
