@@ -22,10 +22,11 @@
  * unless it does look like a TF checkpoint directory.
  */
 import { open as openFile, readdir, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { CheckpointNotFoundError, FormatError } from '../errors.js';
+import { basename, dirname, join, resolve } from 'node:path';
+import { CheckpointNotFoundError, FormatError, GraftError } from '../errors.js';
 import { openBundle } from './tf-bundle/index.js';
-import { readCheckpointState } from './state-file.js';
+import { readCheckpointStateDetailed, type CheckpointStateDetails } from './state-file.js';
+import { explainMissingIndex, V1_CONVERT_HINT } from './tf-bundle/naming.js';
 import { findShardIndex, isShardIndexPath, openSafetensors, openShardedSafetensors } from './safetensors/index.js';
 import { describeFolder, findTfjsJson } from './folder-listing.js';
 import { openTfjsWeights } from './tfjs/index.js';
@@ -62,16 +63,57 @@ const bundle = (resolved: string, note?: string): FormatHandler => ({
   format: 'tf-bundle', resolved, note, open: () => openBundle(resolved),
 });
 
+/**
+ * The state file names something that is not a V2 checkpoint: say where the path came from
+ * (file and line, as written and as resolved, inside the directory or not) and what is there —
+ * a V1 checkpoint, a bare file without `.index`, or nothing.
+ */
+async function explainStateTarget(dir: string, d: CheckpointStateDetails): Promise<never> {
+  const latest = d.state.modelCheckpointPath;
+  const line = d.lines.modelCheckpointPath;
+  const written = d.written.modelCheckpointPath;
+  const outside = resolve(dirname(latest)) !== resolve(dir);
+  const from = `${d.file}${line ? `:${line}` : ''}: model_checkpoint_path "${written}"`;
+  const is = outside ? `points outside ${dir}, to ${latest}` : `is ${latest}`;
+  const details = { stateFile: d.file, line, written, path: latest, outside };
+  try {
+    await explainMissingIndex(latest);
+  } catch (e) {
+    if (e instanceof GraftError && e.code === 'v1_checkpoint') {
+      throw new FormatError('v1_checkpoint', `${from} names a V1 checkpoint: ${e.message}`, { hint: e.hint, details: { ...e.details, ...details }, cause: e });
+    }
+    if ((await stat(latest).catch(() => undefined))?.isFile()) {
+      throw new CheckpointNotFoundError('checkpoint_not_found', `${from} ${is}, a single file without ${basename(latest)}.index: not a V2 checkpoint (a V1 checkpoint, TF < 1.0 / write_version=V1, is such a single SSTable file; this one is not even an SSTable)`, {
+        hint: `if TensorFlow wrote it: ${V1_CONVERT_HINT}; otherwise fix ${d.file}`, details, cause: e,
+      });
+    }
+    throw new CheckpointNotFoundError('checkpoint_not_found', `${from} ${is}, which does not exist (no ${basename(latest)}.index)`, {
+      hint: outside
+        ? `the state file points outside ${dir}: pass the checkpoint prefix you mean, or edit ${d.file} (a run that was moved keeps its checkpoints beside the state file)`
+        : `the checkpoint files were deleted or not copied with the state file; edit ${d.file} to name one that exists, or pass a prefix`,
+      details,
+      cause: e,
+    });
+  }
+  throw new CheckpointNotFoundError('checkpoint_not_found', `${from}: ${latest}.index does not exist`, { details });
+}
+
 const stateDir: Detector = async (path, st) => {
   if (!st?.isDirectory() || !(await exists(join(path, 'checkpoint')))) return null;
-  const state = await readCheckpointState(path);
-  const latest = state?.modelCheckpointPath;
-  if (!latest) {
+  const d = await readCheckpointStateDetailed(path);
+  const latest = d?.state.modelCheckpointPath;
+  if (!d || !latest) {
     throw new CheckpointNotFoundError('checkpoint_not_found', `${join(path, 'checkpoint')} names no model_checkpoint_path`, {
       hint: 'pass a checkpoint prefix (dir/model.ckpt-1000) instead of the directory', details: { path },
     });
   }
-  return bundle(latest, `${path} is a directory; using its latest checkpoint ${latest} (from the checkpoint state file).`);
+  const note = `${path} is a directory; using its latest checkpoint ${latest} (from the checkpoint state file).`;
+  // Graft's CheckpointManager with format 'safetensors' lists `<prefix>-STEP.safetensors` files
+  if (latest.endsWith('.safetensors') && (await stat(latest).catch(() => undefined))?.isFile()) {
+    return { format: 'safetensors', resolved: latest, note, open: () => openSafetensors(latest) };
+  }
+  if (await exists(`${latest}.index`)) return bundle(latest, note);
+  return { format: 'tf-bundle', resolved: latest, note, open: () => explainStateTarget(path, d) };
 };
 
 const savedModelDir: Detector = async (path, st) => {

@@ -153,7 +153,8 @@ export interface TrainModelReport {
   classNames: string[];
   trainDir: string | null;
   /** Resume / fresh, from the checkpoint manager. */
-  start: { action: string; message: string };
+  /** How training started; `warnings`: what the checkpoint manager refused or repaired in the run directory (also printed to stderr by the CLI). */
+  start: { action: string; message: string; warnings: string[] };
   /** Reports of the `restore` parts. */
   restored: { from: string; include: string[]; frozen: boolean; summary: RestoreReport['summary'] }[];
   trainedVariables: string[];
@@ -187,6 +188,15 @@ export interface TrainModelReport {
  * @throws InvalidArgumentError `no_trainable_variables`; checkpoint errors from restores.
  */
 export async function trainModel(options: TrainModelOptions): Promise<TrainModelReport> {
+  const managers: CheckpointManager[] = []; // closed on every way out: the run lock is released
+  try {
+    return await runTrainModel(options, managers);
+  } finally {
+    for (const m of managers) await m.close();
+  }
+}
+
+async function runTrainModel(options: TrainModelOptions, managers: CheckpointManager[]): Promise<TrainModelReport> {
   const def = getModel(options.model);
   // Text models must use the vocabulary of any checkpoint they restore parts from.
   let vocabulary: ReturnType<typeof metaExtras>['vocabulary'];
@@ -285,7 +295,8 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
         meta: { model: { name: model.name, config: model.config }, labels: classNames, extra },
       })
     : undefined;
-  const start = manager ? await manager.restoreOrInitialize() : { action: 'fresh', message: 'no training directory: nothing resumed, nothing saved' };
+  if (manager) managers.push(manager);
+  const start = manager ? await manager.restoreOrInitialize() : { action: 'fresh', message: 'no training directory: nothing resumed, nothing saved', warnings: [] as string[] };
   const before = frozen.size ? combinedChecksum(frozen) : '';
   let bestCheckpoint: string | null = null;
   let latest: string | null = null;
@@ -322,7 +333,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
     config: model.config,
     classNames,
     trainDir: options.trainDir ?? null,
-    start: { action: start.action, message: start.message },
+    start: { action: start.action, message: start.message, warnings: start.warnings },
     restored,
     classChange,
     newClassInit,

@@ -75,7 +75,8 @@ export interface TransferReport {
   from: string;
   model: string;
   classNames: string[];
-  start: { action: string; message: string; summary: RestoreReport['summary'] | null };
+  /** `warnings`: what the checkpoint manager refused or repaired in the run directory. */
+  start: { action: string; message: string; summary: RestoreReport['summary'] | null; warnings: string[] };
   trainedVariables: string[];
   frozenVariables: string[];
   frozenChecksum: { before: string; after: string; unchanged: boolean } | null;
@@ -120,6 +121,15 @@ function f32Tensor(name: string, data: Float32Array | Int32Array, shape: number[
  * @throws InvalidArgumentError `bad_transfer_mode`, `meta_without_model`; restore errors.
  */
 export async function transfer(options: TransferOptions): Promise<TransferReport> {
+  const managers: CheckpointManager[] = []; // closed on every way out: the run lock is released
+  try {
+    return await runTransfer(options, managers);
+  } finally {
+    for (const m of managers) await m.close();
+  }
+}
+
+async function runTransfer(options: TransferOptions, managers: CheckpointManager[]): Promise<TransferReport> {
   const t0 = Date.now();
   if (!['freeze', 'features', 'finetune'].includes(options.mode)) {
     throw new InvalidArgumentError('bad_transfer_mode', `transfer mode "${options.mode}" is not one of freeze, features, finetune`, { hint: 'use --mode freeze|features|finetune' });
@@ -162,15 +172,16 @@ export async function transfer(options: TransferOptions): Promise<TransferReport
         meta: { model: { name: model.name, config: model.config }, labels: classNames, extra: { task: taskSpec, transfer: { mode: options.mode, from: ckpt }, ...(task.vocabulary ? { vocabulary: task.vocabulary.toJSON() } : {}) } },
       })
     : undefined;
+  if (manager) managers.push(manager);
   let start: TransferReport['start'];
   if (manager) {
     // The warm start restores the model only: optimizer slots and the step start fresh.
     const r = await manager.restoreOrInitialize();
-    start = { action: r.action, message: r.message, summary: r.plan?.summary ?? null };
+    start = { action: r.action, message: r.message, summary: r.plan?.summary ?? null, warnings: r.warnings };
   } else {
     const { restoreFromCheckpoint } = await import('../checkpoint/execute-plan.js');
     const plan = await restoreFromCheckpoint(model.params, ckpt, { exclude: [...exclude], ignoreMissing: options.ignoreMissingVars ?? false });
-    start = { action: 'warm-started', message: `warm-started from ${ckpt}`, summary: plan.summary };
+    start = { action: 'warm-started', message: `warm-started from ${ckpt}`, summary: plan.summary, warnings: [] };
   }
   const before = frozen.size ? combinedChecksum(frozen) : '';
 

@@ -318,7 +318,9 @@ export const trainCommand: Command<TrainModelReport> = {
     }
     else if (merges.length || splits.length) throw new UsageError('missing_flag', '--merge / --split need --classes-from DIR (the checkpoint whose classes change)', { hint: 'add --classes-from runs/old' });
     await initBackend();
-    return trainModel(options);
+    const report = await trainModel(options);
+    for (const w of report.start.warnings) process.stderr.write(`warning: ${w}\n`);
+    return report;
   },
   render(r: TrainModelReport): string {
     const lines = [

@@ -85,7 +85,9 @@ export const transferCommand: Command<TransferReport> = {
     set('seed', options.task.seed);
     options.logEvery = numberFlag(args, 'log-every', { integer: true }) ?? 0;
     await initBackend();
-    return transfer(options);
+    const report = await transfer(options);
+    for (const w of report.start.warnings) process.stderr.write(`warning: ${w}\n`);
+    return report;
   },
   render(r: TransferReport): string {
     const lines = [
