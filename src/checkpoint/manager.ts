@@ -12,6 +12,7 @@
  * rebuilt after a restart.
  */
 import { mkdir, readdir, unlink } from 'node:fs/promises';
+import { recoverDirectory } from '../io/publish.js';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
 import type { Parameter } from '../variables/parameter-set.js';
@@ -98,11 +99,15 @@ function stepFromPath(path: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-/** Temporary siblings left by a crash mid-write (formats/atomic.ts names them `.<file>.tmp<16 hex>`). */
+/** Temporary siblings of Graft before io/atomic-file.ts named them by pid (`.<file>.tmp<16 hex>`). */
 const TEMP_FILE = /^\..+\.tmp[0-9a-f]{16}$/;
 
-/** Delete the temporary files a crashed save left in `dir` (the manager owns its directory). */
+/**
+ * Finish or undo what a crashed save left in `dir`: interrupted publishes are rolled forward and
+ * temporaries of dead processes deleted (io/publish.ts; a live writer's files are left alone).
+ */
 async function removeStaleTempFiles(dir: string): Promise<void> {
+  await recoverDirectory(dir);
   const names = await readdir(dir).catch(() => [] as string[]);
   for (const n of names) if (TEMP_FILE.test(n)) await unlink(join(dir, n)).catch(() => undefined);
 }

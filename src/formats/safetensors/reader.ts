@@ -2,8 +2,9 @@
  * Lazy safetensors reader: `openSafetensors` reads and validates the header only (header.ts);
  * `read(name)` does one positioned read of exactly that tensor's bytes.
  */
-import { open, type FileHandle } from 'node:fs/promises';
-import { CheckpointNotFoundError, FormatError } from '../../errors.js';
+import type { FileHandle } from 'node:fs/promises';
+import { CheckpointNotFoundError, FormatError, GraftError } from '../../errors.js';
+import { openRegularFile } from '../../io/open-file.js';
 import type { CheckpointReader, TensorInfo, TensorValue } from '../types.js';
 import { N_LEN, parseHeader, readHeaderSize, type SafetensorsEntry } from './header.js';
 
@@ -105,13 +106,15 @@ class SafetensorsReader implements CheckpointReader {
  */
 export async function openSafetensors(path: string): Promise<CheckpointReader & { readInto(name: string, target: Uint8Array): Promise<void> }> {
   let fh: FileHandle;
+  let size: number;
   try {
-    fh = await open(path, 'r');
+    // A regular file only (a FIFO or device is refused at once); the size is fstat's.
+    ({ handle: fh, size } = await openRegularFile(path, { what: 'safetensors file' }));
   } catch (e) {
+    if (e instanceof GraftError && e.code !== 'file_not_found') throw e;
     throw new CheckpointNotFoundError('checkpoint_not_found', `${path}: no such file`, { hint: 'check the path', details: { path }, cause: e });
   }
   try {
-    const { size } = await fh.stat();
     const first = new Uint8Array(N_LEN);
     if (size >= N_LEN) await readExactly(fh, first, 0, path, 'header length');
     const headerSize = readHeaderSize(first, size, path);
