@@ -233,7 +233,9 @@ async function openOnce(path: string, opened: RegularFile[]): Promise<Checkpoint
       hint: 'this is not a tfjs model.json', details: { path, field: 'file size', found: size },
     });
   }
-  const manifest = parseManifest(new TextDecoder().decode(await mj.readAll(MAX_MODEL_JSON_BYTES)), path);
+  const text = new TextDecoder().decode(await mj.readAll(MAX_MODEL_JSON_BYTES));
+  await mj.close(); // its identity (dev, ino) stays in `opened` for the snapshot check
+  const manifest = parseManifest(text, path);
   const dir = dirname(path);
   const streams: GroupStream[] = [];
   const placed = new Map<string, Placed>();
