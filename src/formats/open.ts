@@ -204,6 +204,7 @@ export async function openCheckpoint(path: string): Promise<CheckpointReader> {
       hint: `check the path; Graft opens ${ACCEPTED}`, details: { path },
     });
   }
+  if (!st.isDirectory() && !st.isFile()) await openRegularFile(path, { what: 'checkpoint' }); // throws not_a_regular_file
   if (st.isDirectory()) {
     throw new CheckpointNotFoundError('checkpoint_not_found', `Couldn't find 'checkpoint' file or checkpoints in given directory ${path}`, {
       hint: `pass ${ACCEPTED}`, details: { path },
