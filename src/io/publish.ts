@@ -216,10 +216,13 @@ export async function awaitPublished(dir: string, key: string, options: { waitMs
  * Roll forward every interrupted publish in `dir` whose writer is dead, then delete the
  * temporaries of dead processes that no marker names (steps 1 of the protocol). Live writers'
  * markers and temporaries are left alone. Returns the temporaries deleted.
- * @throws FileSystemError when a dead writer's publish cannot be finished (e.g. read-only).
  */
 export async function recoverDirectory(dir: string, options: { fsync?: boolean } = {}): Promise<string[]> {
-  for (const k of await markerKeys(dir)) await recoverPublish(dir, k, options);
+  for (const k of await markerKeys(dir)) {
+    // Another destination's damaged or unfinishable marker must not block this write: it stays
+    // for that destination's own reader or writer to report.
+    await recoverPublish(dir, k, options).catch(() => undefined);
+  }
   // Dead processes first, then the markers: a process dead now cannot write a marker later.
   const dead = await deadTemps(dir);
   if (dead.length === 0) return [];
@@ -270,6 +273,7 @@ export class Publish {
   static async begin(dir: string, key: string, options: PublishOptions = {}): Promise<Publish> {
     const fsync = options.fsync ?? true;
     await recoverDirectory(dir, { fsync });
+    await recoverPublish(dir, key, { fsync }); // this destination's own problems are reported
     return new Publish(dir, key, fsync, options.waitMs ?? 30_000);
   }
 
