@@ -42,6 +42,7 @@
  *
  * A single-file destination (safetensors) needs no marker: one rename is atomic.
  */
+import { constants } from 'node:fs';
 import { link, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -86,9 +87,10 @@ const plainName = (s: unknown): s is string => typeof s === 'string' && s !== ''
 async function readMarker(path: string): Promise<{ marker: Marker; mtimeMs: number } | undefined> {
   let fh;
   try {
-    fh = await open(path, 'r');
+    fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK); // a FIFO here must not block
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    // No marker we could see: the open that follows reports the path's real problem.
+    if (['ENOENT', 'ENOTDIR', 'EACCES', 'ENAMETOOLONG', 'ELOOP'].includes((e as NodeJS.ErrnoException).code ?? '')) return undefined;
     throw toFileSystemError(e, 'open commit marker', path);
   }
   try {

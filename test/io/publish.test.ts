@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,6 +110,12 @@ test('a marker from another host is left alone until it is old; a damaged marker
     assert.equal(await recoverPublish(dir, 'ck'), 'busy');
     writeFileSync(markerPath(dir, 'ck'), '{"format":"graft-commit","version":1,"renames":[["../../etc/passwd","x"]]}');
     await assert.rejects(recoverPublish(dir, 'ck'), (e: FormatError) => e instanceof FormatError && e.code === 'bad_commit_marker');
+    rmSync(markerPath(dir, 'ck'));
+    execFileSync('mkfifo', [markerPath(dir, 'ck')]); // must not block
+    await assert.rejects(recoverPublish(dir, 'ck'), (e: FormatError) => e.code === 'bad_commit_marker');
+    // a path under a file has no marker: the open that follows reports the real problem
+    writeFileSync(join(dir, 'file'), 'x');
+    assert.equal(await recoverPublish(join(dir, 'file'), 'ck'), 'none');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
