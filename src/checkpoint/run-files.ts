@@ -21,6 +21,7 @@
  */
 import { lstat, readdir, realpath, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { recoverDirectory } from '../io/publish.js';
 
 /** Whether a listed checkpoint path belongs to a run directory, and why not. */
 export interface Ownership {
@@ -31,8 +32,13 @@ export interface Ownership {
 
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** Temporary siblings left by a crash mid-write (formats/atomic.ts names them `.<file>.tmp<16 hex>`). */
+/**
+ * Temporary siblings left by a crash mid-write: io/atomic-file.ts names them
+ * `.<file>.graft-tmp-<host>-<pid>-<hex>` (and deletes only those of dead processes itself); Graft
+ * before it named them `.<file>.tmp<16 hex>`.
+ */
 export const TEMP_FILE = /^\..+\.tmp[0-9a-f]{16}$/;
+const TEMP_SUFFIX = '(\\.tmp[0-9a-f]{16}|\\.graft-tmp-[0-9a-f]{8}-\\d+-[0-9a-f]+)';
 
 async function real(path: string): Promise<string | undefined> {
   return realpath(path).catch(() => undefined);
@@ -59,7 +65,7 @@ export function checkpointFileNames(base: string, names: readonly string[]): str
   const b = escapeRe(base);
   const suffix = '(\\.index|\\.data-\\d{5}-of-\\d{5}|\\.meta\\.json)';
   const own = new RegExp(`^${b}${suffix}$`);
-  const temp = new RegExp(`^\\.${b}${base.endsWith('.safetensors') ? `${suffix}?` : suffix}\\.tmp[0-9a-f]{16}$`);
+  const temp = new RegExp(`^\\.${b}${base.endsWith('.safetensors') ? `${suffix}?` : suffix}${TEMP_SUFFIX}$`);
   return names.filter((n) => own.test(n) || (n === base && base.endsWith('.safetensors')) || temp.test(n));
 }
 
@@ -92,10 +98,15 @@ export async function deleteOwnedCheckpoint(dir: string, path: string): Promise<
   return { deleted };
 }
 
-/** Delete the temporary files a crashed save left directly in `dir` (only the writer holding the run lock may). */
+/**
+ * Finish or undo what a crashed save left directly in `dir` (only the writer holding the run lock
+ * may): interrupted publishes rolled forward and dead processes' temporaries deleted
+ * (io/publish.ts `recoverDirectory`; a live writer's files are left alone), then temporaries in
+ * the older naming.
+ */
 export async function removeStaleTempFiles(dir: string): Promise<string[]> {
+  const removed = (await recoverDirectory(dir).catch(() => [] as string[])).map((n) => join(dir, n));
   const names = await readdir(dir).catch(() => [] as string[]);
-  const removed: string[] = [];
   for (const n of names) {
     if (!TEMP_FILE.test(n)) continue;
     const p = join(dir, n);

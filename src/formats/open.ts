@@ -22,6 +22,8 @@
  * unless it does look like a TF checkpoint directory.
  */
 import { open as openFile, readdir, stat } from 'node:fs/promises';
+import { openRegularFile } from '../io/open-file.js';
+import { awaitPublished } from '../io/publish.js';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CheckpointNotFoundError, FormatError, GraftError } from '../errors.js';
 import { openBundle } from './tf-bundle/index.js';
@@ -49,13 +51,11 @@ export type Detector = (path: string, st: Awaited<ReturnType<typeof stat>> | und
 const exists = async (p: string) => (await stat(p).catch(() => undefined)) !== undefined;
 
 async function head(path: string, n: number): Promise<Uint8Array> {
-  const fh = await openFile(path, 'r');
+  const f = await openRegularFile(path); // never blocks on a FIFO, never reads a device
   try {
-    const b = new Uint8Array(n);
-    const { bytesRead } = await fh.read(b, 0, n, 0);
-    return b.subarray(0, bytesRead);
+    return await f.read(0, Math.min(n, f.size));
   } finally {
-    await fh.close();
+    await f.close();
   }
 }
 
@@ -188,13 +188,13 @@ const kerasH5: Detector = async (path, st) => {
 
 const v1Checkpoint: Detector = async (path, st) => {
   if (!st?.isFile() || st.size < 48) return null;
-  const fh = await openFile(path, 'r');
+  const f = await openRegularFile(path);
   try {
-    const b = new Uint8Array(8);
-    await fh.read(b, 0, 8, Number(st.size) - 8);
+    if (f.size < 48) return null;
+    const b = await f.read(f.size - 8, 8);
     if (new DataView(b.buffer).getBigUint64(0, true) !== 0xdb4775248b80fb57n) return null;
   } finally {
-    await fh.close();
+    await f.close();
   }
   return bundle(path); // openBundle explains the V1 format and how to convert it
 };
@@ -262,6 +262,9 @@ function withNote(reader: CheckpointReader, note: string | undefined): Checkpoin
  *   accepted forms in the hint), `v1_checkpoint`, and each format's own codes.
  */
 export async function openCheckpoint(path: string): Promise<CheckpointReader> {
+  // A write of this destination interrupted by a crash is finished first (io/publish.ts), so
+  // detection sees the old or the new checkpoint, never the half-published files.
+  await awaitPublished(dirname(path), basename(path));
   const h = await findHandler(path);
   if (h) return withNote(await h.open(), h.note);
   const st = await stat(path).catch(() => undefined);
@@ -274,6 +277,7 @@ export async function openCheckpoint(path: string): Promise<CheckpointReader> {
       hint: `check the path; Graft opens ${ACCEPTED}`, details: { path },
     });
   }
+  if (!st.isDirectory() && !st.isFile()) await openRegularFile(path, { what: 'checkpoint' }); // throws not_a_regular_file
   if (st.isDirectory()) {
     const d = await describeFolder(path);
     throw new CheckpointNotFoundError('checkpoint_not_found', `${path}: ${d.message}`, {

@@ -31,8 +31,9 @@
  * an unparseable file; Graft throws FormatError `bad_state_file` so the problem is not silent.
  */
 import { readFile, stat } from 'node:fs/promises';
+import { readRegularFile } from '../io/open-file.js';
 import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
-import { FormatError, InvalidArgumentError } from '../errors.js';
+import { FormatError, GraftError, InvalidArgumentError } from '../errors.js';
 import { atomicWriteFile } from './atomic.js';
 import { TextFormatSyntaxError, cEscape, parseTextFloat, pythonFloatRepr, tokenizeTextFormat, type TextToken } from './proto/text-format.js';
 
@@ -62,6 +63,9 @@ export interface WriteCheckpointStateOptions extends CheckpointStateOptions {
   /** Store absolute paths relative to the directory (TF's save_relative_paths; default false as in tf.train.Saver; CheckpointManager uses true). */
   saveRelativePaths?: boolean;
 }
+
+/** Largest state file read (TF's hold a few paths; 64 MiB is far beyond any real one). */
+const MAX_STATE_FILE_BYTES = 64 * 1024 * 1024;
 
 const FIELDS = ['model_checkpoint_path', 'all_model_checkpoint_paths', 'all_model_checkpoint_timestamps', 'last_preserved_timestamp'] as const;
 
@@ -238,9 +242,11 @@ export async function readCheckpointStateDetailed(dir: string, options: Checkpoi
   const file = stateFile(dir, options.latestFilename);
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    // A regular file only: a FIFO named `checkpoint` must not block (io/open-file.ts).
+    text = new TextDecoder().decode(await readRegularFile(file, MAX_STATE_FILE_BYTES, { what: 'checkpoint state file' }));
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (e instanceof GraftError && e.code === 'file_not_found') return undefined;
+    if (e instanceof GraftError) throw e;
     throw new FormatError('bad_state_file', `${file}: cannot be read (${(e as Error).message})`, { hint: 'check the file permissions', details: { path: file }, cause: e });
   }
   const { state, lines } = parseWithLines(text, file);
@@ -313,8 +319,8 @@ export async function writeCheckpointState(dir: string, state: CheckpointState, 
   try {
     await atomicWriteFile(file, text);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
+    const code = (e as { code?: string }).code;
+    if (code === 'ENOENT' || code === 'file_not_found') {
       throw new InvalidArgumentError('directory_missing', `Parent directory of ${file} doesn't exist, can't save.`, {
         hint: 'create the checkpoint directory first', details: { path: file }, cause: e,
       });

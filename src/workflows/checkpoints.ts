@@ -89,7 +89,7 @@ export async function readCheckpointMeta(checkpoint: string): Promise<Checkpoint
   try {
     return await readMeta(checkpoint);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+    if ((e as { code?: string }).code === 'ENOENT' || (e as { code?: string }).code === 'file_not_found') {
       throw new CheckpointNotFoundError('meta_not_found', `${metaPathFor(checkpoint)} does not exist, so the model cannot be rebuilt without code`, {
         hint: 'checkpoints written by graft train / Saver.save({meta}) have one; for others build the model in code and restore with restoreFromCheckpoint',
         details: { path: metaPathFor(checkpoint) },

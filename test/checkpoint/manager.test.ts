@@ -1,6 +1,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { HOST_TAG } from '../../src/io/atomic-file.js';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/runtime/backend.js';
@@ -74,8 +75,8 @@ test('article 002: resume if the train dir has a checkpoint, else warm-start fro
     await m1.close();
 
     // second run (a new process would build a new model): resume, not warm-start; a crashed
-    // save's temporary file is cleaned up
-    const stale = join(trainDir, '.model.ckpt-400.index.tmp0123456789abcdef');
+    // save's temporary file (its pid is dead) is cleaned up
+    const stale = join(trainDir, `.model.ckpt-400.index.graft-tmp-${HOST_TAG}-99999999-0123456789ab`);
     await writeFile(stale, 'partial');
     const again = newModel(2);
     const m2 = new CheckpointManager(trainDir, options(again));
@@ -83,7 +84,7 @@ test('article 002: resume if the train dir has a checkpoint, else warm-start fro
     await m2.close();
     assert.equal(r2.action, 'resumed');
     assert.equal(r2.step, 300);
-    assert.ok(!(await readdir(trainDir)).includes('.model.ckpt-400.index.tmp0123456789abcdef'));
+    assert.ok(!(await readdir(trainDir)).includes(`.model.ckpt-400.index.graft-tmp-${HOST_TAG}-99999999-0123456789ab`));
     assert.deepEqual(valuesOf(again), valuesOf(model));
 
     // no checkpoint and no warm start: fresh

@@ -15,9 +15,9 @@
  * the file size (Keras writes contiguous, uncompressed datasets), so a corrupted dataspace
  * cannot size an allocation.
  */
-import { open, stat } from 'node:fs/promises';
+import { openRegularFile } from '../../io/open-file.js';
 import { resolve } from 'node:path';
-import { CheckpointNotFoundError, FormatError } from '../../errors.js';
+import { CheckpointNotFoundError, FormatError, GraftError } from '../../errors.js';
 import { numberToFloat16 } from '../stats.js';
 import { DTYPE_SIZE, type CheckpointReader, type DType, type TensorInfo, type TensorValue } from '../types.js';
 
@@ -175,10 +175,11 @@ export async function openKerasH5(path: string): Promise<CheckpointReader> {
   let fileSize: number;
   const head = new Uint8Array(2056);
   try {
-    fileSize = (await stat(path)).size;
-    const fh = await open(path, 'r');
-    try { await fh.read(head, 0, head.length, 0); } finally { await fh.close(); }
+    // A regular file only (a FIFO or device is refused before h5wasm sees the path).
+    const f = await openRegularFile(path, { what: 'Keras .h5 file' });
+    try { fileSize = f.size; await f.handle.read(head, 0, head.length, 0); } finally { await f.close(); }
   } catch (e) {
+    if (e instanceof GraftError && e.code !== 'file_not_found') throw e;
     throw new CheckpointNotFoundError('checkpoint_not_found', `${path}: no such file`, { hint: 'check the path', details: { path }, cause: e });
   }
   if (!hasHdf5Signature(head.subarray(0, Math.min(fileSize, head.length)))) {
