@@ -68,3 +68,9 @@ export class UsageError extends GraftError {}
 
 /** The compute backend could not be set up as asked. */
 export class BackendError extends GraftError {}
+
+/**
+ * Training produced a NaN or an infinity (code `non_finite`): in the loss, or in a variable about
+ * to be saved. Training stops before anything is written, as TF's NanTensorHook stops it.
+ */
+export class NonFiniteError extends GraftError {}

@@ -201,11 +201,14 @@ export class CheckpointManager {
     return { action: 'fresh', path: null, step: null, plan: null, message: `no checkpoint in ${this.dir} and no warm start: variables keep their initial values` };
   }
 
-  /** Save `<dir>/<name>-<step>` (and into `best/` when `metrics[keepBest.metric]` ranks among the best). */
-  async save(step: number, options: { metrics?: Record<string, number> } = {}): Promise<ManagerSaveReport> {
+  /**
+   * Save `<dir>/<name>-<step>` (and into `best/` when `metrics[keepBest.metric]` ranks among the
+   * best); `extra` adds fields to this checkpoint's `.meta.json` `extra` (e.g. the data position).
+   */
+  async save(step: number, options: { metrics?: Record<string, number>; extra?: Record<string, unknown> } = {}): Promise<ManagerSaveReport> {
     await this.load();
     await mkdir(this.dir, { recursive: true });
-    const extra = { ...(this.options.meta?.extra ?? {}), step, metrics: options.metrics ?? {} };
+    const extra = { ...(this.options.meta?.extra ?? {}), ...(options.extra ?? {}), step, metrics: options.metrics ?? {} };
     const meta: MetaInput = { ...this.options.meta, extra };
     const tensors = this.saver.snapshot(); // one read of the values for the latest and the best copy
     const path = await this.saver.save(this.prefix, { globalStep: step, meta, tensors });

@@ -8,7 +8,8 @@ import { UsageError } from '../../errors.js';
 import { initBackend } from '../../runtime/backend.js';
 import { parseRestoreSpec } from '../../workflows/checkpoints.js';
 import { evalCheckpoint, type EvalCheckpointReport } from '../../workflows/eval-checkpoint.js';
-import { numberFlag, pct } from './train.js';
+import { numberFlag } from '../flags.js';
+import { pct } from './train.js';
 
 const HELP = `graft eval — evaluate a checkpoint (raw or EMA weights), rebuilding the model from .meta.json
 

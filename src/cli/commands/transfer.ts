@@ -7,7 +7,8 @@ import { boolFlag, listFlag, stringFlag } from '../command.js';
 import { UsageError } from '../../errors.js';
 import { initBackend } from '../../runtime/backend.js';
 import { transfer, type TransferMode, type TransferOptions, type TransferReport } from '../../workflows/transfer.js';
-import { DATA_OPTIONS, SLIM_ALIASES, numberFlag, pct, taskFlags } from './train.js';
+import { numberFlag } from '../flags.js';
+import { DATA_OPTIONS, SLIM_ALIASES, interruptedExitCode, pct, taskFlags, withSignals } from './train.js';
 
 const HELP = `graft transfer — transfer learning: freeze, features or finetune from a pretrained checkpoint
 
@@ -31,6 +32,7 @@ usage: graft transfer --mode freeze|features|finetune --from CKPT [--digits …|
                            keeps the best by accuracy in DIR/best              (default: none)
   --epochs N               (default 3)   --batch-size N (default 32)   --learning-rate X (0.003)
   --train-limit N / --test-limit N / --seed N   data slice                    (default: all)
+  --no-nan-check           do not stop on a NaN/Inf loss or non-finite variables (default: check)
   --json                   print the report as one JSON document
 
 examples:
@@ -57,6 +59,7 @@ export const transferCommand: Command<TransferReport> = {
     'learning-rate': { type: 'string' },
     'max-to-keep': { type: 'string' },
     'log-every': { type: 'string' },
+    'no-nan-check': { type: 'boolean' },
   },
   aliases: { ...SLIM_ALIASES, 'checkpoint-path': 'from', checkpoint_path: 'from', unfreeze_last: 'unfreeze-last' },
   async run(args: ParsedArgs): Promise<TransferReport> {
@@ -84,8 +87,12 @@ export const transferCommand: Command<TransferReport> = {
     set('maxToKeep', numberFlag(args, 'max-to-keep', { integer: true, min: 1 }));
     set('seed', options.task.seed);
     options.logEvery = numberFlag(args, 'log-every', { integer: true }) ?? 0;
+    if (boolFlag(args, 'no-nan-check')) options.nanCheck = false;
     await initBackend();
-    return transfer(options);
+    return withSignals((signal) => transfer({ ...options, signal }));
+  },
+  exitCode(r: TransferReport): number {
+    return interruptedExitCode(r.interrupted);
   },
   render(r: TransferReport): string {
     const lines = [
