@@ -38,13 +38,28 @@ export type ScopeMatching = 'boundary' | 'tf';
 export function scopeSelection(scopes: readonly string[], matching: ScopeMatching, as: 'include' | 'exclude' = 'include'): { include?: string[]; exclude?: string[]; includeRegex?: RegExp[]; excludeRegex?: RegExp[] } {
   if (scopes.length === 0) return {};
   if (matching === 'boundary') return as === 'include' ? { include: [...scopes] } : { exclude: [...scopes] };
-  const re = scopes.map((s) => new RegExp(`^(?:${s})`));
+  const re = scopes.map(tfScopeRegex);
   return as === 'include' ? { includeRegex: re } : { excludeRegex: re };
+}
+
+/**
+ * A TF1 scope as the regular expression `get_collection` matches at the start of a name.
+ * @throws InvalidArgumentError `bad_scope_regex` when the scope is not a valid regular expression.
+ */
+export function tfScopeRegex(scope: string): RegExp {
+  try {
+    new RegExp(scope); // alone too: "a)(b" is invalid, though "^(?:a)(b)" would compile
+    return new RegExp(`^(?:${scope})`);
+  } catch (cause) {
+    throw new InvalidArgumentError('bad_scope_regex', `scope ${JSON.stringify(scope)} is not a valid regular expression (TF1 scopes are regexes matched at the start of the name)`, {
+      hint: 'escape the special characters, or use scopeMatching: "boundary" for plain /-boundary prefixes', details: { scope }, cause,
+    });
+  }
 }
 
 /** Whether a name is selected by scopes under a matching. */
 export function matchesScopes(name: string, scopes: readonly string[], matching: ScopeMatching): boolean {
-  return scopes.some((s) => (matching === 'tf' ? new RegExp(`^(?:${s})`).test(name) : name === s.replace(/\/+$/, '') || name.startsWith(s.replace(/\/+$/, '') + '/')));
+  return scopes.some((s) => (matching === 'tf' ? tfScopeRegex(s).test(name) : name === s.replace(/\/+$/, '') || name.startsWith(s.replace(/\/+$/, '') + '/')));
 }
 
 /** Parse `DIR[:SCOPE[,SCOPE…]]` (the part after the last `:` that names no existing path). */

@@ -54,6 +54,7 @@ export const SLIM_ALIASES: Record<string, string> = {
 /** The task overrides the data flags ask for. */
 export function taskFlags(args: ParsedArgs): Partial<TaskSpec> {
   const t: Partial<TaskSpec> = {};
+  conflictingFlags(args, ['digits', 'categories'], '--digits selects MNIST, --categories BANKING77');
   const digits = listFlag(args, 'digits');
   if (digits.length) {
     t.dataset = 'mnist';

@@ -5,6 +5,7 @@
  */
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { choiceFlag, requireFlags } from '../flags.js';
 import type { Command, ParsedArgs } from '../command.js';
 import { boolFlag, stringFlag } from '../command.js';
 import { UsageError } from '../../errors.js';
@@ -77,9 +78,9 @@ export const transferCommonCommand: Command<TransferCommonResult> = {
     if (src === undefined || dst === undefined || rest.length) {
       throw new UsageError('bad_usage', `graft transfer-common takes SRC and DST, got ${args.positionals.length} argument(s)`, { hint: 'graft transfer-common runs/intent-a intent-b --dry-run' });
     }
-    const match = (stringFlag(args, 'match') ?? 'structure') as MatchMode;
-    if (!['structure', 'shape', 'name'].includes(match)) throw new UsageError('bad_flag_value', `--match ${match}: expected structure, shape or name`, { hint: 'see graft transfer-common --help' });
+    const match: MatchMode = choiceFlag(args, 'match', ['structure', 'shape', 'name'] as const) ?? 'structure';
     const dryRun = boolFlag(args, 'dry-run');
+    if (dryRun) requireFlags(args, ['out'], false, 'a write (--dry-run writes nothing)', 'no --dry-run');
     const out = stringFlag(args, 'out');
     if (!dryRun && out === undefined) throw new UsageError('missing_flag', 'graft transfer-common writes the initialised destination to --out PREFIX (or pass --dry-run)', { hint: 'add --out runs/b-warm/model.ckpt, or --dry-run to only see the pairings' });
     let config: Record<string, unknown> = {};

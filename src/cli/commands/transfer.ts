@@ -3,11 +3,11 @@
  * three ways — freeze the body, train on precomputed features, or fine-tune the last layers.
  */
 import type { Command, ParsedArgs } from '../command.js';
-import { boolFlag, listFlag, stringFlag } from '../command.js';
+import { boolFlag, stringFlag } from '../command.js';
 import { UsageError } from '../../errors.js';
 import { initBackend } from '../../runtime/backend.js';
 import { transfer, type TransferMode, type TransferOptions, type TransferReport } from '../../workflows/transfer.js';
-import { numberFlag } from '../flags.js';
+import { numberFlag, regexListFlag, requireFlags } from '../flags.js';
 import { DATA_OPTIONS, SLIM_ALIASES, interruptedExitCode, pct, taskFlags, withSignals } from './train.js';
 
 const HELP = `graft transfer — transfer learning: freeze, features or finetune from a pretrained checkpoint
@@ -72,18 +72,20 @@ export const transferCommand: Command<TransferReport> = {
       throw new UsageError('bad_flag_value', `--mode ${mode}: expected freeze, features or finetune`, { hint: 'see graft transfer --help' });
     }
     const options: TransferOptions = { mode: mode as TransferMode, from, task: taskFlags(args), scopeMatching: 'tf', ignoreMissingVars: boolFlag(args, 'ignore-missing-vars') };
-    const ex = listFlag(args, 'exclude-scopes');
+    requireFlags(args, ['unfreeze-last'], mode === 'finetune', '--mode finetune (freeze and features train only the head)', '--mode finetune');
+    requireFlags(args, ['max-to-keep'], stringFlag(args, 'train-dir') !== undefined, '--train-dir DIR (no checkpoints are written without one)', '--train-dir runs/ft');
+    const ex = regexListFlag(args, 'exclude-scopes');
     if (ex.length) options.excludeScopes = ex;
-    const tr = listFlag(args, 'trainable-scopes');
+    const tr = regexListFlag(args, 'trainable-scopes');
     if (tr.length) options.trainableScopes = tr;
     const set = <K extends keyof TransferOptions>(k: K, v: TransferOptions[K] | undefined) => {
       if (v !== undefined) options[k] = v;
     };
     set('trainDir', stringFlag(args, 'train-dir'));
-    set('unfreezeLast', numberFlag(args, 'unfreeze-last', { integer: true }));
+    set('unfreezeLast', numberFlag(args, 'unfreeze-last', { integer: true, min: 1 }));
     set('epochs', numberFlag(args, 'epochs', { integer: true, min: 1 }));
     set('batchSize', numberFlag(args, 'batch-size', { integer: true, min: 1 }));
-    set('learningRate', numberFlag(args, 'learning-rate'));
+    set('learningRate', numberFlag(args, 'learning-rate', { exclusiveMin: true }));
     set('maxToKeep', numberFlag(args, 'max-to-keep', { integer: true, min: 1 }));
     set('seed', options.task.seed);
     options.logEvery = numberFlag(args, 'log-every', { integer: true }) ?? 0;
