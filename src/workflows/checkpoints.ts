@@ -7,6 +7,7 @@ import { stat } from 'node:fs/promises';
 import { CheckpointNotFoundError, InvalidArgumentError } from '../errors.js';
 import { latestCheckpoint } from '../checkpoint/state.js';
 import { readMeta, metaPathFor, type CheckpointMeta } from '../checkpoint/meta.js';
+import { listVariables } from '../checkpoint/reader.js';
 import { buildModel } from '../models/registry.js';
 import type { ClassifierModel } from '../models/types.js';
 import { Vocabulary } from '../models/data/vocabulary.js';
@@ -142,5 +143,32 @@ export function modelFromMeta(meta: CheckpointMeta, where: string): ClassifierMo
       hint: 'save with meta: {model: {name, config}} (graft train does), or build the model in code',
     });
   }
-  return buildModel(meta.model.name, meta.model.config as Record<string, unknown>);
+  return buildModel(meta.model.name, modelConfigOf(meta, where));
+}
+
+function modelConfigOf(meta: CheckpointMeta, where: string): Record<string, unknown> {
+  const c = meta.model!.config;
+  if (c !== undefined && c !== null && (typeof c !== 'object' || Array.isArray(c))) {
+    throw new InvalidArgumentError('bad_model_config', `${where}: the .meta.json model.config is not an object (${JSON.stringify(c)?.slice(0, 60)})`, { hint: 'the file is damaged; re-save the checkpoint' });
+  }
+  return (c ?? {}) as Record<string, unknown>;
+}
+
+/** The largest dimension of any tensor in a checkpoint's index (read lazily: no tensor data). */
+export async function largestDimension(checkpoint: string): Promise<number> {
+  let max = 0;
+  for (const v of await listVariables(checkpoint)) for (const d of v.shape) if (d > max) max = d;
+  return max;
+}
+
+/**
+ * {@link modelFromMeta} with the config checked against the checkpoint's index first: no size
+ * field may exceed the checkpoint's largest dimension (registry.ts `validateModelConfig`), so a
+ * damaged or hostile `.meta.json` (`fcUnits: 1e8`) is refused before anything is allocated.
+ * @throws InvalidArgumentError `meta_without_model`, `bad_model_config` naming the field.
+ */
+export async function modelFromCheckpointMeta(meta: CheckpointMeta, checkpoint: string): Promise<ClassifierModel> {
+  if (!meta.model) return modelFromMeta(meta, checkpoint);
+  const maxDimension = await largestDimension(checkpoint);
+  return buildModel(meta.model.name, modelConfigOf(meta, checkpoint), { maxDimension, source: metaPathFor(checkpoint) });
 }

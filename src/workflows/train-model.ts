@@ -20,11 +20,12 @@ import { ExponentialMovingAverage } from '../train/ema.js';
 import { createGlobalStep, globalStepValue } from '../train/global-step.js';
 import { assertFiniteVariables } from '../train/non-finite.js';
 import { readMeta } from '../checkpoint/meta.js';
+import { latestCheckpoint } from '../checkpoint/state.js';
 import { dataPositionRecord, resumePosition, stepBudget } from './data-position.js';
 import { exponentialDecay, naturalExpDecay, inverseTimeDecay, polynomialDecay, cosineDecay, cosineDecayRestarts, piecewiseConstant, linearWarmup, type LearningRateSchedule } from '../train/schedules.js';
 import { ParameterSet } from '../variables/parameter-set.js';
 import { combinedChecksum } from './checksum.js';
-import { matchesScopes, metaExtras, readCheckpointMeta, resolveCheckpoint, scopeSelection, type RestorePart, type ScopeMatching } from './checkpoints.js';
+import { largestDimension, matchesScopes, metaExtras, readCheckpointMeta, resolveCheckpoint, scopeSelection, type RestorePart, type ScopeMatching } from './checkpoints.js';
 import { fit, type DataPosition, type EvalRecord, type FitReport } from './fit.js';
 import { classAwareRestore, type ClassAwareRestoreReport } from './class-change.js';
 import { restoreOptimizerState, type OptimizerStateReport } from './class-slots.js';
@@ -240,7 +241,10 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
   const config: Record<string, unknown> = { ...(options.modelConfig ?? {}), numClasses: classNames.length };
   if (task.vocabulary) config.vocabSize = task.vocabulary.size;
   if (taskSpec.dataset === 'banking77' && taskSpec.maxLength) config.maxLength = taskSpec.maxLength;
-  const model: ClassifierModel = buildModel(options.model, config);
+  // Resuming: the config may not ask for more than the checkpoint to resume holds (registry.ts).
+  const resumeFrom = options.trainDir ? await latestCheckpoint(options.trainDir) : null;
+  const bounds = resumeFrom ? { maxDimension: await largestDimension(resumeFrom), source: resumeFrom } : {};
+  const model: ClassifierModel = buildModel(options.model, config, bounds);
 
   const matching = options.scopeMatching ?? 'boundary';
   const classChange = options.classesFrom

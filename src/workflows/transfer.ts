@@ -34,7 +34,7 @@ import { linearHeadStep, linearHeadStepAvailable } from '../train/linear-head-st
 import { ParameterSet } from '../variables/parameter-set.js';
 import { disposeBatch, epochOrder, makeBatch, type Batch } from './batches.js';
 import { combinedChecksum } from './checksum.js';
-import { matchesScopes, metaExtras, modelFromMeta, readCheckpointMeta, resolveCheckpoint, scopeSelection, type ScopeMatching } from './checkpoints.js';
+import { matchesScopes, metaExtras, modelFromCheckpointMeta, readCheckpointMeta, resolveCheckpoint, scopeSelection, type ScopeMatching } from './checkpoints.js';
 import { fit, type DataPosition, type FitReport } from './fit.js';
 import { groupLayers } from './common-layers.js';
 import { defaultTaskFor, loadTask, taskClassNames, type TaskSpec } from './tasks.js';
@@ -137,7 +137,7 @@ export async function transfer(options: TransferOptions): Promise<TransferReport
   }
   const ckpt = await resolveCheckpoint(options.from);
   const meta = await readCheckpointMeta(ckpt);
-  const base = modelFromMeta(meta, ckpt);
+  const base = await modelFromCheckpointMeta(meta, ckpt);
   const ex = metaExtras(meta);
   const taskSpec = { ...defaultTaskFor(base.inputKind), ...(options.task ?? {}) } as TaskSpec;
   const classNames = await taskClassNames(taskSpec);

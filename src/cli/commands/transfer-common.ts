@@ -14,7 +14,7 @@ import { Saver } from '../../checkpoint/saver.js';
 import { restoreFromCheckpoint } from '../../checkpoint/execute-plan.js';
 import { buildModel, getModel } from '../../models/registry.js';
 import type { ClassifierModel } from '../../models/types.js';
-import { modelFromMeta, readCheckpointMeta, resolveCheckpoint } from '../../workflows/checkpoints.js';
+import { modelFromCheckpointMeta, readCheckpointMeta, resolveCheckpoint } from '../../workflows/checkpoints.js';
 import type { MatchMode } from '../../workflows/common-layers.js';
 import { formatTransferCommon, transferCommon, type TransferCommonReport } from '../../workflows/transfer-common.js';
 
@@ -55,7 +55,7 @@ async function destination(dst: string, config: Record<string, unknown>): Promis
   }
   const ckpt = await resolveCheckpoint(dst);
   const meta = await readCheckpointMeta(ckpt);
-  const model = modelFromMeta(meta, ckpt);
+  const model = await modelFromCheckpointMeta(meta, ckpt);
   await restoreFromCheckpoint(model.params, ckpt, { ignoreMissing: true });
   return { model, labels: meta.labels, extra: meta.extra };
 }
