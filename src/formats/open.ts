@@ -64,7 +64,14 @@ const stateDir: Detector = async (path, st) => {
       hint: 'pass a checkpoint prefix (dir/model.ckpt-1000) instead of the directory', details: { path },
     });
   }
-  return bundle(latest, `${path} is a directory; using its latest checkpoint ${latest} (from the checkpoint state file).`);
+  const note = `${path} is a directory; using its latest checkpoint ${latest} (from the checkpoint state file).`;
+  // The latest may be any format a run writes (`graft train --checkpoint-format safetensors` lists `model.ckpt-N.safetensors`).
+  const latestSt = await stat(latest).catch(() => undefined);
+  for (const detect of [tfBundle, safetensorsFile]) {
+    const h = await detect(latest, latestSt);
+    if (h) return { ...h, note };
+  }
+  return bundle(latest, note); // missing files: the bundle reader explains
 };
 
 const savedModelDir: Detector = async (path, st) => {

@@ -78,6 +78,17 @@ test('graft train --checkpoint-format safetensors: checkpoints are .safetensors,
     const e = graft(['eval', '--checkpoint', dir, '--json']);
     assert.equal(e.status, 0, e.stderr);
     assert.equal(JSON.parse(e.stdout).accuracy, doc.finalAccuracy, 'eval rebuilds the model from the .safetensors checkpoint and its .meta.json');
+    // inspect / diff / convert take the training directory itself: its latest, whatever its format.
+    const ins = graft(['inspect', dir, '--json']);
+    assert.equal(ins.status, 0, ins.stderr);
+    assert.ok(JSON.parse(ins.stdout).tensors.some((t: { name: string }) => t.name === 'conv1/weights'));
+    const dif = graft(['diff', dir, doc.latestCheckpoint, '--json']);
+    assert.equal(dif.status, 0, dif.stderr);
+    assert.equal(JSON.parse(dif.stdout).identical, true);
+    const out = join(dir, 'copy.safetensors'); // beside the checkpoints: the state file still decides what DIR means
+    const cnv = graft(['convert', dir, out, '--json']);
+    assert.equal(cnv.status, 0, cnv.stderr);
+    assert.ok(JSON.parse(cnv.stdout).written > 10);
     const same = graft(args);
     assert.equal(same.status, 0, same.stderr);
     assert.equal(JSON.parse(same.stdout).fit.steps, 0, '--epochs is a target: the one epoch asked for is done');
