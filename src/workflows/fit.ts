@@ -145,7 +145,10 @@ export async function fit(forward: ForwardFn, set: ExampleSet, options: FitOptio
   const nanCheck = options.nanCheck ?? true;
   const start = options.start ?? { epoch: 0, offset: 0 };
   const position: DataPosition = { epoch: start.epoch, offset: Math.min(Math.max(0, start.offset), set.count) };
-  if (position.offset >= set.count) position.offset = 0, position.epoch++;
+  if (position.offset >= set.count) {
+    position.epoch++;
+    position.offset = 0;
+  }
   let interrupted = false;
 
   const runEval = async (epoch: number): Promise<EvalRecord | undefined> => {
