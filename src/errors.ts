@@ -75,3 +75,8 @@ export class BackendError extends GraftError {}
  * code. A user error: the CLI exits 1.
  */
 export class FileSystemError extends GraftError {}
+/**
+ * Training produced a NaN or an infinity (code `non_finite`): in the loss, or in a variable about
+ * to be saved. Training stops before anything is written, as TF's NanTensorHook stops it.
+ */
+export class NonFiniteError extends GraftError {}

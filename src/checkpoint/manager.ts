@@ -293,11 +293,12 @@ export class CheckpointManager {
 
   /**
    * Save `<dir>/<name>-<step>` (and into `best/` when `metrics[keepBest.metric]` ranks among the
-   * best), then apply TF2 retention (sweep, state file, deletions).
+   * best), then apply TF2 retention (sweep, state file, deletions); `extra` adds fields to this
+   * checkpoint's `.meta.json` `extra` (e.g. the data position).
    */
-  async save(step: number, options: { metrics?: Record<string, number> } = {}): Promise<ManagerSaveReport> {
+  async save(step: number, options: { metrics?: Record<string, number>; extra?: Record<string, unknown> } = {}): Promise<ManagerSaveReport> {
     await this.load();
-    const extra = { ...(this.options.meta?.extra ?? {}), step, metrics: options.metrics ?? {} };
+    const extra = { ...(this.options.meta?.extra ?? {}), ...(options.extra ?? {}), step, metrics: options.metrics ?? {} };
     const meta: MetaInput = { ...this.options.meta, extra };
     const fsync = this.options.fsync ?? true;
     const tensors = this.saver.snapshot(); // one read of the values for the latest and the best copy

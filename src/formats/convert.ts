@@ -99,7 +99,7 @@ function topScopes(names: string[]): string {
  *     { exclude: ['global_step'], rename: { 'dense': 'head' } });
  * @throws FormatError `unsupported_dtype` when a kept tensor has a dtype Graft cannot decode
  *   (exclude it and the rest converts);
- *   InvalidArgumentError `destination_exists`, `same_path`, `scope_matches_nothing`,
+ *   InvalidArgumentError `destination_exists`, `same_path`, `scope_matches_nothing`, `nothing_selected`,
  *   `rename_matches_nothing`, `duplicate_tensor_name`; the reader's and writer's codes (e.g.
  *   `dtype_not_supported` for a string tensor into safetensors).
  */
@@ -176,6 +176,12 @@ export async function convertCheckpoint(src: string, dst: string, options: Conve
       }
     });
     let written = entries.filter((e) => e.status !== 'excluded');
+    if (written.length === 0 && entries.length > 0) {
+      throw new InvalidArgumentError('nothing_selected', `the selection (include [${include.join(', ')}], exclude [${exclude.join(', ')}]) leaves none of the ${entries.length} tensors of ${src}; nothing written`, {
+        hint: 'an exclude scope that covers every include scope selects nothing; narrow --exclude or widen --include',
+        details: { include, exclude, tensors: entries.length },
+      });
+    }
     const layout = written.map((e) => ({ name: e.name!, dtype: e.dtype, shape: e.shape }));
     if (format === 'safetensors') {
       // Stream in the reference writer's order so only one tensor is in memory at a time.

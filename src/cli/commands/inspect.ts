@@ -5,6 +5,7 @@
  * `{"format", "path", "metadata", "tensors": [{"name", "dtype", "shape", "bytes", "objectPath"?, "values"?, "stats"?}]}`
  * (`objectPath`: for TF2 object-based keys, the layer path the object graph implies).
  */
+import { numberFlag } from '../flags.js';
 import type { Command, ParsedArgs } from '../command.js';
 import { boolFlag, listFlag, stringFlag } from '../command.js';
 import { UsageError } from '../../errors.js';
@@ -82,11 +83,7 @@ export const inspectCommand: Command<InspectResult> = {
         hint: 'graft inspect runs/mnist/model.ckpt-20000 --tensor dense/kernel',
       });
     }
-    const thresholdText = stringFlag(args, 'threshold');
-    const threshold = thresholdText === undefined ? 1000 : Number(thresholdText);
-    if (!Number.isSafeInteger(threshold) || threshold < 0) {
-      throw new UsageError('bad_usage', `--threshold must be a non-negative integer, got "${thresholdText}"`, { hint: 'e.g. --threshold 1000000 to print every value' });
-    }
+    const threshold = numberFlag(args, 'threshold', { integer: true, min: 0 }) ?? 1000;
     const wanted = (args.values.tensor as string[] | undefined) ?? [];
     const all = boolFlag(args, 'all-tensors');
     const stats = boolFlag(args, 'stats');
