@@ -15,3 +15,4 @@ export * from './tf-bundle/index.js';
 export * from './state-file.js';
 export * from './crc32c.js';
 export * from './atomic.js';
+export * from './pytorch/index.js';
