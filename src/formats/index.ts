@@ -16,3 +16,4 @@ export * from './state-file.js';
 export * from './crc32c.js';
 export * from './atomic.js';
 export * from './pytorch/index.js';
+export * from './layout/index.js';
