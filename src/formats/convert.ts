@@ -13,9 +13,10 @@ import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
 import { openCheckpoint } from './open.js';
+import { withLayout, formatLayoutReport, type LayoutOptions, type LayoutReader } from './layout/index.js';
 import { formatForWritePath, writeCheckpoint } from './write.js';
 import { writeSafetensors, writerOrder } from './safetensors/index.js';
-import type { DType, FormatName, TensorValue } from './types.js';
+import type { CheckpointReader, DType, FormatName, TensorValue } from './types.js';
 
 /** Options of `convertCheckpoint`. */
 export interface ConvertOptions {
@@ -31,6 +32,8 @@ export interface ConvertOptions {
   overwrite?: boolean;
   /** String metadata for the destination (safetensors `__metadata__`; default: a safetensors source's). */
   metadata?: Record<string, string>;
+  /** Read the source through layout rules (`{layout: 'pytorch'}`, formats/layout), applied before renames; each transform is a note. */
+  layout?: LayoutOptions;
 }
 
 /** What happened to one source tensor. */
@@ -109,8 +112,10 @@ export async function convertCheckpoint(src: string, dst: string, options: Conve
   const rules: [string, string][] = Array.isArray(options.rename) ? options.rename : Object.entries(options.rename ?? {});
   const include = options.include ?? [];
   const exclude = options.exclude ?? [];
-  const reader = await openCheckpoint(src);
+  const opened = await openCheckpoint(src);
+  let reader: CheckpointReader = opened;
   try {
+    if (options.layout) reader = withLayout(opened, options.layout);
     const infos = reader.list();
     const names = infos.map((t) => t.name);
     for (const [flag, scopes] of [['include', include], ['exclude', exclude]] as const) {
@@ -166,6 +171,7 @@ export async function convertCheckpoint(src: string, dst: string, options: Conve
     if (format === 'safetensors') await writeSafetensors(dst, values(), { metadata, layout });
     else await writeCheckpoint(dst, values(), { format, metadata });
     const notes = ['note', 'quantization'].map((k) => reader.metadata[k]).filter((x): x is string => typeof x === 'string');
+    if (options.layout) notes.push(...formatLayoutReport(reader as LayoutReader).split('\n').filter(Boolean).map((l) => `layout: ${l}`));
     return {
       source: { path: reader.path, format: reader.format },
       destination: { path: format === 'tfjs' && basename(dst) !== 'model.json' ? join(dst, 'model.json') : dst, format },
@@ -177,7 +183,7 @@ export async function convertCheckpoint(src: string, dst: string, options: Conve
       notes,
     };
   } finally {
-    await reader.close();
+    await reader.close(); // a layout reader closes the opened one
   }
 }
 

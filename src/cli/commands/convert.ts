@@ -9,13 +9,15 @@ import { UsageError } from '../../errors.js';
 import { convertCheckpoint, type ConvertReport } from '../../formats/convert.js';
 import type { FormatName } from '../../formats/types.js';
 import { formatInt, formatShape, formatTable } from '../render/table.js';
+import { LAYOUT_FLAGS, LAYOUT_HELP, parseLayoutFlags } from '../layout-flags.js';
 
 const HELP = `graft convert — convert between TF bundle, safetensors and tfjs weights
 
 usage: graft convert SRC DST [--rename FROM=TO]… [--include SCOPE]… [--exclude SCOPE]…
-                             [--to FORMAT] [--overwrite] [--json]
+                             [--to FORMAT] [--overwrite] [--layout pytorch …] [--json]
 
-SRC   any checkpoint Graft reads: TF prefix or directory, *.safetensors, tfjs model.json, Keras *.h5
+SRC   any checkpoint Graft reads: TF prefix or directory, *.safetensors, tfjs model.json, Keras *.h5,
+      PyTorch *.pt / *.pth / pytorch_model.bin (read without executing its pickle)
 DST   where to write; the format comes from the path unless --to says otherwise:
         *.safetensors → safetensors;  .../model.json → tfjs weights in that folder;
         anything else → a TF bundle prefix (DST.index + DST.data-00000-of-00001)
@@ -29,6 +31,7 @@ flags:
                                                                               (default: none)
   --to FORMAT        tf-bundle | safetensors | tfjs                           (default: from DST)
   --overwrite        replace an existing DST                                  (default: refuse)
+${LAYOUT_HELP}
   --json             print the report {"source", "destination", "tensors", "written", …}
 
 Dtypes are kept exactly. safetensors has no string or complex dtype (exclude such tensors, e.g.
@@ -38,7 +41,8 @@ a "graftDtype" field and refuse values they cannot hold exactly. Each file is wr
 examples:
   graft convert runs/mnist/model.ckpt-20000 export/mnist.safetensors --exclude global_step
   graft convert export/mnist.safetensors web/mnist/model.json
-  graft convert pretrained/model.ckpt runs/new/init --rename InceptionV3=encoder --exclude InceptionV3/Logits`;
+  graft convert pretrained/model.ckpt runs/new/init --rename InceptionV3=encoder --exclude InceptionV3/Logits
+  graft convert pytorch_model.bin init.safetensors --layout pytorch --rename conv1=conv2d`;
 
 const FORMATS: FormatName[] = ['tf-bundle', 'safetensors', 'tfjs'];
 
@@ -64,6 +68,7 @@ export const convertCommand: Command<ConvertReport> = {
     exclude: { type: 'string', multiple: true },
     to: { type: 'string' },
     overwrite: { type: 'boolean' },
+    ...LAYOUT_FLAGS,
   },
   aliases: { checkpoint_exclude_scopes: 'exclude', 'exclude-scopes': 'exclude', 'include-scopes': 'include' },
   async run(args: ParsedArgs): Promise<ConvertReport> {
@@ -84,6 +89,7 @@ export const convertCommand: Command<ConvertReport> = {
       exclude: listFlag(args, 'exclude'),
       format: to as FormatName | undefined,
       overwrite: boolFlag(args, 'overwrite'),
+      layout: parseLayoutFlags(args),
     });
   },
   render(r: ConvertReport): string {

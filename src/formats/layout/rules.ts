@@ -107,7 +107,7 @@ export function planLayout(infos: readonly TensorInfo[], options: LayoutOptions)
         if (t) push({ name: tfName(m, to), dtype: t.dtype, shape: [...t.shape], sources: [t.name], rule: `batch norm ${leaf}→${to}`, op: { op: 'identity' } });
         done.add(leaf);
       }
-      if (params.has('num_batches_tracked')) { plan.ignored.push({ name: params.get('num_batches_tracked')!.name, reason: 'batch norm step counter (Keras has none)' }); done.add('num_batches_tracked'); }
+      if (params.has('num_batches_tracked')) { plan.ignored.push({ name: params.get('num_batches_tracked')!.name, reason: 'batch norm step counter; Keras has none' }); done.add('num_batches_tracked'); }
     }
     if (lstm) lstmRules(m, params, options, push, done);
     for (const [leaf, t] of params) {
