@@ -15,8 +15,8 @@ import { PyDict, PyList, PyTuple, type PyValue } from './pickle.js';
 
 /** Nesting deeper than this is not a state dict (torch modules nest a handful of levels; keys are flat). */
 const MAX_DEPTH = 64;
-/** Values visited in all: a pickle can share one container many times (memo), so a DAG of depth 64 would name 2^64 leaves. */
-const MAX_VISITS = 4_000_000;
+/** Values visited in all: a pickle can share one container many times (memo), so a DAG of depth 64 would name 2^64 leaves; a state dict with optimizer state names ~10^5. */
+const MAX_VISITS = 1_000_000;
 /** Simple non-tensor values copied into metadata. */
 const MAX_VALUES = 64;
 
@@ -36,7 +36,7 @@ export function flattenStateDict(root: PyValue, where: string): FlatStateDict {
   let visits = 0;
   const walk = (v: PyValue, name: string, depth: number): void => {
     if (++visits > MAX_VISITS) {
-      throw new FormatError('pickle_too_large', `${where}: the object names more than ${MAX_VISITS} values`, {
+      throw new FormatError('pickle_too_large', `${where}: the object names more than ${MAX_VISITS.toLocaleString('en-US')} values`, {
         hint: 'this is not a state dict; save model.state_dict() in Python and read that', details: { where },
       });
     }
