@@ -40,6 +40,8 @@ test('graft inspect and convert a PyTorch file, plain and with --layout pytorch'
     }
     const plan = await run(bin, ['restore-plan', dst, src, '--layout', 'pytorch', '--depthwise', 'dw:2', '--map', 'lstm/=lstm/lstm_cell/']);
     assert.match(plan.stdout, /conv1\/kernel.*conv1\.weight: conv2d OIHW→HWIO/);
+    const ins2 = JSON.parse((await run(bin, ['inspect', src, '--layout', 'pytorch', '--depthwise', 'dw:2', '--json'])).stdout) as { tensors: { name: string; shape: number[] }[] };
+    assert.deepEqual(ins2.tensors.find((t) => t.name === 'dw/depthwise_kernel')?.shape, [3, 3, 4, 2]);
     const bad = await run(bin, ['convert', src, join(dir, 'x.safetensors'), '--depthwise', 'dw']).catch((e) => e);
     assert.equal(bad.code, 2);
   } finally {
