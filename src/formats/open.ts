@@ -25,7 +25,8 @@ import { readCheckpointState } from './state-file.js';
 import { openSafetensors } from './safetensors/index.js';
 import { openTfjsWeights } from './tfjs/index.js';
 import { openKerasH5, hasHdf5Signature } from './keras-h5/index.js';
-import { openPytorch, hasZipSignature } from './pytorch/index.js';
+import { openPytorch } from './pytorch/index.js';
+import { hasZipSignature } from './pytorch/zip.js';
 import type { CheckpointReader, FormatName } from './types.js';
 
 /** What a detector found: the format and how to open it. */

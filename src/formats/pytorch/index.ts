@@ -2,4 +2,3 @@
 export { openPytorch, type PytorchReader } from './reader.js';
 export { allowedGlobals, type TorchStorage, type TorchTensor } from './globals.js';
 export { unpickle, CAPS as PICKLE_CAPS, type PickleHooks, type PyValue } from './pickle.js';
-export { hasZipSignature } from './zip.js';
