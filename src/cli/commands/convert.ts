@@ -7,6 +7,7 @@ import type { Command, ParsedArgs } from '../command.js';
 import { boolFlag, listFlag, stringFlag } from '../command.js';
 import { UsageError } from '../../errors.js';
 import { convertCheckpoint, type ConvertReport } from '../../formats/convert.js';
+import { parseSize } from '../../formats/safetensors/index.js';
 import type { FormatName } from '../../formats/types.js';
 import { formatInt, formatShape, formatTable } from '../render/table.js';
 import { LAYOUT_FLAGS, LAYOUT_HELP, parseLayoutFlags } from '../layout-flags.js';
@@ -14,7 +15,7 @@ import { LAYOUT_FLAGS, LAYOUT_HELP, parseLayoutFlags } from '../layout-flags.js'
 const HELP = `graft convert — convert between TF bundle, safetensors and tfjs weights
 
 usage: graft convert SRC DST [--rename FROM=TO]… [--include SCOPE]… [--exclude SCOPE]…
-                             [--to FORMAT] [--overwrite] [--layout pytorch …] [--json]
+                             [--to FORMAT] [--max-shard-size SIZE] [--overwrite] [--layout pytorch …] [--json]
 
 SRC   any checkpoint Graft reads: TF prefix or directory, *.safetensors, tfjs model.json, Keras *.h5,
       PyTorch *.pt / *.pth / pytorch_model.bin (read without executing its pickle)
@@ -30,17 +31,22 @@ flags:
   --exclude SCOPE    leave out tensors under SCOPE (repeatable; alias --checkpoint_exclude_scopes)
                                                                               (default: none)
   --to FORMAT        tf-bundle | safetensors | tfjs                           (default: from DST)
+  --max-shard-size SIZE  write Hugging Face sharded safetensors: shards of at most SIZE bytes
+                     ("2GB", "500MB": decimal units as HF; or bytes) named model-00001-of-0000N
+                     .safetensors + model.safetensors.index.json; DST a folder or *.safetensors
+                     (one shard: a plain model.safetensors, no index)         (default: one file)
   --overwrite        replace an existing DST                                  (default: refuse)
 ${LAYOUT_HELP}
   --json             print the report {"source", "destination", "tensors", "written", …}
 
-Dtypes are kept exactly. safetensors has no string or complex dtype (exclude such tensors, e.g.
+Dtypes are kept exactly. safetensors has no string or complex128 dtype (exclude such tensors, e.g.
 --exclude _CHECKPOINTABLE_OBJECT_GRAPH); tfjs weights carry int64/float64/float16/… losslessly via
 a "graftDtype" field and refuse values they cannot hold exactly. Each file is written atomically.
 
 examples:
   graft convert runs/mnist/model.ckpt-20000 export/mnist.safetensors --exclude global_step
   graft convert export/mnist.safetensors web/mnist/model.json
+  graft convert runs/big/model.ckpt-9000 export/big/ --max-shard-size 2GB
   graft convert pretrained/model.ckpt runs/new/init --rename InceptionV3=encoder --exclude InceptionV3/Logits
   graft convert pytorch_model.bin init.safetensors --layout pytorch --rename conv1=conv2d`;
 
@@ -67,6 +73,7 @@ export const convertCommand: Command<ConvertReport> = {
     include: { type: 'string', multiple: true },
     exclude: { type: 'string', multiple: true },
     to: { type: 'string' },
+    'max-shard-size': { type: 'string' },
     overwrite: { type: 'boolean' },
     ...LAYOUT_FLAGS,
   },
@@ -83,12 +90,20 @@ export const convertCommand: Command<ConvertReport> = {
       throw new UsageError('bad_usage', `--to must be one of ${FORMATS.join(', ')}, got "${to}"`, { hint: 'or leave --to out and let the DST path decide' });
     }
     const renameRaw = ((args.values.rename as string[] | undefined) ?? []);
+    const shardText = stringFlag(args, 'max-shard-size');
+    let maxShardSize: number | undefined;
+    try {
+      maxShardSize = shardText === undefined ? undefined : parseSize(shardText);
+    } catch (e) {
+      throw new UsageError('bad_usage', (e as Error).message, { hint: 'e.g. --max-shard-size 2GB (2,000,000,000 bytes) or --max-shard-size 500MB', cause: e });
+    }
     return convertCheckpoint(src, dst, {
       rename: parseRenames(renameRaw),
       include: listFlag(args, 'include'),
       exclude: listFlag(args, 'exclude'),
       format: to as FormatName | undefined,
       overwrite: boolFlag(args, 'overwrite'),
+      maxShardSize,
       layout: parseLayoutFlags(args),
     });
   },
