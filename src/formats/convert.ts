@@ -13,9 +13,10 @@ import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { FormatError, InvalidArgumentError } from '../errors.js';
 import { openCheckpoint } from './open.js';
+import { withLayout, formatLayoutReport, type LayoutOptions, type LayoutReader } from './layout/index.js';
 import { formatForWritePath, writeCheckpoint } from './write.js';
 import { planShardedWrite, shardedDestination, writeSafetensors, writeShardedSafetensors, writerOrder } from './safetensors/index.js';
-import type { DType, FormatName, TensorValue } from './types.js';
+import type { CheckpointReader, DType, FormatName, TensorValue } from './types.js';
 
 /** Options of `convertCheckpoint`. */
 export interface ConvertOptions {
@@ -36,6 +37,8 @@ export interface ConvertOptions {
    * plus `model.safetensors.index.json`; the destination may then be a folder. Default: one file.
    */
   maxShardSize?: number;
+  /** Read the source through layout rules (`{layout: 'pytorch'}`, formats/layout), applied before renames; each transform is a note. */
+  layout?: LayoutOptions;
 }
 
 /** What happened to one source tensor. */
@@ -125,8 +128,10 @@ export async function convertCheckpoint(src: string, dst: string, options: Conve
   const rules: [string, string][] = Array.isArray(options.rename) ? options.rename : Object.entries(options.rename ?? {});
   const include = options.include ?? [];
   const exclude = options.exclude ?? [];
-  const reader = await openCheckpoint(src);
+  const opened = await openCheckpoint(src);
+  let reader: CheckpointReader = opened;
   try {
+    if (options.layout) reader = withLayout(opened, options.layout);
     const infos = reader.list();
     const unreadable = reader.unreadable?.() ?? [];
     const names = [...infos.map((t) => t.name), ...unreadable.map((t) => t.name)];
@@ -205,6 +210,7 @@ export async function convertCheckpoint(src: string, dst: string, options: Conve
     else await writeCheckpoint(dst, values(), { format, metadata });
     const notes = ['note', 'quantization'].map((k) => reader.metadata[k]).filter((x): x is string => typeof x === 'string');
     if (unreadable.length > 0) notes.push(`left out ${unreadable.length} tensor${unreadable.length === 1 ? '' : 's'} of a dtype Graft cannot decode: ${unreadable.map((u) => `${u.name} (${u.storedDtype})`).join(', ')}`);
+    if (options.layout) notes.push(...formatLayoutReport(reader as LayoutReader).split('\n').filter(Boolean).map((l) => `layout: ${l}`));
     return {
       source: { path: reader.path, format: reader.format },
       destination: { path: writtenTo, format },
@@ -216,7 +222,7 @@ export async function convertCheckpoint(src: string, dst: string, options: Conve
       notes,
     };
   } finally {
-    await reader.close();
+    await reader.close(); // a layout reader closes the opened one
   }
 }
 

@@ -14,7 +14,9 @@
  *   5. safetensors    `*.safetensors`, or a file whose first 8 bytes + `{` look like one
  *   6. tfjs-json      `*.json` (model.json, weights_manifest.json)
  *   7. keras-h5       a file with the HDF5 signature (`*.h5`, `*.hdf5`)
- *   8. v1-checkpoint  a file ending in the SSTable magic without `.index` → refused with a fix
+ *   8. pytorch        a torch.save file: a zip whose first entry is `<archive>/data.pkl`, a pickle
+ *                     starting with torch's legacy magic number, or `*.pt|*.pth|*.bin` holding a zip
+ *   9. v1-checkpoint  a file ending in the SSTable magic without `.index` → refused with a fix
  *
  * A path accepted in a form other than the canonical one (the `.index` file, a directory)
  * carries a note in the reader's metadata (`note`), not an error (STYLE.md §4). A directory no
@@ -33,6 +35,8 @@ import { findShardIndex, isShardIndexPath, openSafetensors, openShardedSafetenso
 import { describeFolder, findTfjsJson } from './folder-listing.js';
 import { openTfjsWeights } from './tfjs/index.js';
 import { openKerasH5, hasHdf5Signature } from './keras-h5/index.js';
+import { openPytorch } from './pytorch/index.js';
+import { hasZipSignature } from './pytorch/zip.js';
 import type { CheckpointReader, FormatName } from './types.js';
 
 /** What a detector found: the format and how to open it. */
@@ -186,6 +190,25 @@ const kerasH5: Detector = async (path, st) => {
   return { format: 'keras-h5', resolved: path, open: () => openKerasH5(path) };
 };
 
+/** The legacy torch.save magic number 0x1950a86a20f9469cfc6c as LONG1 little-endian bytes. */
+const TORCH_LEGACY_MAGIC = [0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
+
+const pytorchFile: Detector = async (path, st) => {
+  if (!st?.isFile()) return null;
+  const b = await head(path, 512);
+  const torchName = /\.(pt|pth|bin|ckpt)$/.test(path);
+  let yes = false;
+  if (hasZipSignature(b) && b.length >= 30) {
+    const n = b[26]! | (b[27]! << 8);
+    const first = new TextDecoder().decode(b.subarray(30, Math.min(b.length, 30 + n)));
+    yes = /^[^/]+\/data\.pkl$/.test(first) || torchName;
+  } else if (b[0] === 0x80) {
+    const at = b.subarray(0, 40).findIndex((_, i) => TORCH_LEGACY_MAGIC.every((m, k) => b[i + k] === m));
+    yes = at >= 0;
+  } else if (torchName && b.length >= 262 && new TextDecoder().decode(b.subarray(257, 262)) === 'ustar') yes = true;
+  return yes ? { format: 'pytorch', resolved: path, open: () => openPytorch(path) } : null;
+};
+
 const v1Checkpoint: Detector = async (path, st) => {
   if (!st?.isFile() || st.size < 48) return null;
   const f = await openRegularFile(path);
@@ -212,13 +235,15 @@ export const DETECTORS: ReadonlyArray<{ name: string; detect: Detector }> = [
   { name: 'safetensors', detect: safetensorsFile },
   { name: 'tfjs-json', detect: tfjsJson },
   { name: 'keras-h5', detect: kerasH5 },
+  { name: 'pytorch', detect: pytorchFile },
   { name: 'v1-checkpoint', detect: v1Checkpoint },
 ];
 
 const ACCEPTED =
   'a TF checkpoint prefix (dir/model.ckpt-1000), a directory with a `checkpoint` state file, a SavedModel directory, ' +
   'a directory with one .safetensors file or with sharded safetensors (model.safetensors.index.json), ' +
-  'a .safetensors file or its .safetensors.index.json, a tfjs model.json (or weights_manifest.json, or its directory), or a Keras .h5 file';
+  'a .safetensors file or its .safetensors.index.json, a tfjs model.json (or weights_manifest.json, or its directory), a Keras .h5 file, ' +
+  'or a PyTorch torch.save file (.pt, .pth, pytorch_model.bin)';
 
 /** Run the detectors on `path`; null when none recognises it. */
 export async function findHandler(path: string): Promise<FormatHandler | null> {

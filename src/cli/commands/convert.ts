@@ -10,13 +10,15 @@ import { convertCheckpoint, type ConvertReport } from '../../formats/convert.js'
 import { parseSize } from '../../formats/safetensors/index.js';
 import type { FormatName } from '../../formats/types.js';
 import { formatInt, formatShape, formatTable } from '../render/table.js';
+import { LAYOUT_FLAGS, LAYOUT_HELP, parseLayoutFlags } from '../layout-flags.js';
 
 const HELP = `graft convert — convert between TF bundle, safetensors and tfjs weights
 
 usage: graft convert SRC DST [--rename FROM=TO]… [--include SCOPE]… [--exclude SCOPE]…
-                             [--to FORMAT] [--max-shard-size SIZE] [--overwrite] [--json]
+                             [--to FORMAT] [--max-shard-size SIZE] [--overwrite] [--layout pytorch …] [--json]
 
-SRC   any checkpoint Graft reads: TF prefix or directory, *.safetensors, tfjs model.json, Keras *.h5
+SRC   any checkpoint Graft reads: TF prefix or directory, *.safetensors, tfjs model.json, Keras *.h5,
+      PyTorch *.pt / *.pth / pytorch_model.bin (read without executing its pickle)
 DST   where to write; the format comes from the path unless --to says otherwise:
         *.safetensors → safetensors;  .../model.json → tfjs weights in that folder;
         anything else → a TF bundle prefix (DST.index + DST.data-00000-of-00001)
@@ -34,6 +36,7 @@ flags:
                      .safetensors + model.safetensors.index.json; DST a folder or *.safetensors
                      (one shard: a plain model.safetensors, no index)         (default: one file)
   --overwrite        replace an existing DST                                  (default: refuse)
+${LAYOUT_HELP}
   --json             print the report {"source", "destination", "tensors", "written", …}
 
 Dtypes are kept exactly. safetensors has no string or complex128 dtype (exclude such tensors, e.g.
@@ -44,7 +47,8 @@ examples:
   graft convert runs/mnist/model.ckpt-20000 export/mnist.safetensors --exclude global_step
   graft convert export/mnist.safetensors web/mnist/model.json
   graft convert runs/big/model.ckpt-9000 export/big/ --max-shard-size 2GB
-  graft convert pretrained/model.ckpt runs/new/init --rename InceptionV3=encoder --exclude InceptionV3/Logits`;
+  graft convert pretrained/model.ckpt runs/new/init --rename InceptionV3=encoder --exclude InceptionV3/Logits
+  graft convert pytorch_model.bin init.safetensors --layout pytorch --rename conv1=conv2d`;
 
 const FORMATS: FormatName[] = ['tf-bundle', 'safetensors', 'tfjs'];
 
@@ -71,6 +75,7 @@ export const convertCommand: Command<ConvertReport> = {
     to: { type: 'string' },
     'max-shard-size': { type: 'string' },
     overwrite: { type: 'boolean' },
+    ...LAYOUT_FLAGS,
   },
   aliases: { checkpoint_exclude_scopes: 'exclude', 'exclude-scopes': 'exclude', 'include-scopes': 'include' },
   async run(args: ParsedArgs): Promise<ConvertReport> {
@@ -99,6 +104,7 @@ export const convertCommand: Command<ConvertReport> = {
       format: to as FormatName | undefined,
       overwrite: boolFlag(args, 'overwrite'),
       maxShardSize,
+      layout: parseLayoutFlags(args),
     });
   },
   render(r: ConvertReport): string {

@@ -14,14 +14,17 @@ import { tensorStats, type TensorStats } from '../../formats/stats.js';
 import type { DType, FormatName } from '../../formats/types.js';
 import { formatValues, jsonValues } from '../render/values.js';
 import { formatInt, formatShape, formatStat, formatTable } from '../render/table.js';
+import { LAYOUT_FLAGS, LAYOUT_HELP, parseLayoutFlags } from '../layout-flags.js';
+import { withLayout } from '../../formats/layout/index.js';
 
 const HELP = `graft inspect — list a checkpoint's tensors (names, dtypes, shapes, bytes), values or stats
 
-usage: graft inspect PATH [--tensor NAME]… [--all-tensors] [--stats] [--threshold N] [--json]
+usage: graft inspect PATH [--tensor NAME]… [--all-tensors] [--stats] [--threshold N] [--layout pytorch …] [--json]
 
 PATH   a TF checkpoint prefix (dir/model.ckpt-1000; the .index file is accepted too), a directory
        with a 'checkpoint' state file (then its latest checkpoint), a SavedModel directory,
-       a *.safetensors file, a tfjs model.json (or its directory), or a Keras *.h5 file
+       a *.safetensors file, a tfjs model.json (or its directory), a Keras *.h5 file, or a PyTorch
+       torch.save file (*.pt, *.pth, pytorch_model.bin; its pickle is never executed)
 
 flags:
   --tensor NAME      show only this tensor, with its values (repeatable; ':0' is ignored)  (default: all, no values)
@@ -29,6 +32,7 @@ flags:
   --stats            add min, max, mean, std and NaN count per tensor                      (default: off)
   --threshold N      summarise values of tensors with more than N elements, showing the
                      first and last 3 along each dimension with '...' (numpy's threshold)   (default: 1000)
+${LAYOUT_HELP}
   --json             print one JSON document: {"format", "path", "metadata",
                      "tensors": [{"name", "dtype", "shape", "bytes", "objectPath"?, "values"?, "stats"?}]};
                      values are complete nested arrays (NaN/inf and big int64 as strings)
@@ -74,6 +78,7 @@ export const inspectCommand: Command<InspectResult> = {
     'all-tensors': { type: 'boolean' },
     stats: { type: 'boolean' },
     threshold: { type: 'string' },
+    ...LAYOUT_FLAGS,
   },
   aliases: { tensor_name: 'tensor', all_tensors: 'all-tensors' },
   async run(args: ParsedArgs): Promise<InspectResult> {
@@ -88,7 +93,9 @@ export const inspectCommand: Command<InspectResult> = {
     const all = boolFlag(args, 'all-tensors');
     const stats = boolFlag(args, 'stats');
     const json = boolFlag(args, 'json');
-    const reader = await openCheckpoint(path);
+    const layout = parseLayoutFlags(args);
+    const opened = await openCheckpoint(path);
+    const reader = layout ? withLayout(opened, layout) : opened;
     try {
       const listed = wanted.length > 0 ? wanted.map((n) => reader.info(n)) : reader.list();
       const withValues = all || wanted.length > 0;
