@@ -1,2 +1,4 @@
-/** Keras HDF5 weights (.h5), read through h5wasm. */
-export { openKerasH5, hasHdf5Signature } from './reader.js';
+/** Keras HDF5 weights (.h5, Keras 3 .weights.h5) and Keras 3 .keras archives, read through h5wasm. */
+export { openKerasH5, hasHdf5Signature, hasZipSignature, kerasWeightName, keras3NameMap, type KerasH5Reader, type Keras3Info, type OpenKerasH5Options } from './reader.js';
+export { openKerasArchive, readKerasArchive, type KerasArchive } from './keras-zip.js';
+export { mapKeras3Names, keras3ConfigLayers, keras3SnakeCase, KERAS3_VARIABLE_ORDER, type Keras3Variable, type Keras3NameEntry, type Keras3NameOptions, type Keras3NameSource } from './keras3-names.js';
