@@ -9,7 +9,8 @@
  *   4. tf-bundle      `<prefix>.index` exists, or the path is `<prefix>.index` / `.data-K-of-N`
  *   5. safetensors    `*.safetensors`, or a file whose first 8 bytes + `{` look like one
  *   6. tfjs-json      `*.json` (model.json, weights_manifest.json)
- *   7. keras-h5       a file with the HDF5 signature (`*.h5`, `*.hdf5`)
+ *   7. keras-h5       a file with the HDF5 signature (`*.h5`, `*.hdf5`, Keras 3 `*.weights.h5`)
+ *   7b. keras-archive a Keras 3 `.keras` zip (`*.keras`, or a zip naming model.weights.h5 + config.json)
  *   8. v1-checkpoint  a file ending in the SSTable magic without `.index` → refused with a fix
  *
  * A path accepted in a form other than the canonical one (the `.index` file, a directory)
@@ -22,7 +23,7 @@ import { openBundle } from './tf-bundle/index.js';
 import { readCheckpointState } from './state-file.js';
 import { openSafetensors } from './safetensors/index.js';
 import { openTfjsWeights } from './tfjs/index.js';
-import { openKerasH5, hasHdf5Signature } from './keras-h5/index.js';
+import { openKerasH5, hasHdf5Signature, hasZipSignature } from './keras-h5/index.js';
 import type { CheckpointReader, FormatName } from './types.js';
 
 /** What a detector found: the format and how to open it. */
@@ -116,6 +117,20 @@ const kerasH5: Detector = async (path, st) => {
   return { format: 'keras-h5', resolved: path, open: () => openKerasH5(path) };
 };
 
+const kerasArchive: Detector = async (path, st) => {
+  if (!st?.isFile() || !hasZipSignature(await head(path, 4))) return null;
+  if (!path.endsWith('.keras')) {
+    // Other zips (torch .pt) are not ours: look for Keras' member names in the central directory.
+    const n = Math.min(Number(st.size), 65536 + 22);
+    const fh = await openFile(path, 'r');
+    const tail = new Uint8Array(n);
+    try { await fh.read(tail, 0, n, Number(st.size) - n); } finally { await fh.close(); }
+    const text = new TextDecoder('latin1').decode(tail);
+    if (!text.includes('model.weights.h5') || !text.includes('config.json')) return null;
+  }
+  return { format: 'keras-h5', resolved: path, open: () => openKerasH5(path) };
+};
+
 const v1Checkpoint: Detector = async (path, st) => {
   if (!st?.isFile() || st.size < 48) return null;
   const fh = await openFile(path, 'r');
@@ -139,13 +154,14 @@ export const DETECTORS: ReadonlyArray<{ name: string; detect: Detector }> = [
   { name: 'safetensors', detect: safetensorsFile },
   { name: 'tfjs-json', detect: tfjsJson },
   { name: 'keras-h5', detect: kerasH5 },
+  { name: 'keras-archive', detect: kerasArchive },
   { name: 'v1-checkpoint', detect: v1Checkpoint },
 ];
 
 const ACCEPTED =
   'a TF checkpoint prefix (dir/model.ckpt-1000), a directory with a `checkpoint` state file, a SavedModel directory, ' +
   'a directory with one .safetensors file, ' +
-  'a .safetensors file, a tfjs model.json (or weights_manifest.json, or its directory), or a Keras .h5 file';
+  'a .safetensors file, a tfjs model.json (or weights_manifest.json, or its directory), or a Keras .h5 / .weights.h5 / .keras file';
 
 /** Run the detectors on `path`; null when none recognises it. */
 export async function findHandler(path: string): Promise<FormatHandler | null> {
