@@ -9,7 +9,7 @@
  * (`--rename dense=head` turns `dense/kernel` into `head/kernel`). A rule or scope that matches
  * nothing is an error (a typo would otherwise silently convert the wrong set).
  */
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
 import { openCheckpoint } from './open.js';
@@ -31,6 +31,11 @@ export interface ConvertOptions {
   overwrite?: boolean;
   /** String metadata for the destination (safetensors `__metadata__`; default: a safetensors source's). */
   metadata?: Record<string, string>;
+  /**
+   * Model config for Keras 3 destinations (`.keras`, `.weights.h5`) and tfjs model.json; default:
+   * the source's own (a `.keras` config.json, a tfjs model.json `modelTopology`).
+   */
+  modelTopology?: unknown;
 }
 
 /** What happened to one source tensor. */
@@ -80,6 +85,17 @@ export function applyRename(name: string, rules: [string, string][]): { name: st
 async function destinationExists(dst: string, format: FormatName): Promise<boolean> {
   const probe = format === 'tf-bundle' ? `${dst}.index` : format === 'tfjs' && basename(dst) !== 'model.json' ? join(dst, 'model.json') : dst;
   return (await stat(probe).catch(() => undefined)) !== undefined;
+}
+
+/** The model config a source carries: a `.keras` config.json, or a tfjs model.json's modelTopology. */
+async function sourceTopology(reader: Awaited<ReturnType<typeof openCheckpoint>>): Promise<unknown> {
+  const k3 = (reader as { keras3?: { config?: unknown } }).keras3;
+  if (k3?.config !== undefined) return k3.config;
+  if (reader.format === 'tfjs' && reader.path.endsWith('.json')) {
+    const json = JSON.parse(await readFile(reader.path, 'utf8')) as { modelTopology?: unknown };
+    return json.modelTopology ?? undefined;
+  }
+  return undefined;
 }
 
 function topScopes(names: string[]): string {
@@ -164,7 +180,7 @@ export async function convertCheckpoint(src: string, dst: string, options: Conve
     // Only safetensors metadata is user data; other readers' metadata describes the source file.
     const metadata = options.metadata ?? (reader.format === 'safetensors' ? Object.fromEntries(Object.entries(reader.metadata).filter(([k]) => k !== 'note')) : undefined);
     if (format === 'safetensors') await writeSafetensors(dst, values(), { metadata, layout });
-    else await writeCheckpoint(dst, values(), { format, metadata });
+    else await writeCheckpoint(dst, values(), { format, metadata, modelTopology: options.modelTopology ?? (format === 'keras-h5' ? await sourceTopology(reader) : undefined) });
     const notes = ['note', 'quantization'].map((k) => reader.metadata[k]).filter((x): x is string => typeof x === 'string');
     return {
       source: { path: reader.path, format: reader.format },
