@@ -189,7 +189,8 @@ export function mapKeras3Names(variables: readonly Keras3Variable[], options: Ke
     }
     return n;
   };
-  const groupsInOrder = haveConfig ? [...fromConfig.keys()] : [...byGroup.keys()].sort(comparePaths);
+  const fileGroups = [...byGroup.keys()].sort(comparePaths);
+  const groupsInOrder = haveConfig ? [...fromConfig.keys(), ...fileGroups.filter((g) => !fromConfig.has(g))] : fileGroups;
   const weightsOf = new Map<string, { layer: string; className: string; weights: string[]; source: Keras3NameSource } | { reason: string }>();
   for (const group of groupsInOrder) {
     const count = byGroup.get(group) ?? 0;
@@ -247,7 +248,17 @@ export function mapKeras3Names(variables: readonly Keras3Variable[], options: Ke
   });
 }
 
-/** Numeric-aware path order (`dense_2` before `dense_10`), so files without config map in layer order. */
+/**
+ * Keras 3's creation order of container paths: part by part, `dense` < `dense_1` < `dense_2` <
+ * `dense_10` (the per-list counter), so files without config map (and number cells) in layer order.
+ */
 function comparePaths(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
+  const pa = a.split('/'), pb = b.split('/');
+  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
+    const ma = /^(.*?)(?:_(\d+))?$/.exec(pa[i]!)!, mb = /^(.*?)(?:_(\d+))?$/.exec(pb[i]!)!;
+    if (ma[1] !== mb[1]) return ma[1]! < mb[1]! ? -1 : 1;
+    const na = Number(ma[2] ?? 0), nb = Number(mb[2] ?? 0);
+    if (na !== nb) return na - nb;
+  }
+  return pa.length - pb.length;
 }
