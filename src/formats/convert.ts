@@ -13,6 +13,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
 import { openCheckpoint } from './open.js';
+import { keras3NameMap } from './keras-h5/reader.js';
 import { formatForWritePath, writeCheckpoint } from './write.js';
 import { writeSafetensors, writerOrder } from './safetensors/index.js';
 import type { DType, FormatName, TensorValue } from './types.js';
@@ -36,6 +37,12 @@ export interface ConvertOptions {
    * the source's own (a `.keras` config.json, a tfjs model.json `modelTopology`).
    */
   modelTopology?: unknown;
+  /**
+   * Names of a Keras 3 source: `keras3` (default) keeps its paths (`dense/vars/0`); `tf-keras`
+   * writes the TF-Keras / tfjs names it maps to (`dense/kernel`; unmapped ones keep their paths),
+   * before `rename` applies.
+   */
+  keras3Names?: 'keras3' | 'tf-keras';
 }
 
 /** What happened to one source tensor. */
@@ -139,15 +146,20 @@ export async function convertCheckpoint(src: string, dst: string, options: Conve
       }
     }
     const entries: ConvertEntry[] = [];
+    const k3map = options.keras3Names === 'tf-keras' ? keras3NameMap(reader) : undefined;
+    if (options.keras3Names === 'tf-keras' && !k3map) {
+      throw new InvalidArgumentError('not_keras3', `--keras3-names tf-keras: ${src} is not a Keras 3 file`, { hint: 'leave the flag out for this source', details: { path: src } });
+    }
     const used = new Set<number>();
     const taken = new Map<string, string>();
     for (const t of infos) {
       const base = { source: t.name, dtype: t.dtype, shape: t.shape, bytes: t.bytes };
       const kept = (include.length === 0 || include.some((s) => inScopeOf(t.name, s))) && !exclude.some((s) => inScopeOf(t.name, s));
       if (!kept) { entries.push({ ...base, status: 'excluded' }); continue; }
-      const r = applyRename(t.name, rules);
+      const mapped = k3map?.[t.name] ?? t.name;
+      const r = applyRename(mapped, rules);
       if (r) used.add(r.rule);
-      const name = r ? r.name : t.name;
+      const name = r ? r.name : mapped;
       const clash = taken.get(name);
       if (clash !== undefined) {
         throw new InvalidArgumentError('duplicate_tensor_name', `"${t.name}" and "${clash}" would both be written as "${name}"`, {
@@ -155,7 +167,7 @@ export async function convertCheckpoint(src: string, dst: string, options: Conve
         });
       }
       taken.set(name, t.name);
-      entries.push({ ...base, name, status: r && r.name !== t.name ? 'renamed' : 'converted' });
+      entries.push({ ...base, name, status: name !== t.name ? 'renamed' : 'converted' });
     }
     rules.forEach(([from, to], i) => {
       if (!used.has(i)) {

@@ -89,3 +89,23 @@ test('Keras 3 write plans refuse what Keras could not load', () => {
   assert.equal(code(() => planKeras3Weights(['d/kernel'], undefined, 'x')), 'keras3_config_required');
   assert.equal(code(() => toKeras3Config({ class_name: 'Dense', config: {} })), 'not_a_model_config');
 });
+
+test('Keras 3 → tfjs with TF-Keras names and back to .weights.h5 by the .keras config: same bytes at the same Keras 3 paths', async () => {
+  const STOCK = join(root, 'test/fixtures/keras3/stock-lstm-keras341/model.keras');
+  const dir = await mkdtemp(join(tmpdir(), 'graft-k3w-'));
+  try {
+    const web = join(dir, 'web/model.json'), back = join(dir, 'back.weights.h5');
+    const r1 = await convertCheckpoint(STOCK, web, { keras3Names: 'tf-keras', exclude: ['optimizer'] });
+    assert.equal(r1.renamed, 8);
+    assert.ok(r1.tensors.some((t) => t.source === 'lstm_1/cell/vars/1' && t.name === 'lstm_1/lstm_cell_1/recurrent_kernel'));
+    await using src = await openCheckpoint(STOCK);
+    const config = (src as { keras3?: { config?: unknown } }).keras3!.config;
+    await convertCheckpoint(web, back, { modelTopology: config });
+    await using out = await openCheckpoint(back);
+    assert.deepEqual(out.list().map((t) => t.name), src.list().filter((t) => !t.name.startsWith('optimizer')).map((t) => t.name));
+    for (const t of out.list()) assert.deepEqual((await out.read(t.name)).data, (await src.read(t.name)).data, t.name);
+    await assert.rejects(convertCheckpoint(web, join(dir, 'x.keras')), (e: unknown) => e instanceof GraftError && e.code === 'keras3_config_required');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
