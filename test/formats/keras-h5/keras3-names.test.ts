@@ -91,3 +91,36 @@ test('Keras 1 names: dense_1_W → dense_1/W (alias dense_1_W kept), Keras 2 nam
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+// A model written by real Keras 3.15.1 here (test/fixtures/keras3/written-here-keras3151-zoo,
+// make.py): every layer class of the mapping, a nested Sequential, a Bidirectional. Keras' own
+// variable paths and value hashes (keras-variables.json) are the independent truth.
+const ZOO = new URL('../../../../test/fixtures/keras3/written-here-keras3151-zoo/', import.meta.url).pathname;
+
+async function checkZoo(file: string, withConfig: boolean): Promise<void> {
+  const { readFile } = await import('node:fs/promises');
+  const { createHash } = await import('node:crypto');
+  const truth = JSON.parse(await readFile(join(ZOO, 'keras-variables.json'), 'utf8')) as { layers: { layer: string; class: string; variables: [string, string, number[], string][] }[] };
+  await using r = await openKerasH5(join(ZOO, file));
+  const byTf = new Map(r.keras3!.names.filter((n) => n.tfName).map((n) => [n.tfName!, n]));
+  let checked = 0;
+  for (const l of truth.layers) {
+    for (const [path, vname, shape, sha] of l.variables) {
+      // Keras 3's own path, flattened as TF-Keras names nested models; DepthwiseConv2D's kernel is
+      // TF-Keras's depthwise_kernel.
+      const expected = `${l.layer}/${path.slice(path.indexOf(l.layer + '/') + l.layer.length + 1).replace(/^kernel$/, l.class === 'DepthwiseConv2D' ? 'depthwise_kernel' : 'kernel')}`;
+      const unmappable = l.class === 'Bidirectional' || (!withConfig && l.layer === 'bn_noc');
+      const hit = byTf.get(expected);
+      if (unmappable) { assert.equal(hit, undefined, `${expected} should stay unmapped`); continue; }
+      assert.ok(hit, `${file}: no weight maps to ${expected} (${vname})`);
+      assert.deepEqual(r.info(hit.name).shape, shape, expected);
+      assert.equal(createHash('sha256').update((await r.read(hit.name)).data).digest('hex'), sha, `${expected}: bytes are not Keras' ${path}`);
+      checked++;
+    }
+  }
+  assert.equal(checked, withConfig ? 26 : 23); // 32 variables, 6 in the Bidirectional
+  assert.ok(r.keras3!.names.filter((n) => n.name.startsWith('bidirectional/')).every((n) => n.reason));
+}
+
+test('real Keras 3.15.1 model with every mapped layer class: .keras names by config equal Keras\' own variables', () => checkZoo('zoo.keras', true));
+test('same model as bare .weights.h5: names by class + count + name attrs, the ambiguous BatchNormalization left unmapped', () => checkZoo('zoo.weights.h5', false));
