@@ -13,7 +13,7 @@
  * that is removed when the reader closes — on POSIX the file is unlinked right after HDF5 opens
  * it, so nothing is left behind even if the process dies.
  */
-import { mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
@@ -109,15 +109,22 @@ function checkCrcs(path: string, zip: Uint8Array, members: Record<string, Uint8A
 /**
  * Open a Keras 3 `.keras` archive: weights named by their Keras 3 paths, with `reader.keras3`
  * mapping them to TF-Keras names by the archive's config.json.
- * @throws CheckpointNotFoundError `checkpoint_not_found`; FormatError `bad_zip`,
+ * @throws CheckpointNotFoundError `checkpoint_not_found`; FormatError `file_too_large`, `bad_zip`,
  *   `not_keras_archive`, `unsupported_keras_weights`, `zip_member_too_large`, `crc_mismatch`,
  *   `bad_keras_json`, and the HDF5 codes of `openKerasH5`.
  */
 export async function openKerasArchive(path: string): Promise<KerasH5Reader> {
   let bytes: Uint8Array;
   try {
+    const size = (await stat(path)).size;
+    if (size > MAX_MEMBER_BYTES) {
+      throw new FormatError('file_too_large', `${path}: ${size} bytes; Graft unpacks .keras archives in memory, up to ${MAX_MEMBER_BYTES} bytes`, {
+        hint: 'unzip it and open its model.weights.h5 with the config: openKerasH5("model.weights.h5", { config }) (CLI: graft convert model.weights.h5 … --config config.json)', details: { path },
+      });
+    }
     bytes = await readFile(path);
   } catch (e) {
+    if (e instanceof FormatError) throw e;
     throw new CheckpointNotFoundError('checkpoint_not_found', `${path}: no such file`, { hint: 'check the path', details: { path }, cause: e });
   }
   const archive = readKerasArchive(path, bytes);

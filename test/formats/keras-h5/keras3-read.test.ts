@@ -142,3 +142,19 @@ test('damaged .keras archives: typed errors with hints, no temp files left', asy
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('detection: a .keras under another name is found by its zip directory; other zips are not Keras', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'graft-k3-det-'));
+  try {
+    const renamed = join(dir, 'model.bin');
+    await writeFile(renamed, await readFile(STOCK));
+    assert.equal(await detectFormat(renamed), 'keras-h5');
+    await using r = await openCheckpoint(renamed);
+    assert.equal(r.list().length, 26);
+    const other = join(dir, 'archive.zip');
+    await writeFile(other, zipSync({ 'archive/data.pkl': new Uint8Array([0x80, 2]) }, { level: 0 }));
+    assert.equal(await detectFormat(other), null);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
