@@ -22,7 +22,7 @@ export interface DemoSize {
 /** Quick: a few minutes on 2 cores. */
 export const QUICK: DemoSize = { quick: true, mnistTrain: 800, mnistTest: 400, intents: 8, perClass: 60, textTest: 240, epochs: 2, maxEpochs: 6, patienceEpochs: 2 };
 /** Full: a few minutes on 2 cores with the native kernels (about ten with the JS kernel pack). */
-export const FULL: DemoSize = { quick: false, mnistTrain: 4000, mnistTest: 2000, intents: 12, perClass: 120, textTest: 480, epochs: 3, maxEpochs: 12, patienceEpochs: 2 };
+export const FULL: DemoSize = { quick: false, mnistTrain: 4000, mnistTest: 2000, intents: 12, perClass: 120, textTest: 480, epochs: 3, maxEpochs: 8, patienceEpochs: 2 };
 
 /** A scenario's result. */
 export interface ScenarioResult {
