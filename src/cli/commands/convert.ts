@@ -9,13 +9,14 @@ import { boolFlag, listFlag, stringFlag } from '../command.js';
 import { UsageError } from '../../errors.js';
 import { convertCheckpoint, type ConvertReport } from '../../formats/convert.js';
 import { hasZipSignature, readKerasArchive } from '../../formats/keras-h5/index.js';
+import { parseSize } from '../../formats/safetensors/index.js';
 import type { FormatName } from '../../formats/types.js';
 import { formatInt, formatShape, formatTable } from '../render/table.js';
 
 const HELP = `graft convert — convert between TF bundle, safetensors and tfjs weights
 
 usage: graft convert SRC DST [--rename FROM=TO]… [--include SCOPE]… [--exclude SCOPE]…
-                             [--to FORMAT] [--overwrite] [--json]
+                             [--to FORMAT] [--max-shard-size SIZE] [--overwrite] [--json]
 
 SRC   any checkpoint Graft reads: TF prefix or directory, *.safetensors, tfjs model.json, Keras *.h5,
       Keras 3 *.weights.h5 / *.keras
@@ -37,16 +38,21 @@ flags:
                      (its modelTopology)                        (default: the source's own, if any)
   --keras3-names tf-keras  from a Keras 3 source, write the TF-Keras names its paths map to
                      (dense/vars/0 → dense/kernel)                            (default: keras3 paths)
+  --max-shard-size SIZE  write Hugging Face sharded safetensors: shards of at most SIZE bytes
+                     ("2GB", "500MB": decimal units as HF; or bytes) named model-00001-of-0000N
+                     .safetensors + model.safetensors.index.json; DST a folder or *.safetensors
+                     (one shard: a plain model.safetensors, no index)         (default: one file)
   --overwrite        replace an existing DST                                  (default: refuse)
   --json             print the report {"source", "destination", "tensors", "written", …}
 
-Dtypes are kept exactly. safetensors has no string or complex dtype (exclude such tensors, e.g.
+Dtypes are kept exactly. safetensors has no string or complex128 dtype (exclude such tensors, e.g.
 --exclude _CHECKPOINTABLE_OBJECT_GRAPH); tfjs weights carry int64/float64/float16/… losslessly via
 a "graftDtype" field and refuse values they cannot hold exactly. Each file is written atomically.
 
 examples:
   graft convert runs/mnist/model.ckpt-20000 export/mnist.safetensors --exclude global_step
   graft convert export/mnist.safetensors web/mnist/model.json
+  graft convert runs/big/model.ckpt-9000 export/big/ --max-shard-size 2GB
   graft convert pretrained/model.ckpt runs/new/init --rename InceptionV3=encoder --exclude InceptionV3/Logits`;
 
 const FORMATS: FormatName[] = ['tf-bundle', 'safetensors', 'tfjs', 'keras-h5'];
@@ -88,6 +94,7 @@ export const convertCommand: Command<ConvertReport> = {
     to: { type: 'string' },
     config: { type: 'string' },
     'keras3-names': { type: 'string' },
+    'max-shard-size': { type: 'string' },
     overwrite: { type: 'boolean' },
   },
   aliases: { checkpoint_exclude_scopes: 'exclude', 'exclude-scopes': 'exclude', 'include-scopes': 'include' },
@@ -108,6 +115,13 @@ export const convertCommand: Command<ConvertReport> = {
     if (k3 !== undefined && k3 !== 'keras3' && k3 !== 'tf-keras') {
       throw new UsageError('bad_usage', `--keras3-names must be keras3 or tf-keras, got "${k3}"`, { hint: 'e.g. --keras3-names tf-keras' });
     }
+    const shardText = stringFlag(args, 'max-shard-size');
+    let maxShardSize: number | undefined;
+    try {
+      maxShardSize = shardText === undefined ? undefined : parseSize(shardText);
+    } catch (e) {
+      throw new UsageError('bad_usage', (e as Error).message, { hint: 'e.g. --max-shard-size 2GB (2,000,000,000 bytes) or --max-shard-size 500MB', cause: e });
+    }
     return convertCheckpoint(src, dst, {
       modelTopology: configPath === undefined ? undefined : await readConfigFlag(configPath),
       keras3Names: k3 as 'keras3' | 'tf-keras' | undefined,
@@ -116,6 +130,7 @@ export const convertCommand: Command<ConvertReport> = {
       exclude: listFlag(args, 'exclude'),
       format: to as FormatName | undefined,
       overwrite: boolFlag(args, 'overwrite'),
+      maxShardSize,
     });
   },
   render(r: ConvertReport): string {
