@@ -13,7 +13,8 @@
  *   4a. safetensors-index  a `*.safetensors.index.json` file → HF sharded safetensors
  *   5. safetensors    `*.safetensors`, or a file whose first 8 bytes + `{` look like one
  *   6. tfjs-json      `*.json` (model.json, weights_manifest.json)
- *   7. keras-h5       a file with the HDF5 signature (`*.h5`, `*.hdf5`)
+ *   7. keras-h5       a file with the HDF5 signature (`*.h5`, `*.hdf5`, Keras 3 `*.weights.h5`)
+ *   7b. keras-archive a Keras 3 `.keras` zip (`*.keras`, or a zip naming model.weights.h5 + config.json)
  *   8. pytorch        a torch.save file: a zip whose first entry is `<archive>/data.pkl`, a pickle
  *                     starting with torch's legacy magic number, or `*.pt|*.pth|*.bin` holding a zip
  *   9. v1-checkpoint  a file ending in the SSTable magic without `.index` → refused with a fix
@@ -190,6 +191,20 @@ const kerasH5: Detector = async (path, st) => {
   return { format: 'keras-h5', resolved: path, open: () => openKerasH5(path) };
 };
 
+const kerasArchive: Detector = async (path, st) => {
+  if (!st?.isFile() || !hasZipSignature(await head(path, 4))) return null;
+  if (!path.endsWith('.keras')) {
+    // Other zips (torch .pt) are not ours: look for Keras' member names in the central directory.
+    const n = Math.min(Number(st.size), 65536 + 22);
+    const fh = await openFile(path, 'r');
+    const tail = new Uint8Array(n);
+    try { await fh.read(tail, 0, n, Number(st.size) - n); } finally { await fh.close(); }
+    const text = new TextDecoder('latin1').decode(tail);
+    if (!text.includes('model.weights.h5') || !text.includes('config.json')) return null;
+  }
+  return { format: 'keras-h5', resolved: path, open: () => openKerasH5(path) };
+};
+
 /** The legacy torch.save magic number 0x1950a86a20f9469cfc6c as LONG1 little-endian bytes. */
 const TORCH_LEGACY_MAGIC = [0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
 
@@ -235,6 +250,7 @@ export const DETECTORS: ReadonlyArray<{ name: string; detect: Detector }> = [
   { name: 'safetensors', detect: safetensorsFile },
   { name: 'tfjs-json', detect: tfjsJson },
   { name: 'keras-h5', detect: kerasH5 },
+  { name: 'keras-archive', detect: kerasArchive },
   { name: 'pytorch', detect: pytorchFile },
   { name: 'v1-checkpoint', detect: v1Checkpoint },
 ];
@@ -242,7 +258,7 @@ export const DETECTORS: ReadonlyArray<{ name: string; detect: Detector }> = [
 const ACCEPTED =
   'a TF checkpoint prefix (dir/model.ckpt-1000), a directory with a `checkpoint` state file, a SavedModel directory, ' +
   'a directory with one .safetensors file or with sharded safetensors (model.safetensors.index.json), ' +
-  'a .safetensors file or its .safetensors.index.json, a tfjs model.json (or weights_manifest.json, or its directory), a Keras .h5 file, ' +
+  'a .safetensors file or its .safetensors.index.json, a tfjs model.json (or weights_manifest.json, or its directory), a Keras .h5 / .weights.h5 / .keras file, ' +
   'or a PyTorch torch.save file (.pt, .pth, pytorch_model.bin)';
 
 /** Run the detectors on `path`; null when none recognises it. */

@@ -13,7 +13,7 @@ const root = new URL('../../..', import.meta.url).pathname;
 const fx = (p: string) => join(root, 'test/fixtures', p);
 
 test('detectors run in the documented order', () => {
-  assert.deepEqual(DETECTORS.map((d) => d.name), ['state-dir', 'saved-model', 'tfjs-dir', 'safetensors-sharded-dir', 'safetensors-dir', 'tfjs-manifest-dir', 'tf-bundle', 'safetensors-index', 'safetensors', 'tfjs-json', 'keras-h5', 'pytorch', 'v1-checkpoint']);
+  assert.deepEqual(DETECTORS.map((d) => d.name), ['state-dir', 'saved-model', 'tfjs-dir', 'safetensors-sharded-dir', 'safetensors-dir', 'tfjs-manifest-dir', 'tf-bundle', 'safetensors-index', 'safetensors', 'tfjs-json', 'keras-h5', 'keras-archive', 'pytorch', 'v1-checkpoint']);
 });
 
 test('every accepted path form opens the right format, with a note when not literal', async () => {
@@ -29,6 +29,8 @@ test('every accepted path form opens the right format, with a note when not lite
     ['tfjs/digits-cnn', 'tfjs', 'model.json', /directory; using/],
     ['tfjs/celsius-single-dense/model.json', 'tfjs', 'model.json', undefined],
     ['keras-h5/digits-cnn-weights-only/model.h5', 'keras-h5', 'model.h5', undefined],
+    ['keras3/diabetes-dense-weights-h5/model.weights.h5', 'keras-h5', 'model.weights.h5', undefined],
+    ['keras3/stock-lstm-keras341/model.keras', 'keras-h5', 'model.keras', undefined],
   ];
   for (const [p, format, tail, note] of cases) {
     assert.equal(await detectFormat(fx(p)), format, p);

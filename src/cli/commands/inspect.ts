@@ -16,6 +16,7 @@ import { formatValues, jsonValues } from '../render/values.js';
 import { formatInt, formatShape, formatStat, formatTable } from '../render/table.js';
 import { LAYOUT_FLAGS, LAYOUT_HELP, parseLayoutFlags } from '../layout-flags.js';
 import { withLayout } from '../../formats/layout/index.js';
+import { keras3NameMap } from '../../formats/keras-h5/index.js';
 
 const HELP = `graft inspect — list a checkpoint's tensors (names, dtypes, shapes, bytes), values or stats
 
@@ -53,6 +54,8 @@ export interface InspectTensor {
   bytes: number;
   /** TF2 object-based checkpoints: the plain layer path the object graph gives the key. */
   objectPath?: string;
+  /** Keras 3 files: the TF-Keras / tfjs name the Keras 3 path maps to (`dense/kernel`). */
+  tfKerasName?: string;
   /** Nested arrays (JSON) — only with --tensor / --all-tensors. */
   values?: unknown;
   /** numpy-style text of the values (text output only; not in --json). */
@@ -101,6 +104,7 @@ export const inspectCommand: Command<InspectResult> = {
       const withValues = all || wanted.length > 0;
       const tensors: InspectTensor[] = [];
       const objectPaths = (reader as { objectGraphPaths?: Map<string, string> }).objectGraphPaths;
+      const tfKeras = keras3NameMap(reader);
       if (wanted.length === 0) {
         for (const u of reader.unreadable?.() ?? []) {
           tensors.push({ name: u.name, dtype: u.storedDtype, shape: [...u.shape], bytes: u.bytes, unsupported: u.reason, ...(stats ? { stats: null } : {}) });
@@ -110,6 +114,7 @@ export const inspectCommand: Command<InspectResult> = {
         const entry: InspectTensor = { name: t.name, dtype: t.dtype, shape: [...t.shape], bytes: t.bytes };
         const objectPath = objectPaths instanceof Map ? objectPaths.get(t.name) : undefined;
         if (objectPath !== undefined) entry.objectPath = objectPath;
+        if (tfKeras?.[t.name] !== undefined) entry.tfKerasName = tfKeras[t.name];
         if (withValues || stats) {
           const v = await reader.read(t.name);
           if (withValues) {
@@ -132,10 +137,11 @@ export const inspectCommand: Command<InspectResult> = {
     for (const [k, v] of Object.entries(r.metadata)) out.push(k === 'note' ? `note: ${v}` : `${k}: ${v}`);
     const stats = r.tensors.some((t) => t.stats !== undefined);
     const paths = r.tensors.some((t) => t.objectPath !== undefined);
-    const head = ['name', 'dtype', 'shape', 'bytes', ...(stats ? ['min', 'max', 'mean', 'std', 'nan'] : []), ...(paths ? ['object path'] : [])];
+    const k3 = r.tensors.some((t) => t.tfKerasName !== undefined);
+    const head = ['name', 'dtype', 'shape', 'bytes', ...(stats ? ['min', 'max', 'mean', 'std', 'nan'] : []), ...(paths ? ['object path'] : []), ...(k3 ? ['tf-keras name'] : [])];
     const rows = r.tensors.map((t) => [t.name, t.unsupported ? `${t.dtype} (unsupported)` : t.dtype, formatShape(t.shape), formatInt(t.bytes),
       ...(stats ? (t.stats ? [formatStat(t.stats.min), formatStat(t.stats.max), formatStat(t.stats.mean), formatStat(t.stats.std), String(t.stats.nan)] : ['-', '-', '-', '-', '-']) : []),
-      ...(paths ? [t.objectPath ?? ''] : [])]);
+      ...(paths ? [t.objectPath ?? ''] : []), ...(k3 ? [t.tfKerasName ?? ''] : [])]);
     out.push('', formatTable([head, ...rows], { right: stats ? [3, 4, 5, 6, 7, 8] : [3] }));
     const unsupported = r.tensors.filter((t) => t.unsupported);
     if (unsupported.length > 0) out.push('', `${unsupported.length} tensor${unsupported.length === 1 ? '' : 's'} cannot be read: ${unsupported.map((t) => `${t.name}: ${t.unsupported}`).join('; ')}`);
