@@ -12,19 +12,19 @@
  * sorts names before SaveV2 and so lays out data in sorted-key order; any other iterable (e.g. an
  * async generator streaming from a model) is written in arrival order, as BundleWriter.Add does.
  *
- * Streaming and atomicity: tensor bytes go straight to a temporary sibling of the data file (one
- * tensor in memory at a time — the caller's); the data file is committed (fsync + rename) first,
- * then the index the same way, as TF's BundleWriter renames its `.tempstate` files. A crash before
- * the index rename leaves no new `.index`, so no half-written checkpoint under a new prefix.
- * Overwriting an existing prefix cannot be atomic with TF's two fixed file names: between the
- * two renames the old index meets the new data; the per-tensor CRCs make a reader detect that
- * (`tensor_checksum_mismatch` / `size_mismatch`) — use a new prefix per save (model.ckpt-N) and
- * the `checkpoint` state file as the commit point, as TF's Saver does.
+ * Streaming and atomicity: tensor bytes go straight to a temporary of the data file (one tensor in
+ * memory at a time — the caller's); the index goes to a temporary too, and both are published
+ * together by io/publish.ts (temporaries → commit marker → renames, data before index), so even
+ * overwriting an existing prefix leaves the old bundle or the new one after a crash at any point,
+ * never an old index over new data (the next writer or reader rolls an interrupted publish
+ * forward). Data shards of an older bundle under the same prefix that the new one lacks are
+ * removed in the same publish.
  */
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, readdir } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import { InvalidArgumentError } from '../../errors.js';
-import { AtomicFile } from '../atomic.js';
+import { Publish } from '../../io/publish.js';
+import { withFsErrors } from '../../io/fs-errors.js';
 import { crc32c, maskCrc } from '../crc32c.js';
 import { DTYPE_SIZE, DTYPES, type TensorValue } from '../types.js';
 import { LITTLE, TENSOR_BUNDLE_MIN_CONSUMER, TENSOR_BUNDLE_VERSION, encodeBundleEntry, encodeBundleHeader, type BundleEntry } from './bundle-proto.js';
@@ -88,11 +88,13 @@ export async function writeBundle(
   options: WriteBundleOptions = {},
 ): Promise<WriteBundleReport> {
   const fsync = options.fsync ?? true;
-  await mkdir(dirname(prefix), { recursive: true });
+  const dir = dirname(prefix);
+  const base = basename(prefix);
+  await withFsErrors('create directory', dir, () => mkdir(dir, { recursive: true }));
   const entries = new Map<string, { key: Uint8Array; entry: BundleEntry }>();
-  const data = await AtomicFile.create(dataFilename(prefix, 0, 1));
-  let index: AtomicFile | undefined;
+  const publish = await Publish.begin(dir, base, { fsync });
   try {
+    const data = await publish.create(basename(dataFilename(prefix, 0, 1)));
     for await (const t of sortedIfArray(tensors)) {
       validate(prefix, t);
       if (entries.has(t.name)) throw badTensor('duplicate_tensor', prefix, t.name, `Adding duplicate key: ${t.name}`);
@@ -117,7 +119,6 @@ export async function writeBundle(
       });
     }
     const dataBytes = data.bytesWritten;
-    await data.commit({ fsync });
 
     const table = new TableBuilder();
     table.add(new Uint8Array(0), encodeBundleHeader({
@@ -128,13 +129,15 @@ export async function writeBundle(
     const sorted = [...entries.values()].sort((a, b) => compareBytes(a.key, b.key));
     for (const { key, entry } of sorted) table.add(key, encodeBundleEntry(entry));
     const indexBytes = table.finish();
-    index = await AtomicFile.create(metaFilename(prefix));
+    const index = await publish.create(basename(metaFilename(prefix)));
     await index.write(indexBytes);
-    await index.commit({ fsync });
+    // Data shards of an older bundle at this prefix (e.g. TF's 2-shard save) go in the same publish.
+    const shard = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.data-\\d{5}-of-\\d{5}$`);
+    publish.remove((await readdir(dir).catch(() => [] as string[])).filter((n) => shard.test(n)));
+    await publish.commit();
     return { prefix, bytes: dataBytes + indexBytes.length, tensors: entries.size };
   } catch (e) {
-    await data.abort();
-    await index?.abort();
+    await publish.abort();
     throw e;
   }
 }
