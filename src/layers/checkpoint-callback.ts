@@ -62,6 +62,16 @@ export class CheckpointCallback extends tfl.Callback {
     this.initialEpoch = restored.step ?? 0;
   }
 
+  /** Release the run directory (its lock) at the end of `fit`, so another run may open it. */
+  override async onTrainEnd(): Promise<void> {
+    await this.close();
+  }
+
+  /** Release the run directory's lock (also done at the end of `fit`). */
+  async close(): Promise<void> {
+    await this.manager.close();
+  }
+
   override async onEpochEnd(epoch: number, logs?: tfl.Logs): Promise<void> {
     const values = await resolveLogs(logs);
     if (this.mirrors) await this.mirrors.capture(this.target);
