@@ -31,6 +31,8 @@ export interface ConvertOptions {
   overwrite?: boolean;
   /** String metadata for the destination (safetensors `__metadata__`; default: a safetensors source's). */
   metadata?: Record<string, string>;
+  /** TF bundle destinations: number of data files (default 1; see writeBundle). */
+  numShards?: number;
 }
 
 /** What happened to one source tensor. */
@@ -98,6 +100,12 @@ function topScopes(names: string[]): string {
  */
 export async function convertCheckpoint(src: string, dst: string, options: ConvertOptions = {}): Promise<ConvertReport> {
   const format = options.format ?? formatForWritePath(dst);
+  if (options.numShards !== undefined && options.numShards !== 1 && format !== 'tf-bundle') {
+    throw new InvalidArgumentError('num_shards_not_applicable', `${dst}: numShards applies to TF bundle destinations, not ${format}`, {
+      hint: 'write to a TF bundle prefix (no .safetensors / model.json), or leave --num-shards out',
+      details: { path: dst, format, numShards: options.numShards },
+    });
+  }
   if (resolve(src) === resolve(dst)) {
     throw new InvalidArgumentError('same_path', `source and destination are both ${src}`, { hint: 'write to a new path; a live checkpoint is never rewritten in place', details: { path: src } });
   }
@@ -164,7 +172,7 @@ export async function convertCheckpoint(src: string, dst: string, options: Conve
     // Only safetensors metadata is user data; other readers' metadata describes the source file.
     const metadata = options.metadata ?? (reader.format === 'safetensors' ? Object.fromEntries(Object.entries(reader.metadata).filter(([k]) => k !== 'note')) : undefined);
     if (format === 'safetensors') await writeSafetensors(dst, values(), { metadata, layout });
-    else await writeCheckpoint(dst, values(), { format, metadata });
+    else await writeCheckpoint(dst, values(), { format, metadata, numShards: options.numShards });
     const notes = ['note', 'quantization'].map((k) => reader.metadata[k]).filter((x): x is string => typeof x === 'string');
     return {
       source: { path: reader.path, format: reader.format },

@@ -13,7 +13,7 @@ import { formatInt, formatShape, formatTable } from '../render/table.js';
 const HELP = `graft convert — convert between TF bundle, safetensors and tfjs weights
 
 usage: graft convert SRC DST [--rename FROM=TO]… [--include SCOPE]… [--exclude SCOPE]…
-                             [--to FORMAT] [--overwrite] [--json]
+                             [--to FORMAT] [--num-shards N] [--overwrite] [--json]
 
 SRC   any checkpoint Graft reads: TF prefix or directory, *.safetensors, tfjs model.json, Keras *.h5
 DST   where to write; the format comes from the path unless --to says otherwise:
@@ -28,6 +28,8 @@ flags:
   --exclude SCOPE    leave out tensors under SCOPE (repeatable; alias --checkpoint_exclude_scopes)
                                                                               (default: none)
   --to FORMAT        tf-bundle | safetensors | tfjs                           (default: from DST)
+  --num-shards N     TF bundle DST: write N data files DST.data-0000i-of-0000N and one merged
+                     index, as TF's sharded Saver does                        (default: 1)
   --overwrite        replace an existing DST                                  (default: refuse)
   --json             print the report {"source", "destination", "tensors", "written", …}
 
@@ -63,6 +65,7 @@ export const convertCommand: Command<ConvertReport> = {
     include: { type: 'string', multiple: true },
     exclude: { type: 'string', multiple: true },
     to: { type: 'string' },
+    'num-shards': { type: 'string' },
     overwrite: { type: 'boolean' },
   },
   aliases: { checkpoint_exclude_scopes: 'exclude', 'exclude-scopes': 'exclude', 'include-scopes': 'include' },
@@ -77,6 +80,11 @@ export const convertCommand: Command<ConvertReport> = {
     if (to !== undefined && !FORMATS.includes(to as FormatName)) {
       throw new UsageError('bad_usage', `--to must be one of ${FORMATS.join(', ')}, got "${to}"`, { hint: 'or leave --to out and let the DST path decide' });
     }
+    const shardsRaw = stringFlag(args, 'num-shards');
+    const numShards = shardsRaw === undefined ? undefined : Number(shardsRaw);
+    if (numShards !== undefined && (!/^\d+$/.test(shardsRaw!) || numShards < 1)) {
+      throw new UsageError('bad_usage', `--num-shards must be a positive integer, got "${shardsRaw}"`, { hint: 'e.g. --num-shards 4' });
+    }
     const renameRaw = ((args.values.rename as string[] | undefined) ?? []);
     return convertCheckpoint(src, dst, {
       rename: parseRenames(renameRaw),
@@ -84,6 +92,7 @@ export const convertCommand: Command<ConvertReport> = {
       exclude: listFlag(args, 'exclude'),
       format: to as FormatName | undefined,
       overwrite: boolFlag(args, 'overwrite'),
+      numShards,
     });
   },
   render(r: ConvertReport): string {
