@@ -163,3 +163,34 @@ test('checkSnappyStream accepts what snappyjs compresses (random and repetitive 
     assert.equal(checkSnappyStream(c, used, len), undefined);
   }
 });
+
+test('fuzz: 3000 mutated snappy blocks of real indexes, CRC recomputed so the decoder sees them → only typed errors, no huge allocation', () => {
+  const r = rng(99);
+  const corpus = BUNDLE_FIXTURES.map((p) => {
+    const original = new Uint8Array(readFileSync(`${FIXTURES}${p}.index`));
+    const { index: ih } = readFooter(original, p);
+    const h = decodeBlock(readBlock(original, ih, p, 'index block'), p, 'index block')[0]!;
+    const hr = new ProtoReader(h.value, 'handle');
+    return compress(readBlock(original, { offset: Number(hr.varintBig()), size: Number(hr.varintBig()) }, p, 'data block'));
+  });
+  const seen = new Map<string, number>();
+  const rss = process.memoryUsage().rss;
+  for (let i = 0; i < 3000; i++) {
+    const c = corpus[Math.floor(r() * corpus.length)]!.slice();
+    const mode = Math.floor(r() * 4);
+    let b: Uint8Array = c;
+    if (mode === 0) for (let k = 0; k < 1 + Math.floor(r() * 4); k++) c[Math.floor(r() * c.length)] ^= 1 << Math.floor(r() * 8);
+    else if (mode === 1) b = c.subarray(0, Math.floor(r() * c.length));
+    else if (mode === 2) c[Math.floor(r() * Math.min(5, c.length))] = Math.floor(r() * 256); // preamble
+    else b = Uint8Array.from([...c, ...Array.from({ length: 1 + Math.floor(r() * 8) }, () => Math.floor(r() * 256))]);
+    try {
+      readTable(rawTable(b, { type: 1 }), 'fuzz.index');
+      seen.set('ok', (seen.get('ok') ?? 0) + 1);
+    } catch (e) {
+      assert.ok(e instanceof FormatError, `iteration ${i}: untyped error ${String(e)}`);
+      seen.set(e.code, (seen.get(e.code) ?? 0) + 1);
+    }
+  }
+  assert.ok((seen.get('bad_block') ?? 0) > 500, JSON.stringify([...seen]));
+  assert.ok(process.memoryUsage().rss - rss < 200 * 1024 * 1024);
+});
