@@ -7,6 +7,8 @@
  * Who writes them: TF 1.1's BundleWriter and MergeBundles used default `table::Options`, whose
  * compression is snappy; TF 1.2 and later set kNoCompression (tensor_bundle.cc
  * `TableBuilderOptions`: "Compressed tables cannot be read by TensorFlow releases prior to 1.1").
+ * Real files with type-1 blocks exist (test/fixtures/savedmodel/serving-*, tfx-*: SavedModels of
+ * a public repository tensorflow/serving and tensorflow/tfx).
  * TableBuilder keeps the compressed form only when it saves at least 1/8 of the block
  * (table_builder.cc `WriteBlock`), else writes the block raw with type 0.
  *
