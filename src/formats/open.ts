@@ -6,6 +6,8 @@
  *   2. saved-model    a directory with variables/variables.index → that bundle (SavedModel)
  *   3. tfjs-dir       a directory with model.json → tfjs weights
  *   3b. safetensors-dir  a directory with exactly one *.safetensors file → that file
+ *   3c. bundle-dir   a directory with `<prefix>.index` files but no state file (a SavedModel's
+ *                    `variables/`): the single one, with a note; several → `ambiguous_directory`
  *   4. tf-bundle      `<prefix>.index` exists, or the path is `<prefix>.index` / `.data-K-of-N`
  *   5. safetensors    `*.safetensors`, or a file whose first 8 bytes + `{` look like one
  *   6. tfjs-json      `*.json` (model.json, weights_manifest.json)
@@ -19,6 +21,7 @@ import { open as openFile, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { CheckpointNotFoundError, FormatError } from '../errors.js';
 import { openBundle } from './tf-bundle/index.js';
+import { singleBundleIn } from './tf-bundle/folder.js';
 import { readCheckpointState } from './state-file.js';
 import { openSafetensors } from './safetensors/index.js';
 import { openTfjsWeights } from './tfjs/index.js';
@@ -71,6 +74,13 @@ const savedModelDir: Detector = async (path, st) => {
   const prefix = join(path, 'variables', 'variables');
   if (!st?.isDirectory() || !(await exists(`${prefix}.index`))) return null;
   return bundle(prefix, `${path} is a SavedModel directory; using its variables bundle ${prefix}.`);
+};
+
+const bundleDir: Detector = async (path, st) => {
+  if (!st?.isDirectory()) return null;
+  const prefix = await singleBundleIn(path);
+  if (prefix === undefined) return null;
+  return bundle(prefix, `${path} has no 'checkpoint' state file; using the only TF checkpoint in it, ${prefix}.`);
 };
 
 const tfjsDir: Detector = async (path, st) => {
@@ -135,6 +145,7 @@ export const DETECTORS: ReadonlyArray<{ name: string; detect: Detector }> = [
   { name: 'saved-model', detect: savedModelDir },
   { name: 'tfjs-dir', detect: tfjsDir },
   { name: 'safetensors-dir', detect: safetensorsDir },
+  { name: 'bundle-dir', detect: bundleDir },
   { name: 'tf-bundle', detect: tfBundle },
   { name: 'safetensors', detect: safetensorsFile },
   { name: 'tfjs-json', detect: tfjsJson },

@@ -13,7 +13,7 @@ const root = new URL('../../..', import.meta.url).pathname;
 const fx = (p: string) => join(root, 'test/fixtures', p);
 
 test('detectors run in the documented order', () => {
-  assert.deepEqual(DETECTORS.map((d) => d.name), ['state-dir', 'saved-model', 'tfjs-dir', 'safetensors-dir', 'tf-bundle', 'safetensors', 'tfjs-json', 'keras-h5', 'v1-checkpoint']);
+  assert.deepEqual(DETECTORS.map((d) => d.name), ['state-dir', 'saved-model', 'tfjs-dir', 'safetensors-dir', 'bundle-dir', 'tf-bundle', 'safetensors', 'tfjs-json', 'keras-h5', 'v1-checkpoint']);
 });
 
 test('every accepted path form opens the right format, with a note when not literal', async () => {
