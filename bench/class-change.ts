@@ -32,7 +32,7 @@
  *    stops at the first evaluation at or above both targets (at most the scratch run's steps;
  *    one epoch for the cosine recipe, whose rate is 0 after it). Steps to a target are the first
  *    evaluation at or above it, rounded up to the evaluation grid — against the changed model.
- * 3. per target, a replay trains the same number of steps from the same start without evaluations; its
+ * 3. per target, a replay (src/workflows/time-to-target.ts, shared with `graft demo`) trains the same number of steps from the same start without evaluations; its
  *    training seconds plus the imprinting pass (a body forward over the new classes' examples)
  *    are the time to the target. Training is deterministic, so the replay must end at the
  *    probe's accuracy (`replayMatches`).
@@ -49,6 +49,7 @@ import { CASH_MERGE } from '../src/workflows/demo/scenarios-text.js';
 import { loadTask, type TaskSpec } from '../src/workflows/tasks.js';
 import { trainModel } from '../src/workflows/train-model.js';
 import type { NewClassInit } from '../src/workflows/class-init.js';
+import { timeToTarget } from '../src/workflows/time-to-target.js';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -127,15 +128,21 @@ try {
         accuracyAtStart: probe.fit.evals[0]?.accuracy ?? null, initSeconds: probe.newClassInit?.seconds ?? 0, initExamples: probe.newClassInit?.examples ?? 0, evalEvery,
         load_avg: load(), curve: probe.fit.evals.map((e) => [e.step, Number(e.accuracy.toFixed(4))]),
       }));
+      // one probe serves both targets (it stopped at best ≥ final); time-to-target.ts replays —
+      // the same protocol `graft demo` uses
+      const candidate = {
+        probe: async () => probe.fit,
+        replay: async (steps: number) => {
+          const replay = await trainModel({ ...run, maxSteps: steps });
+          return { seconds: replay.fit.trainSeconds + (replay.newClassInit?.seconds ?? 0), accuracy: replay.finalAccuracy };
+        },
+        startSeconds: probe.newClassInit?.seconds ?? 0,
+      };
       for (const [reading, target] of Object.entries(targets)) {
-        const hit = probe.fit.evals.find((e) => e.accuracy >= target) ?? null;
-        let seconds: number | null = null;
-        let replayMatches: boolean | null = null;
-        if (hit) {
-          const replay = hit.step === 0 ? null : await trainModel({ ...run, maxSteps: hit.step });
-          seconds = (replay?.fit.trainSeconds ?? 0) + (replay?.newClassInit?.seconds ?? probe.newClassInit?.seconds ?? 0);
-          replayMatches = replay === null || replay.finalAccuracy === hit.accuracy;
-        }
+        const t = await timeToTarget(candidate, target, { seconds: scratch.fit.trainSeconds, steps: scratch.fit.steps }, { maxSteps: probe.fit.steps });
+        const hit = t.stepsToTarget === null ? null : { step: t.stepsToTarget };
+        const seconds = t.secondsToTarget;
+        const replayMatches = t.stepsToTarget === null ? null : t.replayMatches ?? true;
         const ratio = seconds === null ? null : seconds / scratch.fit.trainSeconds;
         ratios[`${recipe}/${reading}`] ??= [];
         ratios[`${recipe}/${reading}`]!.push(ratio);

@@ -2,8 +2,9 @@
 # Installs everything Graft needs on a fresh Debian machine, then builds it:
 #   - Debian packages: libdnnl-dev (native oneDNN kernels), chromium (report check in tests);
 #     with --bench also python3-torch (the benchmark peer).
-#   - npm packages (npm ci, which also compiles the TypeScript via the prepare script).
-#   - the native kernels (npm run build:native; skipped with a message where oneDNN is absent).
+#   - npm packages (npm ci), then the TypeScript compiled (npm run build).
+#   - the native kernels (scripts/build-native.mjs, also the package's install script, which npm ci
+#     runs; skipped with a message where oneDNN is absent).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pkgs=()
@@ -25,7 +26,6 @@ if [ ${#pkgs[@]} -gt 0 ]; then
 fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
-else
-  npm run build
 fi
-npm run build:native || echo "setup: native kernels not built; Graft runs on the wasm path (see graft doctor)" >&2
+npm run build
+node scripts/build-native.mjs --if-needed || echo "setup: native kernels not built; Graft runs on the wasm path (see graft doctor)" >&2

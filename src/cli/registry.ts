@@ -23,4 +23,5 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'transfer', summary: 'transfer learning: freeze, features or finetune from a pretrained checkpoint', load: async () => (await import('./commands/transfer.js')).transferCommand },
   { name: 'transfer-common', summary: 'copy the layers two architectures share', load: async () => (await import('./commands/transfer-common.js')).transferCommonCommand },
   { name: 'doctor', summary: 'say which compute backend runs, why, and how to get the fast one', load: async () => (await import('./commands/doctor.js')).doctorCommand },
+  { name: 'build-native', summary: 'build the native oneDNN kernels of this copy (works in an installed package)', load: async () => (await import('./commands/build-native.js')).buildNativeCommand },
 ];

@@ -13,6 +13,7 @@
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '../errors.js';
+import { howToGetNative } from './install-context.js';
 import { LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD, registerJsKernelPack } from './kernels-js/index.js';
 
 /** What can be asked for: a TF.js backend, or `native` (wasm + native kernels, required to load). */
@@ -24,8 +25,11 @@ export type KernelSource = 'native' | 'js-pack' | 'tfjs-node' | 'none';
 /** Every value {@link BackendName} takes, for flag parsing. */
 export const BACKEND_NAMES: readonly BackendName[] = ['wasm', 'cpu', 'native', 'tfjs-node'];
 
-/** The command that builds the native kernels on Debian/Ubuntu. */
-export const HOW_TO_GET_NATIVE = 'apt-get install -y libdnnl-dev && npm run build:native';
+/**
+ * The command that builds the native kernels on Debian/Ubuntu, worded for where this copy lives
+ * (a clone: `npm run build:native`; an installed package: `npx graft build-native`).
+ */
+export const HOW_TO_GET_NATIVE = howToGetNative();
 
 /** Options for {@link initBackend}. */
 export interface InitBackendOptions {

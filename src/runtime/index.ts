@@ -11,6 +11,7 @@ export {
   HOW_TO_GET_NATIVE,
 } from './backend.js';
 export type { BackendInfo, BackendName, InitBackendOptions, KernelSource } from './backend.js';
+export { packageRoot, installContext, buildNativeCommand, howToGetNative, oneDnnHeadersFound } from './install-context.js';
 export {
   registerJsKernelPack,
   stockWasmKernel,

@@ -61,15 +61,16 @@ test('a TF1 Estimator checkpoint restores into a Graft model with the same names
   const k = await loadVariable(latest!, 'dense/kernel');
   assert.deepEqual(bytesOf(model.require('dense/kernel').variable), k.data);
 
-  // the restored weights are the trained network: it classifies real MNIST digits
-  const test = await loadMnist({ split: 'test', limit: 500 });
+  // the restored weights are the trained network: it classifies the 10,000 real MNIST test
+  // digits at 98.84% (the figure `graft demo tf-checkpoint` shows for the same file in a tfjs-layers model)
+  const test = await loadMnist({ split: 'test' });
   const x = tf.tensor4d(test.x, [test.count, 28, 28, 1]);
   const logits = forward(model, x);
   const pred = logits.argMax(1).dataSync();
   let correct = 0;
   for (let i = 0; i < test.count; i++) if (pred[i] === test.labels[i]) correct++;
   tf.dispose([x, logits]);
-  assert.ok(correct / test.count > 0.9, `accuracy ${correct / test.count}`);
+  assert.equal(correct, 9884, `accuracy ${correct / test.count}`);
 
   // TF.js → checkpoint bytes is exact: the re-saved bundle equals TF's files byte for byte
   const { dir, cleanup } = await tempDir();

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { UsageError } from '../../errors.js';
-import { BACKEND_NAMES, HOW_TO_GET_NATIVE, initBackend } from '../../runtime/index.js';
+import { BACKEND_NAMES, HOW_TO_GET_NATIVE, buildNativeCommand, initBackend, installContext, oneDnnHeadersFound } from '../../runtime/index.js';
 import type { BackendInfo, BackendName } from '../../runtime/index.js';
 import { stringFlag } from '../command.js';
 import type { Command } from '../command.js';
@@ -20,11 +20,11 @@ export interface DoctorReport extends BackendInfo {
   wasmSimd?: boolean;
   /** Facts about the native addon: where it is looked for, whether it is built, oneDNN headers present. */
   native: { addonPath?: string; built: boolean; onednnHeaders: boolean; threads?: number; simd?: string };
+  /** Where this copy of Graft lives: a clone of the repo or a package installed into a project. */
+  install: 'repo' | 'installed';
   /** The commands to run, in order, to get the fast path ([] when already on it). */
   steps: string[];
 }
-
-const ONEDNN_HEADERS = ['/usr/include/oneapi/dnnl/dnnl.hpp', '/usr/include/dnnl.hpp'];
 
 interface NativeInfoLike { path?: string; onednn?: string; threads?: number; simd?: string }
 
@@ -43,12 +43,12 @@ export async function doctor(options: { backend?: BackendName } = {}): Promise<D
   const info = await initBackend(options.backend ? { backend: options.backend } : {});
   const facts = await nativeFacts();
   const built = facts?.path ? existsSync(facts.path) : false;
-  const onednnHeaders = ONEDNN_HEADERS.some((p) => existsSync(p));
+  const onednnHeaders = oneDnnHeadersFound();
   const fast = info.kernels === 'native' || info.kernels === 'tfjs-node';
   const steps: string[] = [];
   if (!fast) {
-    if (!onednnHeaders) steps.push('apt-get install -y libdnnl-dev');
-    if (!built || !onednnHeaders) steps.push('npm run build:native');
+    if (!onednnHeaders) steps.push('apt-get install -y libdnnl-dev (or set GRAFT_DNNL_DIR to a oneDNN install prefix)');
+    if (!built || !onednnHeaders) steps.push(buildNativeCommand());
     if (built && onednnHeaders && info.nativeError) steps.push(`fix the load error: ${info.nativeError}`);
     if (info.requested === 'wasm' || info.requested === 'cpu') steps.push('unset GRAFT_BACKEND (or drop --backend) so Graft picks the native kernels');
   }
@@ -60,6 +60,7 @@ export async function doctor(options: { backend?: BackendName } = {}): Promise<D
       ...(facts?.path ? { addonPath: facts.path } : {}), built, onednnHeaders,
       ...(facts?.threads !== undefined ? { threads: facts.threads } : {}), ...(facts?.simd ? { simd: facts.simd } : {}),
     },
+    install: installContext(),
     steps,
   };
   if (info.backend === 'wasm') report.wasmSimd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');

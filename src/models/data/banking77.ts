@@ -36,7 +36,7 @@ async function readText(path: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (e) {
-    throw new GraftError('data_not_found', `cannot read ${path}`, { hint: 'the bundled data is missing; reinstall the package or set GRAFT_DATA_DIR', cause: e });
+    throw new GraftError('data_not_found', `cannot read ${path}`, { hint: 'the data file is missing; set GRAFT_DATA_DIR to a folder holding mnist/ and banking77/ (the data/ folder of a clone of the Graft repository; the npm package ships without it)', cause: e });
   }
 }
 

@@ -1,6 +1,9 @@
 /**
- * Where the bundled real data lives: `data/` at the root of the installed package, found from
- * this file's own URL (never from the working directory), or `GRAFT_DATA_DIR` when set.
+ * Where the real data of the built-in models and the demo lives: `data/` at the root of a clone of
+ * the repository, found from this file's own URL (never from the working directory), or
+ * `GRAFT_DATA_DIR` when set. The npm package does not carry the datasets (4 MB of the 4.4 MB
+ * tarball; a library user trains on their own data): an installed copy needs GRAFT_DATA_DIR for
+ * the built-in data, and says so.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -33,7 +36,7 @@ export function dataDir(): string {
     dir = up;
   }
   throw new GraftError('data_dir_not_found', `cannot find Graft's data/ directory above ${fileURLToPath(import.meta.url)}`, {
-    hint: 'reinstall the package (data/ ships with it) or set GRAFT_DATA_DIR to a folder holding mnist/ and banking77/',
+    hint: 'the npm package ships without the datasets; set GRAFT_DATA_DIR to a folder holding mnist/ and banking77/ (the data/ folder of a clone of the Graft repository)',
   });
 }
 

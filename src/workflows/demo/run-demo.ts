@@ -9,10 +9,11 @@ import { InvalidArgumentError } from '../../errors.js';
 import { renderHtmlReport, type ReportDocument } from '../report/html-report.js';
 import { classesScenario, commonScenario } from './scenarios-text.js';
 import { emaScenario, stagedScenario, transferScenario } from './scenarios-mnist.js';
+import { tfCheckpointScenario } from './scenario-tf-checkpoint.js';
 import { FULL, QUICK, type DemoSize, type ScenarioResult } from './types.js';
 
 /** Scenario names, in run order. */
-export const SCENARIOS = ['staged', 'ema', 'transfer', 'common', 'classes'] as const;
+export const SCENARIOS = ['staged', 'ema', 'transfer', 'common', 'classes', 'tf-checkpoint'] as const;
 /** One scenario name. */
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -22,6 +23,7 @@ const RUNNERS: Record<ScenarioName, (work: string, size: DemoSize) => Promise<Sc
   transfer: transferScenario,
   common: commonScenario,
   classes: classesScenario,
+  'tf-checkpoint': tfCheckpointScenario,
 };
 
 /** Options of {@link runDemo}. */
@@ -44,7 +46,7 @@ export interface RunDemoOptions {
 /** What a demo run did. */
 export interface DemoReport {
   quick: boolean;
-  scenarios: { id: string; title: string; headline: string; accuracy: number; seconds: number; checks: Record<string, boolean>; data: Record<string, unknown> }[];
+  scenarios: { id: string; title: string; headline: string; vsBaseline: string; accuracy: number; seconds: number; checks: Record<string, boolean>; data: Record<string, unknown> }[];
   allChecksPassed: boolean;
   seconds: number;
   reportPath: string | null;
@@ -81,7 +83,7 @@ export async function runDemo(options: RunDemoOptions = {}): Promise<DemoReport>
   }
   return {
     quick: size.quick,
-    scenarios: results.map((r) => ({ id: r.id, title: r.title, headline: r.headline, accuracy: r.accuracy, seconds: r.seconds, checks: r.checks, data: r.data })),
+    scenarios: results.map((r) => ({ id: r.id, title: r.title, headline: r.headline, vsBaseline: r.vsBaseline, accuracy: r.accuracy, seconds: r.seconds, checks: r.checks, data: r.data })),
     allChecksPassed: results.every((r) => Object.values(r.checks).every(Boolean)),
     seconds,
     reportPath,
@@ -92,12 +94,12 @@ export async function runDemo(options: RunDemoOptions = {}): Promise<DemoReport>
 /** The report document of a demo run. */
 export function demoDocument(results: ScenarioResult[], facts: { quick: boolean; seconds: number; backend: string }): ReportDocument {
   return {
-    title: 'Graft demo — five TF1-style workflows on real data',
+    title: 'Graft demo — six TF1-style workflows on real data',
     facts: { run: facts.quick ? 'graft demo --quick' : 'graft demo', backend: facts.backend, 'total seconds': facts.seconds.toFixed(1), data: 'MNIST (LeCun et al.), BANKING77 (Casanueva et al. 2020)', date: new Date().toISOString().slice(0, 19) + 'Z' },
     summary: {
       title: 'summary',
-      columns: ['scenario', 'result', 'accuracy %', 'seconds', 'checks'],
-      rows: results.map((r) => [r.title, r.headline, Math.round(1000 * r.accuracy) / 10, Number(r.seconds.toFixed(1)), `${Object.values(r.checks).filter(Boolean).length}/${Object.keys(r.checks).length} passed`]),
+      columns: ['scenario', 'result', 'vs baseline', 'accuracy %', 'seconds', 'checks'],
+      rows: results.map((r) => [r.title, r.headline, r.vsBaseline, Math.round(1000 * r.accuracy) / 10, Number(r.seconds.toFixed(1)), `${Object.values(r.checks).filter(Boolean).length}/${Object.keys(r.checks).length} passed`]),
     },
     sections: results.map((r) => r.section),
   };

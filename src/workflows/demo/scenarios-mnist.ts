@@ -21,6 +21,21 @@ const accCurve = (r: TrainModelReport | TransferReport, name: string, key: 'accu
   points: r.fit.evals.filter((e) => e[key] !== undefined).map((e) => [e.step, e[key]!] as const),
 });
 
+/**
+ * Raw vs EMA accuracy across a run's evaluations: means over the second half (the averages lag
+ * early on by design), the mean absolute change between consecutive evaluations (in points),
+ * and how many evaluations the EMA is ahead in.
+ */
+export function emaAcrossRun(evals: readonly { accuracy: number; emaAccuracy?: number }[]): { evaluations: number; rawMean: number; emaMean: number; rawSwing: number; emaSwing: number; emaAhead: number } {
+  const both = evals.filter((e) => e.emaAccuracy !== undefined);
+  const half = both.slice(Math.floor(both.length / 2));
+  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+  const swing = (xs: number[]) => (xs.length > 1 ? (100 * xs.slice(1).reduce((a, x, i) => a + Math.abs(x - xs[i]!), 0)) / (xs.length - 1) : 0);
+  const raw = half.map((e) => e.accuracy);
+  const ema = half.map((e) => e.emaAccuracy!);
+  return { evaluations: half.length, rawMean: mean(raw), emaMean: mean(ema), rawSwing: swing(raw), emaSwing: swing(ema), emaAhead: half.filter((e) => e.emaAccuracy! > e.accuracy).length };
+}
+
 /** Article 000: train the CNN part, then the LSTM part with the CNN restored and frozen, then evaluate both parts restored from their two directories. */
 export async function stagedScenario(work: string, size: DemoSize): Promise<ScenarioResult> {
   const t0 = Date.now();
@@ -43,6 +58,7 @@ export async function stagedScenario(work: string, size: DemoSize): Promise<Scen
   return {
     id: 'staged', title: 'Staged CNN→LSTM training (article 000)',
     headline: `CNN stage ${pct(s1.finalAccuracy)}% → LSTM stage ${pct(s2.finalAccuracy)}%; eval from two dirs ${pct(ev.accuracy)}%`,
+    vsBaseline: `eval from the two directories ${ev.accuracy === s2.finalAccuracy ? '=' : '≠'} stage 2's own evaluation; frozen CNN bytes ${s2.frozenChecksum?.unchanged ? 'unchanged' : 'CHANGED'}`,
     accuracy: ev.accuracy, seconds: (Date.now() - t0) / 1000, checks,
     data: { stage1: s1.finalAccuracy, stage2: s2.finalAccuracy, eval: ev.accuracy, cnnChecksum: s2.frozenChecksum, cnnKeys, lstmKeys },
     section: {
@@ -90,6 +106,7 @@ export async function emaScenario(work: string, size: DemoSize): Promise<Scenari
   await restoreFromCheckpoint({ v1: fresh.params.require('conv1/weights'), v2: fresh.params.require('conv1/biases') }, part);
   const same = String(fresh.params.require('conv1/weights').variable.dataSync()) === String(m2.params.require('conv1/weights').variable.dataSync());
   const lr = exponentialDecay(0.01, decay);
+  const across = emaAcrossRun(r.fit.evals);
   const checks = {
     'eval from .meta.json reproduces the training evaluation': Math.abs(ev.rawAccuracy! - r.finalAccuracy) < 1e-9,
     'the partial save holds exactly v1, v2': partKeys.join(',') === 'v1,v2',
@@ -98,12 +115,16 @@ export async function emaScenario(work: string, size: DemoSize): Promise<Scenari
   };
   return {
     id: 'ema', title: 'MNIST with LR decay and moving averages (article 001)',
-    headline: `raw ${pct(ev.rawAccuracy!)}% vs EMA ${pct(ev.emaAccuracy!)}% after ${r.globalStep} steps`,
+    headline: `across ${across.evaluations} evaluations: EMA ${pct(across.emaMean)}% vs raw ${pct(across.rawMean)}% on average (second half of training), eval-to-eval swing ${across.emaSwing.toFixed(1)} vs ${across.rawSwing.toFixed(1)} points; final raw ${pct(ev.rawAccuracy!)}% vs EMA ${pct(ev.emaAccuracy!)}% after ${r.globalStep} steps`,
+    vsBaseline: `EMA ${across.emaMean >= across.rawMean ? '+' : ''}${(100 * (across.emaMean - across.rawMean)).toFixed(1)} points over raw weights (mean of the second half), swing ${across.emaSwing.toFixed(1)} vs ${across.rawSwing.toFixed(1)} points; ahead in ${across.emaAhead}/${across.evaluations} evaluations`,
     accuracy: ev.emaAccuracy!, seconds: (Date.now() - t0) / 1000, checks,
     data: { raw: ev.rawAccuracy, ema: ev.emaAccuracy, steps: r.globalStep, partKeys },
     section: {
       id: 'ema', title: 'MNIST with variable management, exponential LR decay and moving averages (article 001)',
-      notes: [`Adam with tf.train.exponential_decay(0.01, step, ${decay.decaySteps}, 0.9, staircase=True) and ExponentialMovingAverage(0.99, num_updates=global_step). graft eval rebuilt the model from the checkpoint's .meta.json and evaluated the raw weights and the moving averages (loaded with variables_to_restore()).`],
+      notes: [
+        `Where the averages matter is across training, not only at its last point: over the second half of the run (${across.evaluations} evaluations) the EMA weights average ${pct(across.emaMean)}% vs ${pct(across.rawMean)}% for the raw weights, and move ${across.emaSwing.toFixed(1)} points from one evaluation to the next vs ${across.rawSwing.toFixed(1)} (mean absolute change); the EMA is ahead in ${across.emaAhead} of ${across.evaluations} evaluations. Early on the averages lag (they still remember the initial weights): that is the bias zero_debias and num_updates correct.`,
+        `Adam with tf.train.exponential_decay(0.01, step, ${decay.decaySteps}, 0.9, staircase=True) and ExponentialMovingAverage(0.99, num_updates=global_step). graft eval rebuilt the model from the checkpoint's .meta.json and evaluated the raw weights and the moving averages (loaded with variables_to_restore()).`,
+      ],
       charts: [
         { title: 'loss per step', xLabel: 'step', yLabel: 'loss', series: [{ name: 'loss', points: r.fit.history.map((h) => [h.step, h.loss] as const) }] },
         { title: 'learning rate (staircase exponential decay)', xLabel: 'step', yLabel: 'learning rate', logY: true, series: [{ name: 'learning rate', points: r.fit.history.map((h) => [h.step, h.learningRate] as const) }, { name: 'formula', points: r.fit.history.map((h) => [h.step, lr(h.step - 1)] as const), dashed: true }] },
@@ -143,6 +164,7 @@ export async function transferScenario(work: string, size: DemoSize): Promise<Sc
   };
   return {
     id: 'transfer', title: 'Transfer learning three ways (article 002)',
+    vsBaseline: `features ${(frz.epochSeconds / feat.epochSeconds).toFixed(0)}× faster per epoch than freeze (${ms(feat.epochSeconds)} vs ${ms(frz.epochSeconds)} ms), accuracy ${pct(feat.accuracy)}% vs ${pct(frz.accuracy)}%`,
     headline: `features ${pct(feat.accuracy)}% (${ms(feat.epochSeconds)} ms/epoch) · freeze ${pct(frz.accuracy)}% (${ms(frz.epochSeconds)} ms/epoch, ${(frz.epochSeconds / feat.epochSeconds).toFixed(0)}× slower) · finetune ${pct(ft.accuracy)}%`,
     accuracy: Math.max(feat.accuracy, frz.accuracy, ft.accuracy), seconds: (Date.now() - t0) / 1000, checks,
     data: { base: base.finalAccuracy, modes: runs.map((r) => ({ mode: r.mode, accuracy: r.accuracy, epochSeconds: r.epochSeconds, totalSeconds: r.totalSeconds })) },

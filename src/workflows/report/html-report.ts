@@ -24,6 +24,8 @@ export interface ReportSection {
   charts?: ChartSpec[];
   /** Command lines that reproduce the scenario. */
   commands?: string[];
+  /** A block of preformatted text (e.g. a restore plan's report as the CLI prints it). */
+  preformatted?: string;
 }
 
 /** The whole report. */
@@ -106,6 +108,7 @@ export function renderHtmlReport(doc: ReportDocument): string {
     for (const p of s.notes ?? []) out.push(`<p>${escapeXml(p)}</p>`);
     if (s.charts?.length) out.push(`<div class="charts">${s.charts.map((c) => lineChartSvg(c)).join('')}</div>`);
     for (const t of s.tables ?? []) out.push(tableHtml(t));
+    if (s.preformatted) out.push(`<pre class="report">${escapeXml(s.preformatted)}</pre>`);
     if (s.commands?.length) out.push(`<pre>${s.commands.map(escapeXml).join('\n')}</pre>`);
     out.push('</section>');
   }
