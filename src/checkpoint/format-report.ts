@@ -32,7 +32,7 @@ function line(e: RestoreEntry, width: number): string {
       break;
     case 'shape_mismatch':
     case 'dtype_mismatch':
-      text = `${name}  expected ${spec(e.expected)}, found ${spec(e.found)}${e.source !== undefined && e.source !== e.name ? `  (in ${e.source})` : ''}`;
+      text = `${name}  expected ${spec(e.expected)}${e.found ? `, found ${spec(e.found)}` : ''}${e.source !== undefined && e.source !== e.name ? `  (in ${e.source})` : ''}`;
       break;
     case 'unused_in_checkpoint':
       text = `${name}  ${spec(e.found)}`;

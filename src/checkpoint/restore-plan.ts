@@ -211,6 +211,7 @@ export function classify(targets: readonly PlanTarget[], reader: CheckpointReade
   const entries: RestoreEntry[] = [];
   const loads = new Map<RestoreEntry, number>();
   const used = new Set<string>();
+  const unreadable = new Map((reader.unreadable?.() ?? []).map((u) => [u.name, u]));
   const include = options.include ?? [];
   const exclude = options.exclude ?? [];
   targets.forEach(({ name, key: defaultKey, expected }, index) => {
@@ -223,7 +224,10 @@ export function classify(targets: readonly PlanTarget[], reader: CheckpointReade
     let key = mapped ?? defaultKey;
     if (mapped === undefined && !reader.has(key) && byAlias.has(key)) key = byAlias.get(key)!;
     if (!reader.has(key)) {
-      entries.push({ name, status: 'missing_in_checkpoint', source: key, expected });
+      // A tensor of a dtype Graft cannot decode is there, just unreadable: say so, not "missing".
+      const u = unreadable.get(key);
+      if (u) entries.push({ name, status: 'dtype_mismatch', source: key, expected, note: `checkpoint dtype ${u.storedDtype} [${u.shape.join(',')}] cannot be decoded` });
+      else entries.push({ name, status: 'missing_in_checkpoint', source: key, expected });
       return;
     }
     used.add(key);

@@ -6,6 +6,7 @@
  * |-------------------------|-------------------------------------|-----------------------------|
  * | float32                 | float32                             | —                           |
  * | float32                 | float16, bfloat16 (exact), float64  | "float64 → float32 (rounded)"|
+ * | float32                 | float8_e4m3fn, float8_e5m2 (exact)  | "float8_e5m2 → float32 (exact)"|
  * | int32                   | int32; int64 when every value fits  | "int64 → int32"             |
  * | int32 saved as int64    | int64 (range-checked), int32        | —                           |
  * | bool                    | bool                                | —                           |
@@ -17,6 +18,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { DType, TensorValue } from '../formats/types.js';
 import { numElements } from '../formats/types.js';
 import { InvalidArgumentError } from '../errors.js';
+import { float8ToFloat32 } from '../formats/float8.js';
 
 /** The dtype a parameter has in checkpoints: its `saveDtype`, else its TF.js dtype. */
 export function checkpointDtypeOf(variable: tf.Variable, saveDtype?: 'int64'): DType {
@@ -32,7 +34,7 @@ export function checkpointDtypeOf(variable: tf.Variable, saveDtype?: 'int64'): D
 export function conversionFor(expected: DType, found: DType): { note?: string } | false {
   if (expected === found) return {};
   if (expected === 'float32') {
-    if (found === 'float16' || found === 'bfloat16') return { note: `${found} → float32 (exact)` };
+    if (found === 'float16' || found === 'bfloat16' || found === 'float8_e4m3fn' || found === 'float8_e5m2') return { note: `${found} → float32 (exact)` };
     if (found === 'float64') return { note: 'float64 → float32 (rounded)' };
     return false;
   }
@@ -86,6 +88,7 @@ export function valuesFromTensorValue(value: TensorValue, target: 'float32' | 'i
       for (let i = 0; i < n; i++) u32[i] = u16[i]! << 16;
       return new Float32Array(u32.buffer);
     }
+    if (src === 'float8_e4m3fn' || src === 'float8_e5m2') return float8ToFloat32(new Uint8Array(buf), src);
   } else if (target === 'int32') {
     if (src === 'int32') return new Int32Array(buf);
     if (src === 'int64') {
@@ -119,7 +122,7 @@ export function dtypeBytes(dtype: DType): number {
     case 'float32': case 'int32': case 'uint32': return 4;
     case 'float64': case 'int64': case 'uint64': case 'complex64': return 8;
     case 'complex128': return 16;
-    case 'int8': case 'uint8': case 'bool': return 1;
+    case 'int8': case 'uint8': case 'bool': case 'float8_e4m3fn': case 'float8_e5m2': return 1;
     case 'string': return 0;
   }
 }

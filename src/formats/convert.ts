@@ -11,10 +11,10 @@
  */
 import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { InvalidArgumentError } from '../errors.js';
+import { FormatError, InvalidArgumentError } from '../errors.js';
 import { openCheckpoint } from './open.js';
 import { formatForWritePath, writeCheckpoint } from './write.js';
-import { writeSafetensors, writerOrder } from './safetensors/index.js';
+import { planShardedWrite, shardedDestination, writeSafetensors, writeShardedSafetensors, writerOrder } from './safetensors/index.js';
 import type { DType, FormatName, TensorValue } from './types.js';
 
 /** Options of `convertCheckpoint`. */
@@ -33,6 +33,11 @@ export interface ConvertOptions {
   metadata?: Record<string, string>;
   /** TF bundle destinations: number of data files (default 1; see writeBundle). */
   numShards?: number;
+  /**
+   * safetensors only: write Hugging Face shards of at most this many bytes (`parseSize("2GB")`)
+   * plus `model.safetensors.index.json`; the destination may then be a folder. Default: one file.
+   */
+  maxShardSize?: number;
 }
 
 /** What happened to one source tensor. */
@@ -94,12 +99,21 @@ function topScopes(names: string[]): string {
  * @example
  *   const report = await convertCheckpoint('runs/a/model.ckpt-1000', 'out/model.safetensors',
  *     { exclude: ['global_step'], rename: { 'dense': 'head' } });
- * @throws InvalidArgumentError `destination_exists`, `same_path`, `scope_matches_nothing`,
+ * @throws FormatError `unsupported_dtype` when a kept tensor has a dtype Graft cannot decode
+ *   (exclude it and the rest converts);
+ *   InvalidArgumentError `destination_exists`, `same_path`, `scope_matches_nothing`,
  *   `rename_matches_nothing`, `duplicate_tensor_name`; the reader's and writer's codes (e.g.
  *   `dtype_not_supported` for a string tensor into safetensors).
  */
 export async function convertCheckpoint(src: string, dst: string, options: ConvertOptions = {}): Promise<ConvertReport> {
-  const format = options.format ?? formatForWritePath(dst);
+  const sharded = options.maxShardSize !== undefined;
+  const format = options.format ?? (sharded ? 'safetensors' : formatForWritePath(dst));
+  if (sharded && format !== 'safetensors') {
+    throw new InvalidArgumentError('shard_size_not_supported', `maxShardSize (CLI --max-shard-size) shards safetensors output; ${dst} is written as ${format}`, {
+      hint: 'write safetensors (a folder or *.safetensors destination), or leave --max-shard-size out', details: { path: dst, format },
+    });
+  }
+  const target = sharded ? await shardedDestination(dst) : undefined;
   if (options.numShards !== undefined && options.numShards !== 1 && format !== 'tf-bundle') {
     throw new InvalidArgumentError('num_shards_not_applicable', `${dst}: numShards applies to TF bundle destinations, not ${format}`, {
       hint: 'write to a TF bundle prefix (no .safetensors / model.json), or leave --num-shards out',
@@ -109,7 +123,9 @@ export async function convertCheckpoint(src: string, dst: string, options: Conve
   if (resolve(src) === resolve(dst)) {
     throw new InvalidArgumentError('same_path', `source and destination are both ${src}`, { hint: 'write to a new path; a live checkpoint is never rewritten in place', details: { path: src } });
   }
-  if (!options.overwrite && (await destinationExists(dst, format))) {
+  if (!options.overwrite && (target
+    ? (await destinationExists(join(target.dir, target.base), format)) || (await destinationExists(join(target.dir, `${target.base}.index.json`), format))
+    : await destinationExists(dst, format))) {
     throw new InvalidArgumentError('destination_exists', `${dst} already exists`, {
       hint: 'choose a new destination or pass overwrite: true (CLI --overwrite)', details: { path: dst, format },
     });
@@ -120,7 +136,8 @@ export async function convertCheckpoint(src: string, dst: string, options: Conve
   const reader = await openCheckpoint(src);
   try {
     const infos = reader.list();
-    const names = infos.map((t) => t.name);
+    const unreadable = reader.unreadable?.() ?? [];
+    const names = [...infos.map((t) => t.name), ...unreadable.map((t) => t.name)];
     for (const [flag, scopes] of [['include', include], ['exclude', exclude]] as const) {
       for (const s of scopes) {
         if (!names.some((n) => inScopeOf(n, s))) {
@@ -130,12 +147,22 @@ export async function convertCheckpoint(src: string, dst: string, options: Conve
         }
       }
     }
+    const keptByScopes = (name: string) => (include.length === 0 || include.some((s) => inScopeOf(name, s))) && !exclude.some((s) => inScopeOf(name, s));
+    // A tensor Graft cannot decode is refused one by one: the rest converts once it is left out.
+    const blocked = unreadable.filter((u) => keptByScopes(u.name));
+    if (blocked.length > 0) {
+      const shown = blocked.slice(0, 8).map((u) => `${u.name} (${u.storedDtype})`).join(', ') + (blocked.length > 8 ? `, … (${blocked.length} in all)` : '');
+      throw new FormatError('unsupported_dtype', `${src}: ${blocked.length} tensor${blocked.length === 1 ? ' is' : 's are'} of a dtype Graft cannot decode: ${shown}`, {
+        hint: `leave ${blocked.length === 1 ? 'it' : 'them'} out (CLI ${blocked.slice(0, 3).map((u) => `--exclude ${u.name}`).join(' ')}${blocked.length > 3 ? ' …' : ''}); the other tensors convert`,
+        details: { path: src, names: blocked.map((u) => u.name), dtypes: blocked.map((u) => u.storedDtype), reason: blocked[0]!.reason },
+      });
+    }
     const entries: ConvertEntry[] = [];
     const used = new Set<number>();
     const taken = new Map<string, string>();
     for (const t of infos) {
       const base = { source: t.name, dtype: t.dtype, shape: t.shape, bytes: t.bytes };
-      const kept = (include.length === 0 || include.some((s) => inScopeOf(t.name, s))) && !exclude.some((s) => inScopeOf(t.name, s));
+      const kept = keptByScopes(t.name);
       if (!kept) { entries.push({ ...base, status: 'excluded' }); continue; }
       const r = applyRename(t.name, rules);
       if (r) used.add(r.rule);
@@ -160,7 +187,8 @@ export async function convertCheckpoint(src: string, dst: string, options: Conve
     const layout = written.map((e) => ({ name: e.name!, dtype: e.dtype, shape: e.shape }));
     if (format === 'safetensors') {
       // Stream in the reference writer's order so only one tensor is in memory at a time.
-      const rank = new Map(writerOrder(layout, dst).map((t, i) => [t.name, i]));
+      const order = target ? planShardedWrite(layout, options.maxShardSize!, target.base, dst).flatMap((p) => p.layout) : writerOrder(layout, dst);
+      const rank = new Map(order.map((t, i) => [t.name, i]));
       written = [...written].sort((x, y) => rank.get(x.name!)! - rank.get(y.name!)!);
     }
     async function* values(): AsyncGenerator<TensorValue> {
@@ -171,12 +199,17 @@ export async function convertCheckpoint(src: string, dst: string, options: Conve
     }
     // Only safetensors metadata is user data; other readers' metadata describes the source file.
     const metadata = options.metadata ?? (reader.format === 'safetensors' ? Object.fromEntries(Object.entries(reader.metadata).filter(([k]) => k !== 'note')) : undefined);
-    if (format === 'safetensors') await writeSafetensors(dst, values(), { metadata, layout });
+    let writtenTo = format === 'tfjs' && basename(dst) !== 'model.json' ? join(dst, 'model.json') : dst;
+    if (target) {
+      const info = await writeShardedSafetensors(dst, values(), { metadata, layout, maxShardSize: options.maxShardSize });
+      writtenTo = info.index ?? join(info.dir, info.files[0]!);
+    } else if (format === 'safetensors') await writeSafetensors(dst, values(), { metadata, layout });
     else await writeCheckpoint(dst, values(), { format, metadata, numShards: options.numShards });
     const notes = ['note', 'quantization'].map((k) => reader.metadata[k]).filter((x): x is string => typeof x === 'string');
+    if (unreadable.length > 0) notes.push(`left out ${unreadable.length} tensor${unreadable.length === 1 ? '' : 's'} of a dtype Graft cannot decode: ${unreadable.map((u) => `${u.name} (${u.storedDtype})`).join(', ')}`);
     return {
       source: { path: reader.path, format: reader.format },
-      destination: { path: format === 'tfjs' && basename(dst) !== 'model.json' ? join(dst, 'model.json') : dst, format },
+      destination: { path: writtenTo, format },
       tensors: entries,
       written: written.length,
       excluded: entries.length - written.length,

@@ -9,6 +9,7 @@ export { writeCheckpoint, formatForWritePath, type WriteCheckpointOptions } from
 export { convertCheckpoint, inScopeOf, applyRename, type ConvertOptions, type ConvertReport, type ConvertEntry } from './convert.js';
 export { decodeValues, tensorStats, float16ToNumber, numberToFloat16, isFloatDType, type DecodedValues, type TensorStats } from './stats.js';
 export * from './safetensors/index.js';
+export * from './float8.js';
 export * from './tfjs/index.js';
 export * from './keras-h5/index.js';
 export * from './tf-bundle/index.js';

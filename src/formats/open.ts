@@ -5,25 +5,29 @@
  *   1. state-dir      a directory with a `checkpoint` state file → its latest checkpoint (TF bundle)
  *   2. saved-model    a directory with variables/variables.index → that bundle (SavedModel)
  *   3. tfjs-dir       a directory with model.json → tfjs weights
+ *   3a. safetensors-sharded-dir  a directory with `*.safetensors.index.json` → HF sharded safetensors
  *   3b. safetensors-dir  a directory with exactly one *.safetensors file → that file
- *   3c. bundle-dir   a directory with `<prefix>.index` files but no state file (a SavedModel's
- *                    `variables/`): the single one, with a note; several → `ambiguous_directory`
+ *   3c. tfjs-manifest-dir  a directory with one `*weights_manifest.json`, or one other `*.json`
+ *                     that is a tfjs model.json (has "weightsManifest") → tfjs weights
  *   4. tf-bundle      `<prefix>.index` exists, or the path is `<prefix>.index` / `.data-K-of-N`
+ *   4a. safetensors-index  a `*.safetensors.index.json` file → HF sharded safetensors
  *   5. safetensors    `*.safetensors`, or a file whose first 8 bytes + `{` look like one
  *   6. tfjs-json      `*.json` (model.json, weights_manifest.json)
  *   7. keras-h5       a file with the HDF5 signature (`*.h5`, `*.hdf5`)
  *   8. v1-checkpoint  a file ending in the SSTable magic without `.index` → refused with a fix
  *
  * A path accepted in a form other than the canonical one (the `.index` file, a directory)
- * carries a note in the reader's metadata (`note`), not an error (STYLE.md §4).
+ * carries a note in the reader's metadata (`note`), not an error (STYLE.md §4). A directory no
+ * detector takes is refused with what it holds (folder-listing.ts), never with TF's wording
+ * unless it does look like a TF checkpoint directory.
  */
 import { open as openFile, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { CheckpointNotFoundError, FormatError } from '../errors.js';
 import { openBundle } from './tf-bundle/index.js';
-import { singleBundleIn } from './tf-bundle/folder.js';
 import { readCheckpointState } from './state-file.js';
-import { openSafetensors } from './safetensors/index.js';
+import { findShardIndex, isShardIndexPath, openSafetensors, openShardedSafetensors } from './safetensors/index.js';
+import { describeFolder, findTfjsJson } from './folder-listing.js';
 import { openTfjsWeights } from './tfjs/index.js';
 import { openKerasH5, hasHdf5Signature } from './keras-h5/index.js';
 import type { CheckpointReader, FormatName } from './types.js';
@@ -76,17 +80,20 @@ const savedModelDir: Detector = async (path, st) => {
   return bundle(prefix, `${path} is a SavedModel directory; using its variables bundle ${prefix}.`);
 };
 
-const bundleDir: Detector = async (path, st) => {
-  if (!st?.isDirectory()) return null;
-  const prefix = await singleBundleIn(path);
-  if (prefix === undefined) return null;
-  return bundle(prefix, `${path} has no 'checkpoint' state file; using the only TF checkpoint in it, ${prefix}.`);
-};
-
 const tfjsDir: Detector = async (path, st) => {
   const json = join(path, 'model.json');
   if (!st?.isDirectory() || !(await exists(json))) return null;
   return { format: 'tfjs', resolved: json, note: `${path} is a directory; using ${json}.`, open: () => openTfjsWeights(json) };
+};
+
+const sharded = (index: string, note?: string): FormatHandler => ({
+  format: 'safetensors', resolved: index, note, open: () => openShardedSafetensors(index),
+});
+
+const safetensorsShardedDir: Detector = async (path, st) => {
+  if (!st?.isDirectory()) return null;
+  const index = await findShardIndex(path);
+  return index ? sharded(index, `${path} is a directory of sharded safetensors; using its index ${index}.`) : null;
 };
 
 const safetensorsDir: Detector = async (path, st) => {
@@ -95,6 +102,17 @@ const safetensorsDir: Detector = async (path, st) => {
   if (files.length !== 1) return null;
   const file = join(path, files[0]!);
   return { format: 'safetensors', resolved: file, note: `${path} is a directory; using its only safetensors file ${file}.`, open: () => openSafetensors(file) };
+};
+
+const tfjsManifestDir: Detector = async (path, st) => {
+  if (!st?.isDirectory()) return null;
+  const json = await findTfjsJson(path);
+  return json ? { format: 'tfjs', resolved: json, note: `${path} is a directory; using ${json}.`, open: () => openTfjsWeights(json) } : null;
+};
+
+const safetensorsIndex: Detector = async (path, st) => {
+  if (!st?.isFile() || !isShardIndexPath(path)) return null;
+  return sharded(path);
 };
 
 const tfBundle: Detector = async (path, st) => {
@@ -144,9 +162,11 @@ export const DETECTORS: ReadonlyArray<{ name: string; detect: Detector }> = [
   { name: 'state-dir', detect: stateDir },
   { name: 'saved-model', detect: savedModelDir },
   { name: 'tfjs-dir', detect: tfjsDir },
+  { name: 'safetensors-sharded-dir', detect: safetensorsShardedDir },
   { name: 'safetensors-dir', detect: safetensorsDir },
-  { name: 'bundle-dir', detect: bundleDir },
+  { name: 'tfjs-manifest-dir', detect: tfjsManifestDir },
   { name: 'tf-bundle', detect: tfBundle },
+  { name: 'safetensors-index', detect: safetensorsIndex },
   { name: 'safetensors', detect: safetensorsFile },
   { name: 'tfjs-json', detect: tfjsJson },
   { name: 'keras-h5', detect: kerasH5 },
@@ -155,8 +175,8 @@ export const DETECTORS: ReadonlyArray<{ name: string; detect: Detector }> = [
 
 const ACCEPTED =
   'a TF checkpoint prefix (dir/model.ckpt-1000), a directory with a `checkpoint` state file, a SavedModel directory, ' +
-  'a directory with one .safetensors file, ' +
-  'a .safetensors file, a tfjs model.json (or weights_manifest.json, or its directory), or a Keras .h5 file';
+  'a directory with one .safetensors file or with sharded safetensors (model.safetensors.index.json), ' +
+  'a .safetensors file or its .safetensors.index.json, a tfjs model.json (or weights_manifest.json, or its directory), or a Keras .h5 file';
 
 /** Run the detectors on `path`; null when none recognises it. */
 export async function findHandler(path: string): Promise<FormatHandler | null> {
@@ -213,8 +233,9 @@ export async function openCheckpoint(path: string): Promise<CheckpointReader> {
     });
   }
   if (st.isDirectory()) {
-    throw new CheckpointNotFoundError('checkpoint_not_found', `Couldn't find 'checkpoint' file or checkpoints in given directory ${path}`, {
-      hint: `pass ${ACCEPTED}`, details: { path },
+    const d = await describeFolder(path);
+    throw new CheckpointNotFoundError('checkpoint_not_found', `${path}: ${d.message}`, {
+      hint: d.hint ?? `pass ${ACCEPTED}`, details: { path, found: d.found },
     });
   }
   throw new FormatError('unknown_format', `${path}: not a checkpoint format Graft recognises`, {

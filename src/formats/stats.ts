@@ -2,12 +2,13 @@
  * Decoding a tensor's raw little-endian bytes into typed arrays, and summary statistics over any
  * dtype (min, max, mean, population std, NaN count) as `graft inspect --stats` prints them.
  *
- * float16 and bfloat16 decode exactly to float32 (every half and bfloat16 value is a float32);
+ * float16, bfloat16, float8_e4m3fn and float8_e5m2 decode exactly to float32 (every half and bfloat16 value is a float32);
  * int64/uint64 decode to BigInt64Array/BigUint64Array; bool to Uint8Array (0/1); complex to the
  * interleaved re,im float array; string to one Uint8Array per element.
  */
 import { InvalidArgumentError } from '../errors.js';
 import { DTYPE_SIZE, numElements, type DType, type TensorValue } from './types.js';
+import { float8ToFloat32 } from './float8.js';
 
 /** The decoded values of one tensor, flat in row-major order. */
 export type DecodedValues =
@@ -100,13 +101,14 @@ export function decodeValues(t: TensorValue): DecodedValues {
       for (let i = 0; i < bits.length; i++) wide[i] = bits[i]! << 16;
       return new Float32Array(wide.buffer);
     }
+    case 'float8_e4m3fn': case 'float8_e5m2': return float8ToFloat32(d, t.dtype);
   }
 }
 
 /** Whether a dtype is a floating-point type (NaN is possible). */
 export function isFloatDType(dtype: DType): boolean {
   return dtype === 'float16' || dtype === 'bfloat16' || dtype === 'float32' || dtype === 'float64'
-    || dtype === 'complex64' || dtype === 'complex128';
+    || dtype === 'complex64' || dtype === 'complex128' || dtype === 'float8_e4m3fn' || dtype === 'float8_e5m2';
 }
 
 /** Summary statistics of one tensor; `null` where undefined (no finite-comparable values). */

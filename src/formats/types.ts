@@ -8,18 +8,21 @@ export type DType =
   | 'float16' | 'bfloat16' | 'float32' | 'float64'
   | 'int8' | 'int16' | 'int32' | 'int64'
   | 'uint8' | 'uint16' | 'uint32' | 'uint64'
-  | 'bool' | 'string' | 'complex64' | 'complex128';
+  | 'bool' | 'string' | 'complex64' | 'complex128'
+  | 'float8_e4m3fn' | 'float8_e5m2';
 
 /** Every dtype word, in the order ARCHITECTURE.md lists them. */
 export const DTYPES: readonly DType[] = [
   'float16', 'bfloat16', 'float32', 'float64', 'int8', 'int16', 'int32', 'int64',
   'uint8', 'uint16', 'uint32', 'uint64', 'bool', 'string', 'complex64', 'complex128',
+  'float8_e4m3fn', 'float8_e5m2',
 ];
 
 /** Bytes per element of each fixed-size dtype (`string` has none). */
 export const DTYPE_SIZE: Readonly<Record<Exclude<DType, 'string'>, number>> = {
   float16: 2, bfloat16: 2, float32: 4, float64: 8, int8: 1, int16: 2, int32: 4, int64: 8,
   uint8: 1, uint16: 2, uint32: 4, uint64: 8, bool: 1, complex64: 8, complex128: 16,
+  float8_e4m3fn: 1, float8_e5m2: 1,
 };
 
 /** The formats Graft reads and writes. */
@@ -34,6 +37,22 @@ export interface TensorInfo {
   shape: number[];
   /** Bytes of the tensor's values as stored (for `string`, the stored payload size). */
   bytes: number;
+}
+
+/**
+ * A tensor a checkpoint holds but Graft cannot decode (e.g. a safetensors `F8_E8M0` or `F4`
+ * tensor): listed by `CheckpointReader.unreadable()`, refused by `read`/`info` with
+ * FormatError `unsupported_dtype`, and leaves the file's other tensors readable.
+ */
+export interface UnsupportedTensorInfo {
+  name: string;
+  /** The dtype word as the file spells it (`F8_E8M0`). */
+  storedDtype: string;
+  shape: number[];
+  /** Bytes the tensor occupies in the file. */
+  bytes: number;
+  /** Why Graft does not read it (one sentence). */
+  reason: string;
 }
 
 /**
@@ -67,6 +86,8 @@ export interface CheckpointReader {
   info(name: string): TensorInfo;
   /** Read one tensor's values (checksums verified where the format has them). */
   read(name: string): Promise<TensorValue>;
+  /** Tensors present but of a dtype Graft cannot decode (not in `list()`); absent = none. */
+  unreadable?(): UnsupportedTensorInfo[];
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }

@@ -61,6 +61,12 @@ const TARGETS: Record<string, Target> = {
   'safetensors overall': { files: [{ from: 'safetensors/hf-safetensors-samples/overall.safetensors', name: 'w.safetensors', headerEnd: stHeaderEnd }], open: 'w.safetensors', cases: 800 },
   'safetensors candle i64': { files: [{ from: 'safetensors/candle-encodec-jfk-codes-i64/jfk-codes.safetensors', name: 'c.safetensors', headerEnd: stHeaderEnd }], open: 'c.safetensors', cases: 250 },
   'safetensors peft': { files: [{ from: 'safetensors/peft-gpt2-lora-adapter/adapter_model.safetensors', name: 'p.safetensors', headerEnd: stHeaderEnd }], open: 'p.safetensors', cases: 150 },
+  'safetensors dtypes (F8, unsupported)': { files: [{ from: 'safetensors/torch-float8-dtypes/dtypes.safetensors', name: 'd.safetensors', headerEnd: stHeaderEnd }], open: 'd.safetensors', cases: 200 },
+  'safetensors sharded (HF index + 3 shards)': {
+    files: [{ from: 'safetensors/hf-hub-sharded-tiny/model.safetensors.index.json', name: 'model.safetensors.index.json', headerEnd: whole },
+      ...[1, 2, 3].map((i) => ({ from: `safetensors/hf-hub-sharded-tiny/model-0000${i}-of-00003.safetensors`, name: `model-0000${i}-of-00003.safetensors`, headerEnd: stHeaderEnd }))],
+    open: 'model.safetensors.index.json', cases: 300,
+  },
   'tfjs celsius': {
     files: [{ from: 'tfjs/celsius-single-dense/model.json', name: 'model.json', headerEnd: whole }, { from: 'tfjs/celsius-single-dense/group1-shard1of1.bin', name: 'group1-shard1of1.bin', headerEnd: whole }],
     open: 'model.json', cases: 600,

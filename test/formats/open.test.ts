@@ -13,7 +13,7 @@ const root = new URL('../../..', import.meta.url).pathname;
 const fx = (p: string) => join(root, 'test/fixtures', p);
 
 test('detectors run in the documented order', () => {
-  assert.deepEqual(DETECTORS.map((d) => d.name), ['state-dir', 'saved-model', 'tfjs-dir', 'safetensors-dir', 'bundle-dir', 'tf-bundle', 'safetensors', 'tfjs-json', 'keras-h5', 'v1-checkpoint']);
+  assert.deepEqual(DETECTORS.map((d) => d.name), ['state-dir', 'saved-model', 'tfjs-dir', 'safetensors-sharded-dir', 'safetensors-dir', 'tfjs-manifest-dir', 'tf-bundle', 'safetensors-index', 'safetensors', 'tfjs-json', 'keras-h5', 'v1-checkpoint']);
 });
 
 test('every accepted path form opens the right format, with a note when not literal', async () => {
@@ -70,7 +70,7 @@ test('errors: unknown_format lists the accepted forms; missing paths and empty d
   await assert.rejects(openCheckpoint('/nonexistent/dir/model.ckpt'), { code: 'checkpoint_not_found' });
   const dir = await mkdtemp(join(tmpdir(), 'graft-open-'));
   try {
-    await assert.rejects(openCheckpoint(dir), (e: GraftError) => e.code === 'checkpoint_not_found' && /Couldn't find 'checkpoint' file or checkpoints in given directory/.test(e.message));
+    await assert.rejects(openCheckpoint(dir), (e: GraftError) => e.code === 'checkpoint_not_found' && /the directory is empty; there is no checkpoint in it/.test(e.message));
     // A bundle index file copied to the bare prefix name looks like a V1 checkpoint (an SSTable, no .index).
     await copyFile(fx('tf1-bundle/aplain-basic-lstm/model.ckpt.index'), join(dir, 'model.ckpt'));
     await assert.rejects(openCheckpoint(join(dir, 'model.ckpt')), (e: GraftError) => e.code === 'v1_checkpoint' && /re-save|Saver/.test(e.hint ?? ''));

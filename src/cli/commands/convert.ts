@@ -7,13 +7,14 @@ import type { Command, ParsedArgs } from '../command.js';
 import { boolFlag, listFlag, stringFlag } from '../command.js';
 import { UsageError } from '../../errors.js';
 import { convertCheckpoint, type ConvertReport } from '../../formats/convert.js';
+import { parseSize } from '../../formats/safetensors/index.js';
 import type { FormatName } from '../../formats/types.js';
 import { formatInt, formatShape, formatTable } from '../render/table.js';
 
 const HELP = `graft convert — convert between TF bundle, safetensors and tfjs weights
 
 usage: graft convert SRC DST [--rename FROM=TO]… [--include SCOPE]… [--exclude SCOPE]…
-                             [--to FORMAT] [--num-shards N] [--overwrite] [--json]
+                             [--to FORMAT] [--num-shards N] [--max-shard-size SIZE] [--overwrite] [--json]
 
 SRC   any checkpoint Graft reads: TF prefix or directory, *.safetensors, tfjs model.json, Keras *.h5
 DST   where to write; the format comes from the path unless --to says otherwise:
@@ -30,16 +31,21 @@ flags:
   --to FORMAT        tf-bundle | safetensors | tfjs                           (default: from DST)
   --num-shards N     TF bundle DST: write N data files DST.data-0000i-of-0000N and one merged
                      index, as TF's sharded Saver does                        (default: 1)
+  --max-shard-size SIZE  write Hugging Face sharded safetensors: shards of at most SIZE bytes
+                     ("2GB", "500MB": decimal units as HF; or bytes) named model-00001-of-0000N
+                     .safetensors + model.safetensors.index.json; DST a folder or *.safetensors
+                     (one shard: a plain model.safetensors, no index)         (default: one file)
   --overwrite        replace an existing DST                                  (default: refuse)
   --json             print the report {"source", "destination", "tensors", "written", …}
 
-Dtypes are kept exactly. safetensors has no string or complex dtype (exclude such tensors, e.g.
+Dtypes are kept exactly. safetensors has no string or complex128 dtype (exclude such tensors, e.g.
 --exclude _CHECKPOINTABLE_OBJECT_GRAPH); tfjs weights carry int64/float64/float16/… losslessly via
 a "graftDtype" field and refuse values they cannot hold exactly. Each file is written atomically.
 
 examples:
   graft convert runs/mnist/model.ckpt-20000 export/mnist.safetensors --exclude global_step
   graft convert export/mnist.safetensors web/mnist/model.json
+  graft convert runs/big/model.ckpt-9000 export/big/ --max-shard-size 2GB
   graft convert pretrained/model.ckpt runs/new/init --rename InceptionV3=encoder --exclude InceptionV3/Logits`;
 
 const FORMATS: FormatName[] = ['tf-bundle', 'safetensors', 'tfjs'];
@@ -66,6 +72,7 @@ export const convertCommand: Command<ConvertReport> = {
     exclude: { type: 'string', multiple: true },
     to: { type: 'string' },
     'num-shards': { type: 'string' },
+    'max-shard-size': { type: 'string' },
     overwrite: { type: 'boolean' },
   },
   aliases: { checkpoint_exclude_scopes: 'exclude', 'exclude-scopes': 'exclude', 'include-scopes': 'include' },
@@ -86,6 +93,13 @@ export const convertCommand: Command<ConvertReport> = {
       throw new UsageError('bad_usage', `--num-shards must be a positive integer, got "${shardsRaw}"`, { hint: 'e.g. --num-shards 4' });
     }
     const renameRaw = ((args.values.rename as string[] | undefined) ?? []);
+    const shardText = stringFlag(args, 'max-shard-size');
+    let maxShardSize: number | undefined;
+    try {
+      maxShardSize = shardText === undefined ? undefined : parseSize(shardText);
+    } catch (e) {
+      throw new UsageError('bad_usage', (e as Error).message, { hint: 'e.g. --max-shard-size 2GB (2,000,000,000 bytes) or --max-shard-size 500MB', cause: e });
+    }
     return convertCheckpoint(src, dst, {
       rename: parseRenames(renameRaw),
       include: listFlag(args, 'include'),
@@ -93,6 +107,7 @@ export const convertCommand: Command<ConvertReport> = {
       format: to as FormatName | undefined,
       overwrite: boolFlag(args, 'overwrite'),
       numShards,
+      maxShardSize,
     });
   },
   render(r: ConvertReport): string {

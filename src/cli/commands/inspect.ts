@@ -40,7 +40,10 @@ examples:
 /** One tensor in the inspect result. */
 export interface InspectTensor {
   name: string;
-  dtype: DType;
+  /** A Graft dtype word, or for an unsupported tensor the file's own word (`F8_E8M0`). */
+  dtype: DType | string;
+  /** Set when Graft cannot decode the tensor's dtype: why (its values cannot be shown). */
+  unsupported?: string;
   shape: number[];
   bytes: number;
   /** TF2 object-based checkpoints: the plain layer path the object graph gives the key. */
@@ -94,6 +97,11 @@ export const inspectCommand: Command<InspectResult> = {
       const withValues = all || wanted.length > 0;
       const tensors: InspectTensor[] = [];
       const objectPaths = (reader as { objectGraphPaths?: Map<string, string> }).objectGraphPaths;
+      if (wanted.length === 0) {
+        for (const u of reader.unreadable?.() ?? []) {
+          tensors.push({ name: u.name, dtype: u.storedDtype, shape: [...u.shape], bytes: u.bytes, unsupported: u.reason, ...(stats ? { stats: null } : {}) });
+        }
+      }
       for (const t of listed) {
         const entry: InspectTensor = { name: t.name, dtype: t.dtype, shape: [...t.shape], bytes: t.bytes };
         const objectPath = objectPaths instanceof Map ? objectPaths.get(t.name) : undefined;
@@ -108,6 +116,7 @@ export const inspectCommand: Command<InspectResult> = {
         }
         tensors.push(entry);
       }
+      tensors.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       return { format: reader.format, path: reader.path, metadata: { ...reader.metadata }, tensors };
     } finally {
       await reader.close();
@@ -120,10 +129,12 @@ export const inspectCommand: Command<InspectResult> = {
     const stats = r.tensors.some((t) => t.stats !== undefined);
     const paths = r.tensors.some((t) => t.objectPath !== undefined);
     const head = ['name', 'dtype', 'shape', 'bytes', ...(stats ? ['min', 'max', 'mean', 'std', 'nan'] : []), ...(paths ? ['object path'] : [])];
-    const rows = r.tensors.map((t) => [t.name, t.dtype, formatShape(t.shape), formatInt(t.bytes),
+    const rows = r.tensors.map((t) => [t.name, t.unsupported ? `${t.dtype} (unsupported)` : t.dtype, formatShape(t.shape), formatInt(t.bytes),
       ...(stats ? (t.stats ? [formatStat(t.stats.min), formatStat(t.stats.max), formatStat(t.stats.mean), formatStat(t.stats.std), String(t.stats.nan)] : ['-', '-', '-', '-', '-']) : []),
       ...(paths ? [t.objectPath ?? ''] : [])]);
     out.push('', formatTable([head, ...rows], { right: stats ? [3, 4, 5, 6, 7, 8] : [3] }));
+    const unsupported = r.tensors.filter((t) => t.unsupported);
+    if (unsupported.length > 0) out.push('', `${unsupported.length} tensor${unsupported.length === 1 ? '' : 's'} cannot be read: ${unsupported.map((t) => `${t.name}: ${t.unsupported}`).join('; ')}`);
     for (const t of r.tensors) {
       if (t.text === undefined) continue;
       out.push('', `tensor_name:  ${t.name}  (${t.dtype} ${formatShape(t.shape)})`, t.text);

@@ -42,7 +42,7 @@ function bytesRepr(b: Uint8Array): string {
 function elementFormatter(t: TensorValue, values: DecodedValues, shown: number[]): (i: number) => string {
   if (isString(values)) return (i) => bytesRepr(values[i]!);
   const complex = t.dtype === 'complex64' || t.dtype === 'complex128';
-  const f32 = t.dtype === 'float32' || t.dtype === 'float16' || t.dtype === 'bfloat16' || t.dtype === 'complex64';
+  const f32 = t.dtype === 'float32' || t.dtype === 'float16' || t.dtype === 'bfloat16' || t.dtype === 'complex64' || t.dtype === 'float8_e4m3fn' || t.dtype === 'float8_e5m2';
   if (t.dtype === 'bool') return (i) => (values[i] ? ' True' : 'False');
   const isFloat = complex || f32 || t.dtype === 'float64';
   if (!isFloat) {

@@ -10,9 +10,16 @@
  * Invariants checked on read (each with its own error code, as tensor.rs has one variant each):
  * N ≤ 100,000,000 (MAX_HEADER_SIZE: the reference reader's cap, so a header field cannot make us
  * allocate more), 8+N ≤ file size, UTF-8, a JSON object, `__metadata__` a string→string map,
- * every entry well-typed with a known dtype, the entries sorted by offsets tile the buffer from 0
- * with no gap or overlap, end − begin = ∏shape × dtype size (overflow-checked), and the last end
- * is exactly the buffer size. Writers (tensor.rs `prepare`) sort tensors by dtype alignment,
+ * every entry well-typed, the entries sorted by offsets tile the buffer from 0 with no gap or
+ * overlap, end − begin = ∏shape × dtype bits / 8 (overflow-checked, whole bytes), and the last
+ * end is exactly the buffer size.
+ *
+ * Dtypes (tensor.rs `enum Dtype`, newest spec): BOOL U8 I8 I16 U16 I32 U32 I64 U64 F16 BF16 F32
+ * F64 C64 F8_E4M3 F8_E5M2 are read (F8 as float8_e4m3fn / float8_e5m2, decoded exactly by
+ * ../float8.ts). F8_E8M0, F8_E4M3FNUZ, F8_E5M2FNUZ, F4 (4 bits) and F6_E2M3 / F6_E3M2 (6 bits),
+ * and any dtype word the spec does not list, are kept as *unsupported entries*: their offsets and
+ * (for spec dtypes) sizes are validated like the others, they are listed with their dtype word,
+ * and only reading them is refused — one such tensor leaves the rest of the file readable. Writers (tensor.rs `prepare`) sort tensors by dtype alignment,
  * largest first, then by name, and pad the header with spaces to a multiple of 8 bytes.
  */
 import { FormatError, InvalidArgumentError } from '../../errors.js';
@@ -25,11 +32,24 @@ export const N_LEN = 8;
 /** The header key that holds free-form string metadata. */
 export const METADATA_KEY = '__metadata__';
 
-/** safetensors dtype word → Graft dtype word. F8 types are not supported by Graft. */
+/** safetensors dtype word → Graft dtype word, for the dtypes Graft reads. */
 export const SAFETENSORS_DTYPES: Readonly<Record<string, DType>> = {
   BOOL: 'bool', U8: 'uint8', I8: 'int8', I16: 'int16', U16: 'uint16', F16: 'float16',
   BF16: 'bfloat16', I32: 'int32', U32: 'uint32', F32: 'float32', F64: 'float64', I64: 'int64',
-  U64: 'uint64',
+  U64: 'uint64', C64: 'complex64', F8_E4M3: 'float8_e4m3fn', F8_E5M2: 'float8_e5m2',
+};
+
+/**
+ * Spec dtypes Graft does not decode, with their size in bits (tensor.rs `Dtype::bitsize`) and
+ * why: these tensors are listed and refused one by one.
+ */
+export const UNSUPPORTED_SAFETENSORS_DTYPES: Readonly<Record<string, { bits: number; what: string }>> = {
+  F8_E8M0: { bits: 8, what: 'an OCP microscaling scale (8-bit exponent, no mantissa)' },
+  F8_E4M3FNUZ: { bits: 8, what: 'a float8 E4M3 "FNUZ" (bias 8, no negative zero)' },
+  F8_E5M2FNUZ: { bits: 8, what: 'a float8 E5M2 "FNUZ" (bias 16, no negative zero)' },
+  F4: { bits: 4, what: 'a packed 4-bit MXFP4 value (two per byte)' },
+  F6_E2M3: { bits: 6, what: 'a packed 6-bit MXFP6 value' },
+  F6_E3M2: { bits: 6, what: 'a packed 6-bit MXFP6 value' },
 };
 
 /** Graft dtype word → safetensors dtype word (string and complex have none). */
@@ -37,8 +57,9 @@ export const DTYPE_TO_SAFETENSORS: Readonly<Partial<Record<DType, string>>> = Ob
   Object.entries(SAFETENSORS_DTYPES).map(([k, v]) => [v, k]),
 );
 
-/** The reference writer's dtype order (tensor.rs `enum Dtype`, increasing alignment). */
-const DTYPE_ORDER = ['BOOL', 'U8', 'I8', 'F8_E5M2', 'F8_E4M3', 'I16', 'U16', 'F16', 'BF16', 'I32', 'U32', 'F32', 'F64', 'I64', 'U64'];
+/** The reference writer's dtype order (tensor.rs `enum Dtype` declaration order). */
+const DTYPE_ORDER = ['BOOL', 'F4', 'F6_E2M3', 'F6_E3M2', 'U8', 'I8', 'F8_E5M2', 'F8_E4M3', 'F8_E8M0', 'F8_E4M3FNUZ', 'F8_E5M2FNUZ',
+  'I16', 'U16', 'F16', 'BF16', 'I32', 'U32', 'F32', 'C64', 'F64', 'I64', 'U64'];
 
 /** One tensor entry of a parsed header; offsets relative to the start of the byte buffer. */
 export interface SafetensorsEntry {
@@ -49,14 +70,28 @@ export interface SafetensorsEntry {
   end: number;
 }
 
+/** An entry of a dtype Graft does not decode (offsets validated, bytes never read). */
+export interface UnsupportedEntry {
+  name: string;
+  /** The dtype word as the file spells it (at most 40 characters kept). */
+  dtype: string;
+  shape: number[];
+  begin: number;
+  end: number;
+  /** Why it is not read. */
+  reason: string;
+}
+
 /** A validated header. */
 export interface SafetensorsHeader {
   /** N: the JSON header's size in bytes (padding included). */
   headerSize: number;
   /** File offset of the byte buffer (8 + N). */
   dataStart: number;
-  /** Entries in offset order. */
+  /** Readable entries in offset order. */
   entries: SafetensorsEntry[];
+  /** Entries of dtypes Graft does not decode, in offset order. */
+  unsupported: UnsupportedEntry[];
   /** `__metadata__`, or `{}` when absent. */
   metadata: Record<string, string>;
 }
@@ -93,8 +128,9 @@ function isNonNegInt(x: unknown): x is number {
 /**
  * Parse and validate the JSON header (`json` = bytes [8, 8+N)) against the file size.
  * @throws FormatError `invalid_header_utf8`, `invalid_header_json`, `invalid_metadata`,
- *   `invalid_tensor_info`, `unsupported_dtype`, `invalid_offset`, `validation_overflow`,
- *   `tensor_size_mismatch`, `metadata_incomplete_buffer`.
+ *   `invalid_tensor_info`, `invalid_offset`, `validation_overflow`, `misaligned_slice`,
+ *   `tensor_size_mismatch`, `metadata_incomplete_buffer` (an unsupported dtype is not an
+ *   error here: the entry goes to `unsupported`).
  */
 export function parseHeader(json: Uint8Array, fileSize: number, path: string): SafetensorsHeader {
   const headerSize = json.length;
@@ -115,6 +151,8 @@ export function parseHeader(json: Uint8Array, fileSize: number, path: string): S
   }
   const metadata: Record<string, string> = {};
   const entries: SafetensorsEntry[] = [];
+  const unsupported: UnsupportedEntry[] = [];
+  const all: { name: string; shape: number[]; begin: number; end: number; bits: number | undefined; dtype: string }[] = [];
   for (const [name, raw] of Object.entries(doc as Record<string, unknown>)) {
     if (name === METADATA_KEY) {
       if (raw === null) continue;
@@ -139,25 +177,41 @@ export function parseHeader(json: Uint8Array, fileSize: number, path: string): S
     if (!Array.isArray(off) || off.length !== 2 || !off.every(isNonNegInt)) {
       fail('invalid_tensor_info', path, `tensor "${name}": "data_offsets" must be [begin, end] non-negative integers, found ${JSON.stringify(off)?.slice(0, 80)}`, NOT_SAFETENSORS, { name, field: 'data_offsets' });
     }
-    const dtype = SAFETENSORS_DTYPES[info.dtype];
-    if (dtype === undefined) {
-      fail('unsupported_dtype', path, `tensor "${name}": dtype "${info.dtype.slice(0, 40)}" is not one Graft reads (${Object.keys(SAFETENSORS_DTYPES).join(', ')})`,
-        'float8 tensors are not supported; convert them to F16/BF16/F32 with the program that wrote the file', { name, field: 'dtype', found: info.dtype.slice(0, 40) });
+    const shape = info.shape as number[];
+    const [begin, end] = off as [number, number];
+    const dtype = Object.hasOwn(SAFETENSORS_DTYPES, info.dtype) ? SAFETENSORS_DTYPES[info.dtype] : undefined;
+    if (dtype !== undefined) {
+      entries.push({ name, dtype, shape, begin, end });
+      all.push({ name, shape, begin, end, bits: DTYPE_SIZE[dtype as Exclude<DType, 'string'>] * 8, dtype: info.dtype });
+      continue;
     }
-    entries.push({ name, dtype, shape: info.shape as number[], begin: off[0] as number, end: off[1] as number });
+    const word = info.dtype.slice(0, 40);
+    const known = Object.hasOwn(UNSUPPORTED_SAFETENSORS_DTYPES, info.dtype) ? UNSUPPORTED_SAFETENSORS_DTYPES[info.dtype] : undefined;
+    const reason = known
+      ? `dtype ${word} is ${known.what}, which Graft does not decode`
+      : `dtype ${JSON.stringify(word)} is not a safetensors dtype Graft knows`;
+    unsupported.push({ name, dtype: word, shape, begin, end, reason });
+    all.push({ name, shape, begin, end, bits: known?.bits, dtype: word });
   }
+  all.sort((a, b) => a.begin - b.begin || a.end - b.end);
   entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  unsupported.sort((a, b) => a.begin - b.begin || a.end - b.end);
   let start = 0;
-  for (const e of entries) {
+  for (const e of all) {
     if (e.begin !== start || e.end < e.begin) {
       fail('invalid_offset', path, `tensor "${e.name}": data_offsets [${e.begin}, ${e.end}] ${e.end < e.begin ? 'end before begin' : `should begin at ${start} (tensors must tile the byte buffer with no gap or overlap)`}`, NOT_SAFETENSORS, { name: e.name, field: 'data_offsets', expected: start, found: [e.begin, e.end] });
     }
     start = e.end;
-    let n = DTYPE_SIZE[e.dtype as Exclude<DType, 'string'>];
+    if (e.bits === undefined) continue; // a dtype word of no known size: only its offsets can be checked
+    let n = e.bits;
     for (const d of e.shape) {
       n *= d;
       if (!Number.isSafeInteger(n)) fail('validation_overflow', path, `tensor "${e.name}": shape [${e.shape.join(',')}] overflows the byte count`, NOT_SAFETENSORS, { name: e.name, field: 'shape' });
     }
+    if (n % 8 !== 0) {
+      fail('misaligned_slice', path, `tensor "${e.name}": ${e.dtype} [${e.shape.join(',')}] is ${n} bits, not a whole number of bytes`, NOT_SAFETENSORS, { name: e.name, field: 'shape', found: n });
+    }
+    n /= 8;
     if (e.end - e.begin !== n) {
       fail('tensor_size_mismatch', path, `tensor "${e.name}": ${e.dtype} [${e.shape.join(',')}] needs ${n} bytes but data_offsets [${e.begin}, ${e.end}] span ${e.end - e.begin}`, NOT_SAFETENSORS, { name: e.name, field: 'data_offsets', expected: n, found: e.end - e.begin });
     }
@@ -166,7 +220,7 @@ export function parseHeader(json: Uint8Array, fileSize: number, path: string): S
   if (dataStart + start !== fileSize) {
     fail('metadata_incomplete_buffer', path, `header says the tensors end at byte ${start} of the data section but the data section has ${fileSize - dataStart} bytes`, NOT_SAFETENSORS, { field: 'data_offsets', expected: fileSize - dataStart, found: start });
   }
-  return { headerSize, dataStart, entries, metadata };
+  return { headerSize, dataStart, entries, unsupported, metadata };
 }
 
 /** What the writer needs to know of each tensor. */

@@ -4,8 +4,8 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { CheckpointNotFoundError, FormatError } from '../../errors.js';
-import type { CheckpointReader, TensorInfo, TensorValue } from '../types.js';
-import { N_LEN, parseHeader, readHeaderSize, type SafetensorsEntry } from './header.js';
+import type { CheckpointReader, TensorInfo, TensorValue, UnsupportedTensorInfo } from '../types.js';
+import { N_LEN, parseHeader, readHeaderSize, type SafetensorsEntry, type UnsupportedEntry } from './header.js';
 
 /** Read exactly `length` bytes at `position` into `target`, or fail with `truncated`. */
 async function readExactly(fh: FileHandle, target: Uint8Array, position: number, path: string, what: string): Promise<void> {
@@ -28,16 +28,29 @@ function stripZero(name: string): string {
 class SafetensorsReader implements CheckpointReader {
   readonly format = 'safetensors' as const;
   private readonly byName: Map<string, SafetensorsEntry>;
+  private readonly skipped: Map<string, UnsupportedEntry>;
   private closed = false;
+  /** Bytes read from the file so far (header included): what a lazy open and each read cost. */
+  bytesRead: number;
 
   constructor(
     readonly path: string,
     private readonly fh: FileHandle,
     private readonly dataStart: number,
     entries: SafetensorsEntry[],
+    unsupported: UnsupportedEntry[],
     readonly metadata: Record<string, string>,
   ) {
+    this.bytesRead = dataStart;
     this.byName = new Map(entries.map((e) => [e.name, e]));
+    this.skipped = new Map(unsupported.map((e) => [e.name, e]));
+  }
+
+  /** Tensors of dtypes Graft does not decode (listed, not readable). */
+  unreadable(): UnsupportedTensorInfo[] {
+    return [...this.skipped.values()]
+      .map((e) => ({ name: e.name, storedDtype: e.dtype, shape: [...e.shape], bytes: e.end - e.begin, reason: e.reason }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   list(): TensorInfo[] {
@@ -52,6 +65,13 @@ class SafetensorsReader implements CheckpointReader {
 
   private entry(name: string): SafetensorsEntry {
     const e = this.byName.get(name) ?? this.byName.get(stripZero(name));
+    const u = e ? undefined : this.skipped.get(name) ?? this.skipped.get(stripZero(name));
+    if (u) {
+      throw new FormatError('unsupported_dtype', `${this.path}: tensor "${u.name}": ${u.reason}`, {
+        hint: `the file's other tensors are readable: leave this one out (CLI --exclude ${u.name}), or convert it to F16/BF16/F32 with the program that wrote the file`,
+        details: { path: this.path, name: u.name, dtype: u.dtype },
+      });
+    }
     if (!e) {
       throw new FormatError('tensor_not_found', `${this.path}: no tensor named "${name}" (the file has ${this.byName.size} tensors)`, {
         hint: `list the names with: graft inspect ${this.path}`, details: { path: this.path, name },
@@ -82,6 +102,7 @@ class SafetensorsReader implements CheckpointReader {
     }
     if (this.closed) throw new FormatError('reader_closed', `${this.path}: the reader is closed`, { hint: 'open the checkpoint again' });
     await readExactly(this.fh, target, this.dataStart + e.begin, this.path, `tensor "${e.name}"`);
+    this.bytesRead += target.length;
   }
 
   async close(): Promise<void> {
@@ -95,15 +116,25 @@ class SafetensorsReader implements CheckpointReader {
   }
 }
 
+/** A reader of one safetensors file. */
+export type SafetensorsFileReader = CheckpointReader & {
+  readInto(name: string, target: Uint8Array): Promise<void>;
+  /** Bytes read from the file so far, header included. */
+  readonly bytesRead: number;
+  unreadable(): UnsupportedTensorInfo[];
+};
+
 /**
  * Open a `.safetensors` file: reads the 8-byte length and the JSON header, validates them
  * against the file size (header.ts), and keeps the file open for lazy tensor reads.
  * @example
  *   await using r = await openSafetensors('adapter_model.safetensors');
  *   const w = await r.read('base_model.model.score.weight');
+ * Tensors of dtypes Graft does not decode are listed by `unreadable()`; `read`/`info` of one
+ * throws FormatError `unsupported_dtype`, the others stay readable.
  * @throws CheckpointNotFoundError `checkpoint_not_found`; FormatError with the codes of header.ts.
  */
-export async function openSafetensors(path: string): Promise<CheckpointReader & { readInto(name: string, target: Uint8Array): Promise<void> }> {
+export async function openSafetensors(path: string): Promise<SafetensorsFileReader> {
   let fh: FileHandle;
   try {
     fh = await open(path, 'r');
@@ -118,7 +149,7 @@ export async function openSafetensors(path: string): Promise<CheckpointReader & 
     const json = new Uint8Array(headerSize);
     await readExactly(fh, json, N_LEN, path, 'header');
     const h = parseHeader(json, size, path);
-    return new SafetensorsReader(path, fh, h.dataStart, h.entries, h.metadata);
+    return new SafetensorsReader(path, fh, h.dataStart, h.entries, h.unsupported, h.metadata);
   } catch (e) {
     await fh.close();
     throw e;

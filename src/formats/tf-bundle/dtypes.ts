@@ -23,6 +23,8 @@ export const TF_DTYPE_ENUM: Readonly<Record<DType, number>> = {
   float16: 19, // DT_HALF
   uint32: 22, // DT_UINT32
   uint64: 23, // DT_UINT64
+  float8_e5m2: 24, // DT_FLOAT8_E5M2
+  float8_e4m3fn: 25, // DT_FLOAT8_E4M3FN
 };
 
 const BY_ENUM = new Map<number, DType>(Object.entries(TF_DTYPE_ENUM).map(([k, v]) => [v, k as DType]));
@@ -30,7 +32,7 @@ const BY_ENUM = new Map<number, DType>(Object.entries(TF_DTYPE_ENUM).map(([k, v]
 /** TensorFlow's names of the enum values Graft does not read (for messages). */
 const OTHER_NAMES: Readonly<Record<number, string>> = {
   0: 'DT_INVALID', 11: 'DT_QINT8', 12: 'DT_QUINT8', 13: 'DT_QINT32', 15: 'DT_QINT16', 16: 'DT_QUINT16',
-  20: 'DT_RESOURCE', 21: 'DT_VARIANT', 24: 'DT_FLOAT8_E5M2', 25: 'DT_FLOAT8_E4M3FN',
+  20: 'DT_RESOURCE', 21: 'DT_VARIANT',
 };
 
 /** Graft dtype for a DataType number, or undefined when Graft cannot read it. */

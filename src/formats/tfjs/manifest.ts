@@ -17,7 +17,7 @@
  *
  * Graft extension `"graftDtype"` (ignored by tfjs): the dtype Graft wrote when tfjs has no such
  * dtype; the stored dtype is a lossless carrier (int8…uint32, int64, uint64 → int32 in range;
- * bfloat16, float64 → float32 when exact; float16 → float16-quantized float32; complex128 →
+ * bfloat16, float64 → float32 when exact; float8_e4m3fn, float8_e5m2 → float32 (always exact); float16 → float16-quantized float32; complex128 →
  * complex64 when exact), and Graft restores the original bytes on read.
  *
  * Checked on read: JSON shape of every field, shard paths relative and inside the model folder,
@@ -39,7 +39,7 @@ export const TFJS_VALUE_SIZE: Readonly<Record<string, number>> = {
 export const GRAFT_DTYPE_CARRIER: Readonly<Partial<Record<DType, TfjsDType>>> = {
   int8: 'int32', uint8: 'int32', int16: 'int32', uint16: 'int32', uint32: 'int32',
   int64: 'int32', uint64: 'int32', float16: 'float32', bfloat16: 'float32', float64: 'float32',
-  complex128: 'complex64',
+  complex128: 'complex64', float8_e4m3fn: 'float32', float8_e5m2: 'float32',
 };
 
 /** One manifest entry, validated. */

@@ -8,6 +8,7 @@ import { open, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CheckpointNotFoundError, FormatError } from '../../errors.js';
 import { float16ToNumber } from '../stats.js';
+import { float8CodeOf, isFloat8 } from '../float8.js';
 import { DTYPE_SIZE, numElements, type CheckpointReader, type DType, type TensorInfo, type TensorValue } from '../types.js';
 import { parseManifest, storedValueSize, type ManifestWeight } from './manifest.js';
 
@@ -128,6 +129,15 @@ function decodeStored(p: Placed, raw: Uint8Array, path: string): Uint8Array {
   }
   const m = w.tfjsDtype === 'complex64' ? 2 * n : n;
   const src = new Float32Array(raw.buffer, raw.byteOffset, m);
+  if (isFloat8(w.dtype)) {
+    const bits = new Uint32Array(raw.buffer, raw.byteOffset, n);
+    for (let i = 0; i < n; i++) {
+      const c = float8CodeOf(bits[i]!, w.dtype);
+      if (c === undefined) outOfRange(path, w.name, w.dtype, src[i]!);
+      out[i] = c;
+    }
+    return out;
+  }
   if (w.dtype === 'bfloat16') {
     const bits = new Uint32Array(raw.buffer, raw.byteOffset, n);
     for (let i = 0; i < n; i++) {

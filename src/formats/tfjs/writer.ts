@@ -12,6 +12,7 @@ import { AtomicFile, atomicWriteFile } from '../atomic.js';
 import { numElements, type DType, type TensorValue } from '../types.js';
 import { checkTensorBytes, collectTensors } from '../safetensors/writer.js';
 import { GRAFT_DTYPE_CARRIER, type TfjsDType } from './manifest.js';
+import { float8ToFloat32, isFloat8 } from '../float8.js';
 
 /** tfjs-converter's default shard size (`weight_shard_size_bytes`, 4 MiB). */
 export const DEFAULT_SHARD_BYTES = 4 * 1024 * 1024;
@@ -79,6 +80,7 @@ function encode(t: TensorValue): Encoded {
     }
     return { spec, bytes: new Uint8Array(out.buffer) };
   }
+  if (isFloat8(t.dtype)) return { spec, bytes: new Uint8Array(float8ToFloat32(t.data, t.dtype).buffer) };
   if (t.dtype === 'bfloat16') {
     const out = new Uint32Array(n);
     for (let i = 0; i < n; i++) out[i] = src.getUint16(i * 2, true) << 16;

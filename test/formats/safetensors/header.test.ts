@@ -76,9 +76,20 @@ test('invalid_tensor_info: bad dtype type, shape, data_offsets', () => {
   expectCode(() => parseImage(file('{"w":{"dtype":"F32","shape":[1],"data_offsets":[0]}}', 4)), 'invalid_tensor_info', '"data_offsets"');
 });
 
-test('unsupported_dtype: F8 and unknown words', () => {
-  expectCode(() => parseImage(file('{"w":{"dtype":"F8_E4M3","shape":[1],"data_offsets":[0,1]}}', 1)), 'unsupported_dtype', 'F8_E4M3');
-  expectCode(() => parseImage(file('{"w":{"dtype":"Q4","shape":[1],"data_offsets":[0,1]}}', 1)), 'unsupported_dtype');
+test('unsupported dtypes are entries of their own: listed, offsets and sizes still validated', () => {
+  const h = parseImage(file('{"q":{"dtype":"Q4","shape":[3],"data_offsets":[0,5]},"s":{"dtype":"F8_E8M0","shape":[2],"data_offsets":[5,7]},"p":{"dtype":"F4","shape":[4],"data_offsets":[7,9]},"w":{"dtype":"F8_E4M3","shape":[1],"data_offsets":[9,10]}}', 10));
+  assert.deepEqual(h.entries.map((e) => [e.name, e.dtype]), [['w', 'float8_e4m3fn']]);
+  assert.deepEqual(h.unsupported.map((e) => [e.name, e.dtype, e.begin, e.end]), [['q', 'Q4', 0, 5], ['s', 'F8_E8M0', 5, 7], ['p', 'F4', 7, 9]]);
+  assert.match(h.unsupported[1]!.reason, /F8_E8M0 is an OCP microscaling scale/);
+  assert.match(h.unsupported[0]!.reason, /"Q4" is not a safetensors dtype Graft knows/);
+  // A spec dtype of known size must still match its offsets; F4/F6 must fill whole bytes.
+  expectCode(() => parseImage(file('{"s":{"dtype":"F8_E8M0","shape":[3],"data_offsets":[0,2]}}', 2)), 'tensor_size_mismatch', 'F8_E8M0 [3] needs 3 bytes');
+  expectCode(() => parseImage(file('{"p":{"dtype":"F4","shape":[3],"data_offsets":[0,2]}}', 2)), 'misaligned_slice', '12 bits');
+  assert.equal(parseImage(file('{"p":{"dtype":"F6_E2M3","shape":[4],"data_offsets":[0,3]}}', 3)).unsupported[0]!.dtype, 'F6_E2M3');
+  // Unknown words take part in the tiling check.
+  expectCode(() => parseImage(file('{"q":{"dtype":"Q4","shape":[3],"data_offsets":[1,5]}}', 5)), 'invalid_offset', 'tensor "q"');
+  // A dtype word named like an Object.prototype member is not a dtype.
+  assert.equal(parseImage(file('{"x":{"dtype":"constructor","shape":[1],"data_offsets":[0,1]}}', 1)).unsupported.length, 1);
 });
 
 test('invalid_offset: a gap, an overlap, end before begin', () => {
@@ -149,8 +160,9 @@ test('writer order: dtype alignment descending, then name bytewise (tensor.rs pr
   assert.deepEqual(order, ['c', 'B', 'a', 'h', 'b', 'z']);
 });
 
-test('dtype_not_supported: string and complex tensors cannot be written', () => {
-  for (const dtype of ['string', 'complex64', 'complex128'] as const) {
+test('dtype_not_supported: string and complex128 tensors cannot be written (C64 can)', () => {
+  assert.equal(writerOrder([{ name: 'c', dtype: 'complex64', shape: [] }], 'out.safetensors').length, 1);
+  for (const dtype of ['string', 'complex128'] as const) {
     assert.throws(() => writerOrder([{ name: 'g', dtype, shape: [] }], 'out.safetensors'), (e: GraftError) => {
       assert.equal(e.code, 'dtype_not_supported');
       assert.match(e.message, /out\.safetensors: tensor "g" is/);
