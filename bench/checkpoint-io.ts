@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- checkpoint-io [--tensors 100] [--elements 1000000] [--repeats 3] [--dir DIR]
- * [--concurrency 2] [--no-peer]`: TF-bundle checkpoint I/O (issue 3, ENGINE-STUDY W3/W4) on a
+ * [--concurrency 2] [--no-peer] [--interleave]`: TF-bundle checkpoint I/O (issue 3, ENGINE-STUDY W3/W4) on a
  * float32 checkpoint of TENSORS × ELEMENTS (default 100 × 1M = 400 MB):
  *
  * - save: writeBundle, fsync'd and atomic (temp + fsync + rename + dir fsync), vs `dd conv=fsync`
@@ -9,6 +9,9 @@
  *   into an existing model), every CRC32C verified, vs torch.load in a fresh process (peer);
  * - read one tensor: fresh open + one tensor, counting the bytes read (reader count and the
  *   kernel's /proc/self/io rchar) against index + 1.1 × tensor bytes.
+ *
+ * - with --interleave: R more saves, each followed by one torch.save+fsync (paired ratios, so
+ *   both see the same load on a shared disk).
  *
  * One JSON object a line; the peer's lines say "engine": "pytorch". Smoke run:
  * `npm run bench -- checkpoint-io --tensors 10 --elements 100000 --repeats 1`.
@@ -32,6 +35,7 @@ const R = flag('repeats', 3);
 const K = flag('concurrency', 2);
 const dirFlag = process.argv.indexOf('--dir');
 const noPeer = process.argv.includes('--no-peer');
+const interleave = process.argv.includes('--interleave');
 const base = dirFlag >= 0 ? process.argv[dirFlag + 1]! : tmpdir();
 const dir = mkdtempSync(join(base, 'graft-ckpt-io-'));
 const BYTES = T * E * 4;
@@ -57,6 +61,8 @@ function makeTensors(): TensorValue[] {
     return { name: `layer${String(i).padStart(3, '0')}/weights`, dtype: 'float32', shape: [E], data: new Uint8Array(f.buffer) };
   });
 }
+
+const script = fileURLToPath(new URL('../../bench/peers/torch_io.py', import.meta.url));
 
 async function main(): Promise<void> {
   const tensors = makeTensors();
@@ -129,7 +135,6 @@ async function main(): Promise<void> {
   // Peer: PyTorch from Debian's python3-torch, threads pinned.
   let gTorchLoad: number | undefined;
   let gTorchSave: number | undefined;
-  const script = fileURLToPath(new URL('../../bench/peers/torch_io.py', import.meta.url));
   if (!noPeer && existsSync('/usr/bin/python3')) {
     const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_WAIT_POLICY: 'PASSIVE' };
     const pt = join(dir, 'sd.pt');
@@ -153,8 +158,36 @@ async function main(): Promise<void> {
       console.log(JSON.stringify({ bench: 'checkpoint-io', engine: 'pytorch', op: 'load_fresh_process', gb_per_s: gTorchLoad, runs_gb_per_s: loads, bytes: BYTES, processes: loads.length }));
     }
   }
+  // --interleave: graft save and torch.save+fsync alternately, one pair per repeat, so both see
+  // the same disk load (a shared machine's fsync rate swings several-fold within a minute).
+  let paired: number | undefined;
+  if (interleave && !noPeer && existsSync('/usr/bin/python3')) {
+    const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_WAIT_POLICY: 'PASSIVE' };
+    const pt = join(dir, 'sd.pt');
+    const ratios: number[] = [];
+    const g: number[] = [];
+    const t: number[] = [];
+    for (let r = 0; r < R; r++) {
+      rmCkpt();
+      const t0 = now();
+      await writeBundle(prefix, tensors);
+      const gs = now() - t0;
+      const p = spawnSync('/usr/bin/python3', [script, pt, 'save', '1', String(T), String(E)], { env, encoding: 'utf8' });
+      const line = p.stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { op: string; seconds: number[] }).find((l) => l.op === 'save_fsync');
+      if (!line) break;
+      g.push(gs);
+      t.push(line.seconds[0]!);
+      ratios.push(line.seconds[0]! / gs);
+      rmSync(pt, { force: true });
+    }
+    if (ratios.length > 0) {
+      paired = median(ratios);
+      console.log(JSON.stringify({ bench: 'checkpoint-io', engine: 'graft', op: 'save_vs_torch_save_fsync_interleaved', ratio: Number(paired.toFixed(2)), runs_ratio: ratios.map((x) => Number(x.toFixed(2))), graft_seconds: g.map((x) => Number(x.toFixed(3))), torch_seconds: t.map((x) => Number(x.toFixed(3))) }));
+    }
+  }
   console.log(JSON.stringify({
     bench: 'checkpoint-io', engine: 'graft', op: 'summary',
+    ...(paired === undefined ? {} : { save_vs_torch_save_fsync_interleaved: Number(paired.toFixed(2)) }),
     restore_vs_torch_load: gTorchLoad === undefined ? null : Number((gRestore / gTorchLoad).toFixed(2)),
     save_vs_torch_save_fsync: gTorchSave === undefined ? null : Number((gSave / gTorchSave).toFixed(2)),
     save_vs_dd_fsync: Number((gSave / gDd).toFixed(2)),

@@ -9,6 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 pkgs=()
 dpkg -s libdnnl-dev >/dev/null 2>&1 || pkgs+=(libdnnl-dev)
+# h5py: the independent reader of the Keras 3 tests (scripts/keras-listing.py)
+dpkg -s python3-h5py >/dev/null 2>&1 || pkgs+=(python3-h5py)
 command -v chromium >/dev/null 2>&1 || pkgs+=(chromium)
 if [ "${1:-}" = "--bench" ]; then
   # the peer: Debian torch, with OpenBLAS behind libblas.so.3 (the reference BLAS is ~6x slower)

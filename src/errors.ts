@@ -68,3 +68,15 @@ export class UsageError extends GraftError {}
 
 /** The compute backend could not be set up as asked. */
 export class BackendError extends GraftError {}
+
+/**
+ * The operating system refused a file operation (disk full, read-only, permission, not a
+ * directory, …); `code` names the condition (`disk_full`, `read_only`, …), `details.errno` the OS
+ * code. A user error: the CLI exits 1.
+ */
+export class FileSystemError extends GraftError {}
+/**
+ * Training produced a NaN or an infinity (code `non_finite`): in the loss, or in a variable about
+ * to be saved. Training stops before anything is written, as TF's NanTensorHook stops it.
+ */
+export class NonFiniteError extends GraftError {}

@@ -7,6 +7,7 @@
  */
 export * from './errors.js';
 export * as formats from './formats/index.js';
+export * as io from './io/index.js';
 export * as runtime from './runtime/index.js';
 export * as variables from './variables/index.js';
 export * as checkpoint from './checkpoint/index.js';

@@ -12,6 +12,7 @@ import type { CheckpointReader } from '../formats/types.js';
 import type { VarList } from './var-list.js';
 import { restoreMismatchError, formatShape } from './format-report.js';
 import { openSource } from './reader.js';
+import { withLayout } from '../formats/layout/index.js';
 import { tensorFromTensorValue } from './tensor-bytes.js';
 
 /**
@@ -34,11 +35,12 @@ export async function executeRestorePlan(plan: RestorePlan): Promise<RestorePlan
   }
   if (exec.params.size === 0) return plan;
   const { reader, owned } = await openSource(exec.source);
+  const laidOut = exec.layout ? withLayout(reader, exec.layout) : reader;
   const staged: [tf.Variable, tf.Tensor][] = [];
   try {
     for (const [entry, param] of exec.params) {
       const key = entry.source!;
-      const value = await reader.read(key);
+      const value = await laidOut.read(key);
       const found = entry.found!;
       if (value.dtype !== found.dtype || formatShape(value.shape) !== formatShape(found.shape)) {
         throw new RestoreMismatchError('checkpoint_changed', `${reader.path}: "${key}" is now ${value.dtype} ${formatShape(value.shape)}; the plan was made for ${found.dtype} ${formatShape(found.shape)}`, plan.toJSON(), {

@@ -8,6 +8,9 @@ export {
   type CheckpointManagerOptions, type KeepBestOptions, type WarmStartOptions,
   type RestoreOrInitializeReport, type ManagerSaveReport,
 } from './manager.js';
+export { CheckpointRetention, type RetentionOptions, type RetentionState, type RecoveredCheckpointState } from './retention.js';
+export { acquireRunLock, RunLock, RunLockedError, RUN_LOCK_FILENAME, type RunLockInfo, type AcquireRunLockOptions } from './run-lock.js';
+export { checkpointOwnership, deleteOwnedCheckpoint, checkpointFileNames, type Ownership, type DeleteReport } from './run-files.js';
 export {
   getCheckpointState, latestCheckpoint, checkpointExists, updateCheckpointState,
   type CheckpointState, type StateFileOptions, type UpdateCheckpointStateOptions,

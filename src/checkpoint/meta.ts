@@ -12,7 +12,7 @@
  * ```
  * Written atomically before the state file names the checkpoint.
  */
-import { readFile } from 'node:fs/promises';
+import { readRegularFile } from '../io/open-file.js';
 import { AtomicFile } from '../formats/atomic.js';
 import type { DType } from '../formats/types.js';
 import { FormatError } from '../errors.js';
@@ -87,13 +87,16 @@ export async function writeMeta(checkpoint: string, meta: CheckpointMeta, option
   return path;
 }
 
+/** Largest .meta.json read (one entry per variable: MBs for the largest models). */
+const MAX_META_BYTES = 256 * 1024 * 1024;
+
 /**
  * Read and validate a meta file; `path` may be the `.meta.json` itself or its checkpoint.
  * @throws FormatError `bad_meta` when it is not a graft-meta document of a known version.
  */
 export async function readMeta(path: string): Promise<CheckpointMeta> {
   const file = path.endsWith('.meta.json') ? path : metaPathFor(path);
-  const text = await readFile(file, 'utf8');
+  const text = new TextDecoder().decode(await readRegularFile(file, MAX_META_BYTES, { what: 'checkpoint .meta.json' }));
   let doc: unknown;
   try {
     doc = JSON.parse(text);

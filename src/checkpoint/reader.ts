@@ -5,6 +5,7 @@
  * you already hold, for planning restores from data that is not in a file).
  */
 import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { openCheckpoint } from '../formats/index.js';
 import type { CheckpointReader, DType, TensorInfo, TensorValue, FormatName } from '../formats/types.js';
 import { FormatError, CheckpointNotFoundError } from '../errors.js';
@@ -68,6 +69,8 @@ export function readerFromTensors(tensors: Iterable<TensorValue>, options: Reade
 export async function loadCheckpoint(path: string): Promise<CheckpointReader> {
   const st = await stat(path).catch(() => undefined);
   if (st?.isDirectory()) {
+    // a state file: formats/open.ts reads it and explains a V1, missing or outside target (file:line)
+    if (await stat(join(path, 'checkpoint')).then((s) => s.isFile(), () => false)) return openCheckpoint(path);
     const latest = await latestCheckpoint(path);
     if (latest === null) {
       // a directory holding model.json or a single safetensors file is for openCheckpoint to judge

@@ -17,6 +17,7 @@ import { normalizeVarList, type VarList } from './var-list.js';
 import { objectGraphAliases, openSource } from './reader.js';
 import { checkpointDtypeOf, conversionFor } from './tensor-bytes.js';
 import { formatRestorePlan } from './format-report.js';
+import { withLayout, type LayoutOptions, type LayoutReader } from '../formats/layout/index.js';
 
 /** Entry statuses (STYLE.md §3), in the order reports list them. */
 export const RESTORE_STATUSES = [
@@ -61,6 +62,12 @@ export interface RestorePlanOptions {
   allowShapeMismatch?: boolean;
   /** Only variables an assignment map rule covers are restored; the rest are `excluded` (TF `init_from_checkpoint`). Default false. */
   onlyMapped?: boolean;
+  /**
+   * Read the checkpoint through layout rules (formats/layout): `{layout: 'pytorch'}` shows a
+   * PyTorch state dict under Keras names and layouts (dense transposed, conv OIHW→HWIO, BatchNorm
+   * names, LSTM), applied before the assignment map; each transformed entry carries a note.
+   */
+  layout?: LayoutOptions;
 }
 
 /** The plain, JSON-serialisable part of a plan (what `--json` prints). */
@@ -90,6 +97,8 @@ export interface PlanInternals {
   source: string | CheckpointReader;
   /** entry → parameter, for the entries to load (`restored` / `renamed`). */
   params: Map<RestoreEntry, Parameter>;
+  /** Layout rules to apply when the source is reopened by path. */
+  layout?: LayoutOptions;
 }
 
 const internals = new WeakMap<RestorePlan, PlanInternals>();
@@ -169,12 +178,13 @@ export async function planRestore(target: VarList, source: string | CheckpointRe
   const targets = pairs.map(({ key, param }) => ({ name: param.name, key, expected: specOf(param.variable, param.saveDtype) }));
   const { reader, owned } = await openSource(source);
   try {
-    const { entries, loads } = classify(targets, reader, options);
+    const { entries, loads } = classify(targets, options.layout ? withLayout(reader, options.layout) : reader, options);
     const params = new Map<RestoreEntry, Parameter>();
     for (const [entry, i] of loads) params.set(entry, pairs[i]!.param);
     return makePlan(entries, { path: reader.path, format: reader.format }, options, {
       source: typeof source === 'string' ? reader.path : source,
       params,
+      layout: options.layout,
     });
   } finally {
     if (owned) await reader.close();
@@ -189,7 +199,7 @@ export async function planRestoreFromSpecs(variables: readonly { name: string; d
   const targets = variables.map((v) => ({ name: v.name, key: v.name, expected: { dtype: v.dtype, shape: [...v.shape] } }));
   const { reader, owned } = await openSource(source);
   try {
-    const { entries } = classify(targets, reader, options);
+    const { entries } = classify(targets, options.layout ? withLayout(reader, options.layout) : reader, options);
     return makePlan(entries, { path: reader.path, format: reader.format }, options);
   } finally {
     if (owned) await reader.close();
@@ -240,7 +250,9 @@ export function classify(targets: readonly PlanTarget[], reader: CheckpointReade
       entries.push({ name, status: 'shape_mismatch', source: key, expected, found });
     } else {
       const entry: RestoreEntry = { name, status: key === name ? 'restored' : 'renamed', source: key, expected, found };
-      if (conv.note) entry.note = conv.note;
+      const layoutNote = (reader as Partial<LayoutReader>).layoutNote?.(key);
+      const note = [layoutNote, conv.note].filter(Boolean).join('; ');
+      if (note) entry.note = note;
       entries.push(entry);
       loads.set(entry, index);
     }

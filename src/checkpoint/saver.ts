@@ -14,8 +14,8 @@
  *
  * restore(path) restores every variable of the saver or fails before changing any.
  */
-import { stat, unlink, readdir } from 'node:fs/promises';
-import { dirname, basename, join, resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { dirname, basename, resolve } from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
 import { writeBundle } from '../formats/tf-bundle/index.js';
 import { writeSafetensors } from '../formats/safetensors/index.js';
@@ -24,7 +24,8 @@ import type { Parameter } from '../variables/parameter-set.js';
 import { CheckpointNotFoundError, InvalidArgumentError } from '../errors.js';
 import { isParameter, normalizeVarList, type NamedParameter, type VarList } from './var-list.js';
 import { tensorValueFromVariable } from './tensor-bytes.js';
-import { buildMeta, metaPathFor, writeMeta, type MetaInput } from './meta.js';
+import { buildMeta, writeMeta, type MetaInput } from './meta.js';
+import { deleteOwnedCheckpoint } from './run-files.js';
 import { checkpointExists, getCheckpointState, updateCheckpointState } from './state.js';
 import { planRestore, type RestorePlan } from './restore-plan.js';
 import { executeRestorePlan } from './execute-plan.js';
@@ -42,7 +43,11 @@ export interface SaverOptions {
   keepCheckpointEveryNHours?: number;
   /** Default `'tf-bundle'` (TF-readable); `'safetensors'` writes `<prefix>-STEP.safetensors`. */
   format?: SaverFormat;
-  /** Write paths relative to the checkpoint directory in the state file (TF `save_relative_paths`). Default false. */
+  /**
+   * Write paths relative to the checkpoint directory in the state file (TF `save_relative_paths`).
+   * Default true — unlike TF1's Saver (False), so that a copied or moved run directory names its
+   * own files (TF reads both forms: relative paths are joined onto the directory).
+   */
   saveRelativePaths?: boolean;
   /** fsync every file and directory (durability); default true. */
   fsync?: boolean;
@@ -78,18 +83,13 @@ function checkpointPath(prefix: string, format: SaverFormat): string {
   return format === 'safetensors' ? `${prefix}.safetensors` : prefix;
 }
 
-/** Delete a checkpoint's files (TF `_delete_file_if_exists` over index, data shards, meta); errors ignored as TF logs them. */
+/**
+ * Delete a checkpoint's own files (TF `remove_checkpoint` over index, data shards; Graft's
+ * `.meta.json`; a `.safetensors` file): only names of those formats directly in the
+ * checkpoint's directory, never the bare path of anything else (run-files.ts).
+ */
 export async function deleteCheckpointFiles(path: string): Promise<void> {
-  const dir = dirname(path);
-  const base = basename(path);
-  const rm = (p: string): Promise<void> => unlink(p).catch(() => undefined);
-  await rm(`${path}.index`); // first, so a half-deleted bundle no longer counts as a checkpoint
-  await rm(path);
-  const names = await readdir(dir).catch(() => [] as string[]);
-  const shard = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.data-\\d{5}-of-\\d{5}$`);
-  for (const n of names) if (shard.test(n)) await rm(join(dir, n));
-  await rm(`${path}.meta`);
-  await rm(metaPathFor(path));
+  await deleteOwnedCheckpoint(dirname(path), path);
 }
 
 /** Saves and restores a fixed list of variables under checkpoint names, TF1-style. */
@@ -125,7 +125,7 @@ export class Saver {
     }
     this.keepEveryNHours = options.keepCheckpointEveryNHours ?? 10000;
     this.format = options.format ?? 'tf-bundle';
-    this.saveRelativePaths = options.saveRelativePaths ?? false;
+    this.saveRelativePaths = options.saveRelativePaths ?? true;
     this.fsync = options.fsync ?? true;
     this.now = options.now ?? (() => Date.now() / 1000);
     this.recordTimestamps = options.recordTimestamps ?? false;
@@ -201,8 +201,9 @@ export class Saver {
         saveRelativePaths: this.saveRelativePaths,
         latestFilename,
       });
-      if (bridge) await deleteCheckpointFiles(bridge);
-      if (doomed) await deleteCheckpointFiles(doomed);
+      // retention deletes only checkpoints of the directory it saves into (run-files.ts)
+      if (bridge) await deleteOwnedCheckpoint(dir, bridge);
+      if (doomed) await deleteOwnedCheckpoint(dir, doomed);
     }
     return path;
   }

@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { GraftError, UsageError } from '../errors.js';
+import { toFileSystemError } from '../io/fs-errors.js';
 import type { Command, ParsedArgs } from './command.js';
 import { COMMANDS } from './registry.js';
 
@@ -116,7 +117,10 @@ export async function main(argv: string[]): Promise<number> {
       if (text) process.stdout.write(text.endsWith('\n') ? text : text + '\n');
     }
     return cmd.exitCode?.(result) ?? 0;
-  } catch (e) {
+  } catch (raw) {
+    // An errno error that escaped the library (ENOSPC, EROFS, EACCES, …) is still the user's
+    // filesystem, not a bug: report it typed, with a hint, exit 1 (io/fs-errors.ts).
+    const e = toFileSystemError(raw);
     printError(e, json, debug);
     if (e instanceof UsageError) return 2;
     return e instanceof GraftError ? 1 : 70;

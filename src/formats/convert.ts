@@ -9,13 +9,15 @@
  * (`--rename dense=head` turns `dense/kernel` into `head/kernel`). A rule or scope that matches
  * nothing is an error (a typo would otherwise silently convert the wrong set).
  */
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { FormatError, InvalidArgumentError } from '../errors.js';
 import { openCheckpoint } from './open.js';
+import { withLayout, formatLayoutReport, type LayoutOptions, type LayoutReader } from './layout/index.js';
+import { keras3NameMap } from './keras-h5/reader.js';
 import { formatForWritePath, writeCheckpoint } from './write.js';
 import { planShardedWrite, shardedDestination, writeSafetensors, writeShardedSafetensors, writerOrder } from './safetensors/index.js';
-import type { DType, FormatName, TensorValue } from './types.js';
+import type { CheckpointReader, DType, FormatName, TensorValue } from './types.js';
 
 /** Options of `convertCheckpoint`. */
 export interface ConvertOptions {
@@ -34,10 +36,23 @@ export interface ConvertOptions {
   /** TF bundle destinations: number of data files (default 1; see writeBundle). */
   numShards?: number;
   /**
+   * Model config for Keras 3 destinations (`.keras`, `.weights.h5`) and tfjs model.json; default:
+   * the source's own (a `.keras` config.json, a tfjs model.json `modelTopology`).
+   */
+  modelTopology?: unknown;
+  /**
+   * Names of a Keras 3 source: `keras3` (default) keeps its paths (`dense/vars/0`); `tf-keras`
+   * writes the TF-Keras / tfjs names it maps to (`dense/kernel`; unmapped ones keep their paths),
+   * before `rename` applies.
+   */
+  keras3Names?: 'keras3' | 'tf-keras';
+  /**
    * safetensors only: write Hugging Face shards of at most this many bytes (`parseSize("2GB")`)
    * plus `model.safetensors.index.json`; the destination may then be a folder. Default: one file.
    */
   maxShardSize?: number;
+  /** Read the source through layout rules (`{layout: 'pytorch'}`, formats/layout), applied before renames; each transform is a note. */
+  layout?: LayoutOptions;
 }
 
 /** What happened to one source tensor. */
@@ -89,6 +104,17 @@ async function destinationExists(dst: string, format: FormatName): Promise<boole
   return (await stat(probe).catch(() => undefined)) !== undefined;
 }
 
+/** The model config a source carries: a `.keras` config.json, or a tfjs model.json's modelTopology. */
+async function sourceTopology(reader: Awaited<ReturnType<typeof openCheckpoint>>): Promise<unknown> {
+  const k3 = (reader as { keras3?: { config?: unknown } }).keras3;
+  if (k3?.config !== undefined) return k3.config;
+  if (reader.format === 'tfjs' && reader.path.endsWith('.json')) {
+    const json = JSON.parse(await readFile(reader.path, 'utf8')) as { modelTopology?: unknown };
+    return json.modelTopology ?? undefined;
+  }
+  return undefined;
+}
+
 function topScopes(names: string[]): string {
   const tops = [...new Set(names.map((n) => n.split('/')[0]!))];
   return tops.slice(0, 12).join(', ') + (tops.length > 12 ? `, … (${tops.length} in all)` : '');
@@ -101,7 +127,7 @@ function topScopes(names: string[]): string {
  *     { exclude: ['global_step'], rename: { 'dense': 'head' } });
  * @throws FormatError `unsupported_dtype` when a kept tensor has a dtype Graft cannot decode
  *   (exclude it and the rest converts);
- *   InvalidArgumentError `destination_exists`, `same_path`, `scope_matches_nothing`,
+ *   InvalidArgumentError `destination_exists`, `same_path`, `scope_matches_nothing`, `nothing_selected`,
  *   `rename_matches_nothing`, `duplicate_tensor_name`; the reader's and writer's codes (e.g.
  *   `dtype_not_supported` for a string tensor into safetensors).
  */
@@ -133,8 +159,10 @@ export async function convertCheckpoint(src: string, dst: string, options: Conve
   const rules: [string, string][] = Array.isArray(options.rename) ? options.rename : Object.entries(options.rename ?? {});
   const include = options.include ?? [];
   const exclude = options.exclude ?? [];
-  const reader = await openCheckpoint(src);
+  const opened = await openCheckpoint(src);
+  let reader: CheckpointReader = opened;
   try {
+    if (options.layout) reader = withLayout(opened, options.layout);
     const infos = reader.list();
     const unreadable = reader.unreadable?.() ?? [];
     const names = [...infos.map((t) => t.name), ...unreadable.map((t) => t.name)];
@@ -158,15 +186,20 @@ export async function convertCheckpoint(src: string, dst: string, options: Conve
       });
     }
     const entries: ConvertEntry[] = [];
+    const k3map = options.keras3Names === 'tf-keras' ? keras3NameMap(reader) : undefined;
+    if (options.keras3Names === 'tf-keras' && !k3map) {
+      throw new InvalidArgumentError('not_keras3', `--keras3-names tf-keras: ${src} is not a Keras 3 file`, { hint: 'leave the flag out for this source', details: { path: src } });
+    }
     const used = new Set<number>();
     const taken = new Map<string, string>();
     for (const t of infos) {
       const base = { source: t.name, dtype: t.dtype, shape: t.shape, bytes: t.bytes };
       const kept = keptByScopes(t.name);
       if (!kept) { entries.push({ ...base, status: 'excluded' }); continue; }
-      const r = applyRename(t.name, rules);
+      const mapped = k3map?.[t.name] ?? t.name;
+      const r = applyRename(mapped, rules);
       if (r) used.add(r.rule);
-      const name = r ? r.name : t.name;
+      const name = r ? r.name : mapped;
       const clash = taken.get(name);
       if (clash !== undefined) {
         throw new InvalidArgumentError('duplicate_tensor_name', `"${t.name}" and "${clash}" would both be written as "${name}"`, {
@@ -174,7 +207,7 @@ export async function convertCheckpoint(src: string, dst: string, options: Conve
         });
       }
       taken.set(name, t.name);
-      entries.push({ ...base, name, status: r && r.name !== t.name ? 'renamed' : 'converted' });
+      entries.push({ ...base, name, status: name !== t.name ? 'renamed' : 'converted' });
     }
     rules.forEach(([from, to], i) => {
       if (!used.has(i)) {
@@ -184,6 +217,12 @@ export async function convertCheckpoint(src: string, dst: string, options: Conve
       }
     });
     let written = entries.filter((e) => e.status !== 'excluded');
+    if (written.length === 0 && entries.length > 0) {
+      throw new InvalidArgumentError('nothing_selected', `the selection (include [${include.join(', ')}], exclude [${exclude.join(', ')}]) leaves none of the ${entries.length} tensors of ${src}; nothing written`, {
+        hint: 'an exclude scope that covers every include scope selects nothing; narrow --exclude or widen --include',
+        details: { include, exclude, tensors: entries.length },
+      });
+    }
     const layout = written.map((e) => ({ name: e.name!, dtype: e.dtype, shape: e.shape }));
     if (format === 'safetensors') {
       // Stream in the reference writer's order so only one tensor is in memory at a time.
@@ -204,9 +243,10 @@ export async function convertCheckpoint(src: string, dst: string, options: Conve
       const info = await writeShardedSafetensors(dst, values(), { metadata, layout, maxShardSize: options.maxShardSize });
       writtenTo = info.index ?? join(info.dir, info.files[0]!);
     } else if (format === 'safetensors') await writeSafetensors(dst, values(), { metadata, layout });
-    else await writeCheckpoint(dst, values(), { format, metadata, numShards: options.numShards });
+    else await writeCheckpoint(dst, values(), { format, metadata, numShards: options.numShards, modelTopology: options.modelTopology ?? (format === 'keras-h5' ? await sourceTopology(reader) : undefined) });
     const notes = ['note', 'quantization'].map((k) => reader.metadata[k]).filter((x): x is string => typeof x === 'string');
     if (unreadable.length > 0) notes.push(`left out ${unreadable.length} tensor${unreadable.length === 1 ? '' : 's'} of a dtype Graft cannot decode: ${unreadable.map((u) => `${u.name} (${u.storedDtype})`).join(', ')}`);
+    if (options.layout) notes.push(...formatLayoutReport(reader as LayoutReader).split('\n').filter(Boolean).map((l) => `layout: ${l}`));
     return {
       source: { path: reader.path, format: reader.format },
       destination: { path: writtenTo, format },
@@ -218,7 +258,7 @@ export async function convertCheckpoint(src: string, dst: string, options: Conve
       notes,
     };
   } finally {
-    await reader.close();
+    await reader.close(); // a layout reader closes the opened one
   }
 }
 

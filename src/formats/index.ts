@@ -16,3 +16,5 @@ export * from './tf-bundle/index.js';
 export * from './state-file.js';
 export * from './crc32c.js';
 export * from './atomic.js';
+export * from './pytorch/index.js';
+export * from './layout/index.js';

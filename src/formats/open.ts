@@ -13,8 +13,11 @@
  *   4a. safetensors-index  a `*.safetensors.index.json` file → HF sharded safetensors
  *   5. safetensors    `*.safetensors`, or a file whose first 8 bytes + `{` look like one
  *   6. tfjs-json      `*.json` (model.json, weights_manifest.json)
- *   7. keras-h5       a file with the HDF5 signature (`*.h5`, `*.hdf5`)
- *   8. v1-checkpoint  a file ending in the SSTable magic without `.index` → refused with a fix
+ *   7. keras-h5       a file with the HDF5 signature (`*.h5`, `*.hdf5`, Keras 3 `*.weights.h5`)
+ *   7b. keras-archive a Keras 3 `.keras` zip (`*.keras`, or a zip naming model.weights.h5 + config.json)
+ *   8. pytorch        a torch.save file: a zip whose first entry is `<archive>/data.pkl`, a pickle
+ *                     starting with torch's legacy magic number, or `*.pt|*.pth|*.bin` holding a zip
+ *   9. v1-checkpoint  a file ending in the SSTable magic without `.index` → refused with a fix
  *
  * A path accepted in a form other than the canonical one (the `.index` file, a directory)
  * carries a note in the reader's metadata (`note`), not an error (STYLE.md §4). A directory no
@@ -22,14 +25,19 @@
  * unless it does look like a TF checkpoint directory.
  */
 import { open as openFile, readdir, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { CheckpointNotFoundError, FormatError } from '../errors.js';
+import { openRegularFile } from '../io/open-file.js';
+import { awaitPublished } from '../io/publish.js';
+import { basename, dirname, join, resolve } from 'node:path';
+import { CheckpointNotFoundError, FormatError, GraftError } from '../errors.js';
 import { openBundle } from './tf-bundle/index.js';
-import { readCheckpointState } from './state-file.js';
+import { readCheckpointStateDetailed, type CheckpointStateDetails } from './state-file.js';
+import { explainMissingIndex, V1_CONVERT_HINT } from './tf-bundle/naming.js';
 import { findShardIndex, isShardIndexPath, openSafetensors, openShardedSafetensors } from './safetensors/index.js';
 import { describeFolder, findTfjsJson } from './folder-listing.js';
 import { openTfjsWeights } from './tfjs/index.js';
 import { openKerasH5, hasHdf5Signature } from './keras-h5/index.js';
+import { openPytorch } from './pytorch/index.js';
+import { hasZipSignature } from './pytorch/zip.js';
 import type { CheckpointReader, FormatName } from './types.js';
 
 /** What a detector found: the format and how to open it. */
@@ -48,13 +56,11 @@ export type Detector = (path: string, st: Awaited<ReturnType<typeof stat>> | und
 const exists = async (p: string) => (await stat(p).catch(() => undefined)) !== undefined;
 
 async function head(path: string, n: number): Promise<Uint8Array> {
-  const fh = await openFile(path, 'r');
+  const f = await openRegularFile(path); // never blocks on a FIFO, never reads a device
   try {
-    const b = new Uint8Array(n);
-    const { bytesRead } = await fh.read(b, 0, n, 0);
-    return b.subarray(0, bytesRead);
+    return await f.read(0, Math.min(n, f.size));
   } finally {
-    await fh.close();
+    await f.close();
   }
 }
 
@@ -62,16 +68,57 @@ const bundle = (resolved: string, note?: string): FormatHandler => ({
   format: 'tf-bundle', resolved, note, open: () => openBundle(resolved),
 });
 
+/**
+ * The state file names something that is not a V2 checkpoint: say where the path came from
+ * (file and line, as written and as resolved, inside the directory or not) and what is there —
+ * a V1 checkpoint, a bare file without `.index`, or nothing.
+ */
+async function explainStateTarget(dir: string, d: CheckpointStateDetails): Promise<never> {
+  const latest = d.state.modelCheckpointPath;
+  const line = d.lines.modelCheckpointPath;
+  const written = d.written.modelCheckpointPath;
+  const outside = resolve(dirname(latest)) !== resolve(dir);
+  const from = `${d.file}${line ? `:${line}` : ''}: model_checkpoint_path "${written}"`;
+  const is = outside ? `points outside ${dir}, to ${latest}` : `is ${latest}`;
+  const details = { stateFile: d.file, line, written, path: latest, outside };
+  try {
+    await explainMissingIndex(latest);
+  } catch (e) {
+    if (e instanceof GraftError && e.code === 'v1_checkpoint') {
+      throw new FormatError('v1_checkpoint', `${from} names a V1 checkpoint: ${e.message}`, { hint: e.hint, details: { ...e.details, ...details }, cause: e });
+    }
+    if ((await stat(latest).catch(() => undefined))?.isFile()) {
+      throw new CheckpointNotFoundError('checkpoint_not_found', `${from} ${is}, a single file without ${basename(latest)}.index: not a V2 checkpoint (a V1 checkpoint, TF < 1.0 / write_version=V1, is such a single SSTable file; this one is not even an SSTable)`, {
+        hint: `if TensorFlow wrote it: ${V1_CONVERT_HINT}; otherwise fix ${d.file}`, details, cause: e,
+      });
+    }
+    throw new CheckpointNotFoundError('checkpoint_not_found', `${from} ${is}, which does not exist (no ${basename(latest)}.index)`, {
+      hint: outside
+        ? `the state file points outside ${dir}: pass the checkpoint prefix you mean, or edit ${d.file} (a run that was moved keeps its checkpoints beside the state file)`
+        : `the checkpoint files were deleted or not copied with the state file; edit ${d.file} to name one that exists, or pass a prefix`,
+      details,
+      cause: e,
+    });
+  }
+  throw new CheckpointNotFoundError('checkpoint_not_found', `${from}: ${latest}.index does not exist`, { details });
+}
+
 const stateDir: Detector = async (path, st) => {
   if (!st?.isDirectory() || !(await exists(join(path, 'checkpoint')))) return null;
-  const state = await readCheckpointState(path);
-  const latest = state?.modelCheckpointPath;
-  if (!latest) {
+  const d = await readCheckpointStateDetailed(path);
+  const latest = d?.state.modelCheckpointPath;
+  if (!d || !latest) {
     throw new CheckpointNotFoundError('checkpoint_not_found', `${join(path, 'checkpoint')} names no model_checkpoint_path`, {
       hint: 'pass a checkpoint prefix (dir/model.ckpt-1000) instead of the directory', details: { path },
     });
   }
-  return bundle(latest, `${path} is a directory; using its latest checkpoint ${latest} (from the checkpoint state file).`);
+  const note = `${path} is a directory; using its latest checkpoint ${latest} (from the checkpoint state file).`;
+  // Graft's CheckpointManager with format 'safetensors' lists `<prefix>-STEP.safetensors` files
+  if (latest.endsWith('.safetensors') && (await stat(latest).catch(() => undefined))?.isFile()) {
+    return { format: 'safetensors', resolved: latest, note, open: () => openSafetensors(latest) };
+  }
+  if (await exists(`${latest}.index`)) return bundle(latest, note);
+  return { format: 'tf-bundle', resolved: latest, note, open: () => explainStateTarget(path, d) };
 };
 
 const savedModelDir: Detector = async (path, st) => {
@@ -144,15 +191,48 @@ const kerasH5: Detector = async (path, st) => {
   return { format: 'keras-h5', resolved: path, open: () => openKerasH5(path) };
 };
 
+const kerasArchive: Detector = async (path, st) => {
+  if (!st?.isFile() || !hasZipSignature(await head(path, 4))) return null;
+  if (!path.endsWith('.keras')) {
+    // Other zips (torch .pt) are not ours: look for Keras' member names in the central directory.
+    const n = Math.min(Number(st.size), 65536 + 22);
+    const fh = await openFile(path, 'r');
+    const tail = new Uint8Array(n);
+    try { await fh.read(tail, 0, n, Number(st.size) - n); } finally { await fh.close(); }
+    const text = new TextDecoder('latin1').decode(tail);
+    if (!text.includes('model.weights.h5') || !text.includes('config.json')) return null;
+  }
+  return { format: 'keras-h5', resolved: path, open: () => openKerasH5(path) };
+};
+
+/** The legacy torch.save magic number 0x1950a86a20f9469cfc6c as LONG1 little-endian bytes. */
+const TORCH_LEGACY_MAGIC = [0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
+
+const pytorchFile: Detector = async (path, st) => {
+  if (!st?.isFile()) return null;
+  const b = await head(path, 512);
+  const torchName = /\.(pt|pth|bin|ckpt)$/.test(path);
+  let yes = false;
+  if (hasZipSignature(b) && b.length >= 30) {
+    const n = b[26]! | (b[27]! << 8);
+    const first = new TextDecoder().decode(b.subarray(30, Math.min(b.length, 30 + n)));
+    yes = /^[^/]+\/data\.pkl$/.test(first) || torchName;
+  } else if (b[0] === 0x80) {
+    const at = b.subarray(0, 40).findIndex((_, i) => TORCH_LEGACY_MAGIC.every((m, k) => b[i + k] === m));
+    yes = at >= 0;
+  } else if (torchName && b.length >= 262 && new TextDecoder().decode(b.subarray(257, 262)) === 'ustar') yes = true;
+  return yes ? { format: 'pytorch', resolved: path, open: () => openPytorch(path) } : null;
+};
+
 const v1Checkpoint: Detector = async (path, st) => {
   if (!st?.isFile() || st.size < 48) return null;
-  const fh = await openFile(path, 'r');
+  const f = await openRegularFile(path);
   try {
-    const b = new Uint8Array(8);
-    await fh.read(b, 0, 8, Number(st.size) - 8);
+    if (f.size < 48) return null;
+    const b = await f.read(f.size - 8, 8);
     if (new DataView(b.buffer).getBigUint64(0, true) !== 0xdb4775248b80fb57n) return null;
   } finally {
-    await fh.close();
+    await f.close();
   }
   return bundle(path); // openBundle explains the V1 format and how to convert it
 };
@@ -170,13 +250,16 @@ export const DETECTORS: ReadonlyArray<{ name: string; detect: Detector }> = [
   { name: 'safetensors', detect: safetensorsFile },
   { name: 'tfjs-json', detect: tfjsJson },
   { name: 'keras-h5', detect: kerasH5 },
+  { name: 'keras-archive', detect: kerasArchive },
+  { name: 'pytorch', detect: pytorchFile },
   { name: 'v1-checkpoint', detect: v1Checkpoint },
 ];
 
 const ACCEPTED =
   'a TF checkpoint prefix (dir/model.ckpt-1000), a directory with a `checkpoint` state file, a SavedModel directory, ' +
   'a directory with one .safetensors file or with sharded safetensors (model.safetensors.index.json), ' +
-  'a .safetensors file or its .safetensors.index.json, a tfjs model.json (or weights_manifest.json, or its directory), or a Keras .h5 file';
+  'a .safetensors file or its .safetensors.index.json, a tfjs model.json (or weights_manifest.json, or its directory), a Keras .h5 / .weights.h5 / .keras file, ' +
+  'or a PyTorch torch.save file (.pt, .pth, pytorch_model.bin)';
 
 /** Run the detectors on `path`; null when none recognises it. */
 export async function findHandler(path: string): Promise<FormatHandler | null> {
@@ -220,6 +303,9 @@ function withNote(reader: CheckpointReader, note: string | undefined): Checkpoin
  *   accepted forms in the hint), `v1_checkpoint`, and each format's own codes.
  */
 export async function openCheckpoint(path: string): Promise<CheckpointReader> {
+  // A write of this destination interrupted by a crash is finished first (io/publish.ts), so
+  // detection sees the old or the new checkpoint, never the half-published files.
+  await awaitPublished(dirname(path), basename(path));
   const h = await findHandler(path);
   if (h) return withNote(await h.open(), h.note);
   const st = await stat(path).catch(() => undefined);
@@ -232,6 +318,7 @@ export async function openCheckpoint(path: string): Promise<CheckpointReader> {
       hint: `check the path; Graft opens ${ACCEPTED}`, details: { path },
     });
   }
+  if (!st.isDirectory() && !st.isFile()) await openRegularFile(path, { what: 'checkpoint' }); // throws not_a_regular_file
   if (st.isDirectory()) {
     const d = await describeFolder(path);
     throw new CheckpointNotFoundError('checkpoint_not_found', `${path}: ${d.message}`, {

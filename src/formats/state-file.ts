@@ -14,12 +14,26 @@
  * last scalar wins, `[a, b]` lists, comments), relative paths joined onto the directory with
  * Python's `os.path.join`.
  *
+ * Paths (the run directory as a unit that can be copied and moved): TF's get_checkpoint_state
+ * (checkpoint_management.py) joins a relative path onto the directory and returns an absolute
+ * one as written, whatever it points to — so a TF1 Saver's absolute paths (save_relative_paths
+ * defaults to False) keep naming the old location after `mv`/`cp -r`. Graft writes relative
+ * paths everywhere (Saver and CheckpointManager), reads both forms, and adds one rule TF does not
+ * have: an absolute path whose own directory is not this one, while `<dir>/<its basename>` is a
+ * checkpoint here (`.index`, or the file itself for single-file formats), is read as
+ * `<dir>/<basename>` — the state file was copied or moved along with its checkpoints, and the
+ * copy must use (and later delete) its own files, never the original's. The rewrite is
+ * reported in `relocated` by readCheckpointStateDetailed; absolute paths with no such basename
+ * here are returned as written (TF's behaviour), for the caller to judge (CheckpointManager
+ * refuses to adopt paths outside its directory).
+ *
  * Deviation, on purpose: TF's get_checkpoint_state logs "Checkpoint ignored" and returns None for
  * an unparseable file; Graft throws FormatError `bad_state_file` so the problem is not silent.
  */
-import { readFile } from 'node:fs/promises';
-import { isAbsolute, relative, resolve } from 'node:path';
-import { FormatError, InvalidArgumentError } from '../errors.js';
+import { readFile, stat } from 'node:fs/promises';
+import { readRegularFile } from '../io/open-file.js';
+import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
+import { FormatError, GraftError, InvalidArgumentError } from '../errors.js';
 import { atomicWriteFile } from './atomic.js';
 import { TextFormatSyntaxError, cEscape, parseTextFloat, pythonFloatRepr, tokenizeTextFormat, type TextToken } from './proto/text-format.js';
 
@@ -50,6 +64,9 @@ export interface WriteCheckpointStateOptions extends CheckpointStateOptions {
   saveRelativePaths?: boolean;
 }
 
+/** Largest state file read (TF's hold a few paths; 64 MiB is far beyond any real one). */
+const MAX_STATE_FILE_BYTES = 64 * 1024 * 1024;
+
 const FIELDS = ['model_checkpoint_path', 'all_model_checkpoint_paths', 'all_model_checkpoint_timestamps', 'last_preserved_timestamp'] as const;
 
 function parseError(source: string, what: string, line?: number): FormatError {
@@ -67,6 +84,19 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * @throws FormatError `bad_state_file` with the line and field.
  */
 export function parseCheckpointState(text: string, source = CHECKPOINT_STATE_FILENAME): CheckpointState {
+  return parseWithLines(text, source).state;
+}
+
+/** Line numbers (1-based) where each path of a parsed state file was written. */
+export interface CheckpointStateLines {
+  /** Line of the last `model_checkpoint_path` (the one that wins), or undefined. */
+  modelCheckpointPath?: number;
+  /** One line per entry of allModelCheckpointPaths. */
+  allModelCheckpointPaths: number[];
+}
+
+function parseWithLines(text: string, source: string): { state: CheckpointState; lines: CheckpointStateLines } {
+  const lines: CheckpointStateLines = { allModelCheckpointPaths: [] };
   let tokens: TextToken[];
   try {
     tokens = tokenizeTextFormat(text);
@@ -123,13 +153,19 @@ export function parseCheckpointState(text: string, source = CHECKPOINT_STATE_FIL
     }
     const colon = next(`':' after ${t.text}`);
     if (colon.text !== ':') throw parseError(source, `expected ':' after ${t.text}`, colon.line);
-    if (t.text === 'model_checkpoint_path') state.modelCheckpointPath = str(t.text);
-    else if (t.text === 'all_model_checkpoint_paths') repeated(t.text, () => str(t.text), (v) => state.allModelCheckpointPaths.push(v));
-    else if (t.text === 'all_model_checkpoint_timestamps') repeated(t.text, () => dbl(t.text), (v) => state.allModelCheckpointTimestamps.push(v));
+    if (t.text === 'model_checkpoint_path') {
+      lines.modelCheckpointPath = peek()?.line;
+      state.modelCheckpointPath = str(t.text);
+    } else if (t.text === 'all_model_checkpoint_paths') {
+      repeated(t.text, () => [peek()?.line ?? t.line, str(t.text)] as const, ([line, v]) => {
+        state.allModelCheckpointPaths.push(v);
+        lines.allModelCheckpointPaths.push(line);
+      });
+    } else if (t.text === 'all_model_checkpoint_timestamps') repeated(t.text, () => dbl(t.text), (v) => state.allModelCheckpointTimestamps.push(v));
     else state.lastPreservedTimestamp = dbl(t.text);
     if (peek()?.kind === 'punct' && (peek()!.text === ',' || peek()!.text === ';')) i++;
   }
-  return state;
+  return { state, lines };
 }
 
 /** The text TF's `text_format.MessageToString(CheckpointState)` produces, byte for byte. */
@@ -168,33 +204,76 @@ function stateFile(dir: string, latestFilename: string | undefined): string {
   return pyJoin(dir, name);
 }
 
+/** A state file read with where each path came from (readCheckpointStateDetailed). */
+export interface CheckpointStateDetails {
+  /** The state with relative paths joined onto the directory and moved paths relocated. */
+  state: CheckpointState;
+  /** The state file read. */
+  file: string;
+  /** The paths exactly as the file writes them. */
+  written: CheckpointState;
+  /** Line of each path in the file. */
+  lines: CheckpointStateLines;
+  /** Absolute paths of another directory read as this directory's file of the same name (the run was copied or moved). */
+  relocated: { from: string; to: string; line?: number }[];
+}
+
+async function isCheckpointHere(prefix: string): Promise<boolean> {
+  for (const p of [`${prefix}.index`, prefix]) {
+    const st = await stat(p).catch(() => undefined);
+    if (st?.isFile()) return true;
+  }
+  return false;
+}
+
 /**
  * Read `<dir>/checkpoint` as TF's get_checkpoint_state: undefined when the file does not exist;
- * relative paths joined onto `dir` (Python os.path.join).
+ * relative paths joined onto `dir` (Python os.path.join); an absolute path into another
+ * directory whose basename is a checkpoint in `dir` read as that one (the file comment says why).
  * @throws FormatError `bad_state_file` (unparseable), `invalid_checkpoint_state` (empty
  *   model_checkpoint_path: "Invalid checkpoint state loaded from <dir>").
  */
 export async function readCheckpointState(dir: string, options: CheckpointStateOptions = {}): Promise<CheckpointState | undefined> {
+  return (await readCheckpointStateDetailed(dir, options))?.state;
+}
+
+/** readCheckpointState plus the file's own paths, their lines, and the relocations applied. */
+export async function readCheckpointStateDetailed(dir: string, options: CheckpointStateOptions = {}): Promise<CheckpointStateDetails | undefined> {
   const file = stateFile(dir, options.latestFilename);
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    // A regular file only: a FIFO named `checkpoint` must not block (io/open-file.ts).
+    text = new TextDecoder().decode(await readRegularFile(file, MAX_STATE_FILE_BYTES, { what: 'checkpoint state file' }));
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (e instanceof GraftError && e.code === 'file_not_found') return undefined;
+    if (e instanceof GraftError) throw e;
     throw new FormatError('bad_state_file', `${file}: cannot be read (${(e as Error).message})`, { hint: 'check the file permissions', details: { path: file }, cause: e });
   }
-  const state = parseCheckpointState(text, file);
+  const { state, lines } = parseWithLines(text, file);
   if (state.modelCheckpointPath === '') {
     throw new FormatError('invalid_checkpoint_state', `Invalid checkpoint state loaded from ${dir} (${file} has no model_checkpoint_path)`, {
       hint: 'delete the state file or write one with model_checkpoint_path set',
       details: { path: file },
     });
   }
-  const abs = (p: string): string => (isAbsolute(p) ? p : pyJoin(dir, p));
+  const relocated: CheckpointStateDetails['relocated'] = [];
+  const here = resolve(dir);
+  const abs = async (p: string, line: number | undefined): Promise<string> => {
+    if (!isAbsolute(p)) return pyJoin(dir, p);
+    if (resolve(dirname(p)) === here || basename(p) === '' || basename(p) === '..') return p;
+    const mine = pyJoin(dir, basename(p));
+    if (!(await isCheckpointHere(mine))) return p;
+    if (!relocated.some((r) => r.from === p)) relocated.push({ from: p, to: mine, ...(line === undefined ? {} : { line }) });
+    return mine;
+  };
+  const all: string[] = [];
+  for (let k = 0; k < state.allModelCheckpointPaths.length; k++) all.push(await abs(state.allModelCheckpointPaths[k]!, lines.allModelCheckpointPaths[k]));
   return {
-    ...state,
-    modelCheckpointPath: abs(state.modelCheckpointPath),
-    allModelCheckpointPaths: state.allModelCheckpointPaths.map(abs),
+    state: { ...state, modelCheckpointPath: await abs(state.modelCheckpointPath, lines.modelCheckpointPath), allModelCheckpointPaths: all },
+    file,
+    written: state,
+    lines,
+    relocated,
   };
 }
 
@@ -240,8 +319,8 @@ export async function writeCheckpointState(dir: string, state: CheckpointState, 
   try {
     await atomicWriteFile(file, text);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
+    const code = (e as { code?: string }).code;
+    if (code === 'ENOENT' || code === 'file_not_found') {
       throw new InvalidArgumentError('directory_missing', `Parent directory of ${file} doesn't exist, can't save.`, {
         hint: 'create the checkpoint directory first', details: { path: file }, cause: e,
       });

@@ -26,7 +26,7 @@ export const DTYPE_SIZE: Readonly<Record<Exclude<DType, 'string'>, number>> = {
 };
 
 /** The formats Graft reads and writes. */
-export type FormatName = 'tf-bundle' | 'safetensors' | 'tfjs' | 'keras-h5';
+export type FormatName = 'tf-bundle' | 'safetensors' | 'tfjs' | 'keras-h5' | 'pytorch';
 
 /** What a checkpoint holds for one tensor, without its values. */
 export interface TensorInfo {

@@ -3,15 +3,18 @@
  *
  *   *.safetensors           → safetensors file
  *   …/model.json            → tfjs weights in that folder (model.json + group1-shardKofN.bin)
+ *   *.weights.h5            → Keras 3 weights (needs a model config unless names are Keras 3 paths)
+ *   *.keras                 → Keras 3 archive (config.json + model.weights.h5 + metadata.json)
  *   anything else           → TensorFlow bundle prefix (prefix.index + prefix.data-00000-of-00001)
  *
- * Keras .h5 is read-only in Graft.
+ * Keras 1/2 `.h5` (layer_names layout) is read-only in Graft.
  */
 import { basename, dirname } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
 import { writeBundle } from './tf-bundle/index.js';
 import { writeSafetensors } from './safetensors/index.js';
 import { writeTfjsWeights } from './tfjs/index.js';
+import { writeKeras3Weights, writeKerasArchive } from './keras-h5/keras3-writer.js';
 import type { FormatName, TensorValue } from './types.js';
 
 /** Options of `writeCheckpoint`. */
@@ -20,7 +23,7 @@ export interface WriteCheckpointOptions {
   format?: FormatName;
   /** String metadata (safetensors `__metadata__`; ignored by formats without metadata). */
   metadata?: Record<string, string>;
-  /** tfjs only: Keras topology for model.json. */
+  /** tfjs: Keras topology for model.json; Keras 3: the model config (Keras 3, tfjs or Keras 2 layout). */
   modelTopology?: unknown;
   /** fsync files and directory (default true). */
   fsync?: boolean;
@@ -42,7 +45,7 @@ export function formatForWritePath(path: string): FormatName {
  *   await writeCheckpoint('out/model.safetensors', tensors, { metadata: { format: 'pt' } });
  *   await writeCheckpoint('out/web/model.json', tensors);       // tfjs
  *   await writeCheckpoint('out/model.ckpt-0', tensors);         // TF bundle
- * @throws InvalidArgumentError `format_not_writable` (Keras .h5), and each writer's codes.
+ * @throws InvalidArgumentError `format_not_writable` (Keras 1/2 .h5), and each writer's codes.
  */
 export async function writeCheckpoint(
   path: string,
@@ -61,8 +64,10 @@ export async function writeCheckpoint(
       await writeBundle(path, tensors, { fsync: options.fsync, numShards: options.numShards });
       return;
     case 'keras-h5':
-      throw new InvalidArgumentError('format_not_writable', `${path}: Graft reads Keras .h5 files but does not write them`, {
-        hint: 'write a TF bundle, safetensors or tfjs model.json instead (Keras reads TF bundles with model.load_weights(prefix))',
+      if (path.endsWith('.keras')) { await writeKerasArchive(path, tensors, { config: options.modelTopology, fsync: options.fsync }); return; }
+      if (path.endsWith('.weights.h5')) { await writeKeras3Weights(path, tensors, { config: options.modelTopology, fsync: options.fsync }); return; }
+      throw new InvalidArgumentError('format_not_writable', `${path}: Graft writes Keras 3 files (.weights.h5, .keras), not Keras 1/2 .h5`, {
+        hint: 'name the destination model.weights.h5 or model.keras (Keras 3 loads both), or write a TF bundle / safetensors / tfjs model.json',
         details: { path, format },
       });
   }

@@ -7,6 +7,7 @@ import { stat } from 'node:fs/promises';
 import { CheckpointNotFoundError, InvalidArgumentError } from '../errors.js';
 import { latestCheckpoint } from '../checkpoint/state.js';
 import { readMeta, metaPathFor, type CheckpointMeta } from '../checkpoint/meta.js';
+import { listVariables } from '../checkpoint/reader.js';
 import { buildModel } from '../models/registry.js';
 import type { ClassifierModel } from '../models/types.js';
 import { Vocabulary } from '../models/data/vocabulary.js';
@@ -38,13 +39,28 @@ export type ScopeMatching = 'boundary' | 'tf';
 export function scopeSelection(scopes: readonly string[], matching: ScopeMatching, as: 'include' | 'exclude' = 'include'): { include?: string[]; exclude?: string[]; includeRegex?: RegExp[]; excludeRegex?: RegExp[] } {
   if (scopes.length === 0) return {};
   if (matching === 'boundary') return as === 'include' ? { include: [...scopes] } : { exclude: [...scopes] };
-  const re = scopes.map((s) => new RegExp(`^(?:${s})`));
+  const re = scopes.map(tfScopeRegex);
   return as === 'include' ? { includeRegex: re } : { excludeRegex: re };
+}
+
+/**
+ * A TF1 scope as the regular expression `get_collection` matches at the start of a name.
+ * @throws InvalidArgumentError `bad_scope_regex` when the scope is not a valid regular expression.
+ */
+export function tfScopeRegex(scope: string): RegExp {
+  try {
+    new RegExp(scope); // alone too: "a)(b" is invalid, though "^(?:a)(b)" would compile
+    return new RegExp(`^(?:${scope})`);
+  } catch (cause) {
+    throw new InvalidArgumentError('bad_scope_regex', `scope ${JSON.stringify(scope)} is not a valid regular expression (TF1 scopes are regexes matched at the start of the name)`, {
+      hint: 'escape the special characters, or use scopeMatching: "boundary" for plain /-boundary prefixes', details: { scope }, cause,
+    });
+  }
 }
 
 /** Whether a name is selected by scopes under a matching. */
 export function matchesScopes(name: string, scopes: readonly string[], matching: ScopeMatching): boolean {
-  return scopes.some((s) => (matching === 'tf' ? new RegExp(`^(?:${s})`).test(name) : name === s.replace(/\/+$/, '') || name.startsWith(s.replace(/\/+$/, '') + '/')));
+  return scopes.some((s) => (matching === 'tf' ? tfScopeRegex(s).test(name) : name === s.replace(/\/+$/, '') || name.startsWith(s.replace(/\/+$/, '') + '/')));
 }
 
 /** Parse `DIR[:SCOPE[,SCOPE…]]` (the part after the last `:` that names no existing path). */
@@ -89,7 +105,7 @@ export async function readCheckpointMeta(checkpoint: string): Promise<Checkpoint
   try {
     return await readMeta(checkpoint);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+    if ((e as { code?: string }).code === 'ENOENT' || (e as { code?: string }).code === 'file_not_found') {
       throw new CheckpointNotFoundError('meta_not_found', `${metaPathFor(checkpoint)} does not exist, so the model cannot be rebuilt without code`, {
         hint: 'checkpoints written by graft train / Saver.save({meta}) have one; for others build the model in code and restore with restoreFromCheckpoint',
         details: { path: metaPathFor(checkpoint) },
@@ -127,5 +143,32 @@ export function modelFromMeta(meta: CheckpointMeta, where: string): ClassifierMo
       hint: 'save with meta: {model: {name, config}} (graft train does), or build the model in code',
     });
   }
-  return buildModel(meta.model.name, meta.model.config as Record<string, unknown>);
+  return buildModel(meta.model.name, modelConfigOf(meta, where));
+}
+
+function modelConfigOf(meta: CheckpointMeta, where: string): Record<string, unknown> {
+  const c = meta.model!.config;
+  if (c !== undefined && c !== null && (typeof c !== 'object' || Array.isArray(c))) {
+    throw new InvalidArgumentError('bad_model_config', `${where}: the .meta.json model.config is not an object (${JSON.stringify(c)?.slice(0, 60)})`, { hint: 'the file is damaged; re-save the checkpoint' });
+  }
+  return (c ?? {}) as Record<string, unknown>;
+}
+
+/** The largest dimension of any tensor in a checkpoint's index (read lazily: no tensor data). */
+export async function largestDimension(checkpoint: string): Promise<number> {
+  let max = 0;
+  for (const v of await listVariables(checkpoint)) for (const d of v.shape) if (d > max) max = d;
+  return max;
+}
+
+/**
+ * {@link modelFromMeta} with the config checked against the checkpoint's index first: no size
+ * field may exceed the checkpoint's largest dimension (registry.ts `validateModelConfig`), so a
+ * damaged or hostile `.meta.json` (`fcUnits: 1e8`) is refused before anything is allocated.
+ * @throws InvalidArgumentError `meta_without_model`, `bad_model_config` naming the field.
+ */
+export async function modelFromCheckpointMeta(meta: CheckpointMeta, checkpoint: string): Promise<ClassifierModel> {
+  if (!meta.model) return modelFromMeta(meta, checkpoint);
+  const maxDimension = await largestDimension(checkpoint);
+  return buildModel(meta.model.name, modelConfigOf(meta, checkpoint), { maxDimension, source: metaPathFor(checkpoint) });
 }

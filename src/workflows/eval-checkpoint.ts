@@ -9,7 +9,7 @@ import { restoreFromCheckpoint } from '../checkpoint/execute-plan.js';
 import { emaVariablesToRestore } from '../checkpoint/ema.js';
 import type { RestoreReport } from '../checkpoint/restore-plan.js';
 import { ParameterSet } from '../variables/parameter-set.js';
-import { matchesScopes, metaExtras, modelFromMeta, readCheckpointMeta, resolveCheckpoint, type RestorePart, type ScopeMatching } from './checkpoints.js';
+import { matchesScopes, metaExtras, modelFromCheckpointMeta, readCheckpointMeta, resolveCheckpoint, type RestorePart, type ScopeMatching } from './checkpoints.js';
 import { evaluate } from './evaluate.js';
 import { defaultTaskFor, loadTask, type TaskSpec } from './tasks.js';
 
@@ -52,7 +52,7 @@ export interface EvalCheckpointReport {
 export async function evalCheckpoint(path: string, options: EvalCheckpointOptions = {}): Promise<EvalCheckpointReport> {
   const ckpt = await resolveCheckpoint(path);
   const meta = await readCheckpointMeta(ckpt);
-  const model = modelFromMeta(meta, ckpt);
+  const model = await modelFromCheckpointMeta(meta, ckpt);
   const ex = metaExtras(meta);
   const inMain = new Set(meta.variables.map((v) => v.name));
   const restored: EvalCheckpointReport['restored'] = [];

@@ -13,6 +13,7 @@ import type { MinimizeReport, Optimizer } from '../train/optimizer.js';
 import type { ExponentialMovingAverage } from '../train/ema.js';
 import type { SummaryWriter } from '../train/summary/summary-writer.js';
 import type { ParameterSet } from '../variables/parameter-set.js';
+import { assertFiniteLoss } from '../train/non-finite.js';
 import { disposeBatch, epochOrder, makeBatch, softmaxCrossEntropyLoss, type Batch } from './batches.js';
 import { evaluate, type ForwardFn } from './evaluate.js';
 
@@ -35,6 +36,17 @@ export interface EvalRecord {
   seconds: number;
 }
 
+/**
+ * Where the data stream stands: the next example to feed is `order(epoch)[offset]` (offsets count
+ * examples, not batches, so a changed batch size still resumes at the same place). The order of
+ * an epoch is a pure function of (seed, epoch, example count) (batches.ts `epochOrder`), so these
+ * two numbers are the whole shuffle state.
+ */
+export interface DataPosition {
+  epoch: number;
+  offset: number;
+}
+
 /** Options of {@link fit}. */
 export interface FitOptions {
   optimizer: Optimizer;
@@ -52,9 +64,22 @@ export interface FitOptions {
   trainStep?: (batch: Batch) => MinimizeReport;
   /** Run after each update (batch-norm statistics). */
   updateOps?: (() => void)[];
-  /** Number of epochs (default 1); `maxSteps` stops earlier. */
+  /**
+   * Train until this many epochs are complete, counted from epoch 0 (default 1): with `start`,
+   * the epochs already done count too. `maxSteps` stops earlier.
+   */
   epochs?: number;
+  /** Steps to run in this call (not a global-step target; train-model turns `maxSteps` into this). */
   maxSteps?: number;
+  /** Where the data stream resumes (default epoch 0, offset 0); see {@link DataPosition}. */
+  start?: DataPosition;
+  /** Stop on a NaN/±Inf loss with a `non_finite` error, as TF's NanTensorHook (default true). */
+  nanCheck?: boolean;
+  /**
+   * Finish the current step and stop when this signal aborts (SIGINT/SIGTERM): no evaluation
+   * follows, `report.interrupted` is set and the caller saves.
+   */
+  signal?: AbortSignal;
   /** Default 32. */
   batchSize?: number;
   /** Data-order seed (default 0). */
@@ -68,8 +93,8 @@ export interface FitOptions {
   recordEvery?: number;
   /** Stop when `shouldStop(evalRecord)` returns true after an evaluation. */
   shouldStop?: (e: EvalRecord) => boolean;
-  /** Called after every evaluation (checkpointing, keep-best). */
-  onEval?: (e: EvalRecord) => void | Promise<void>;
+  /** Called after every evaluation (checkpointing, keep-best), with the data position reached. */
+  onEval?: (e: EvalRecord, position: DataPosition) => void | Promise<void>;
   summaryWriter?: SummaryWriter;
   /** Progress lines to stderr every N steps (0 = quiet, default 0). */
   logEvery?: number;
@@ -89,11 +114,16 @@ export interface FitReport {
   evals: EvalRecord[];
   final?: EvalRecord;
   examplesPerSecond: number;
+  /** The data position after the last step (what a resume continues from). */
+  position: DataPosition;
+  /** True when `signal` stopped the run (after a complete step, before any evaluation). */
+  interrupted: boolean;
 }
 
 /**
  * Train `forward` on `set` with `optimizer` (softmax cross-entropy on the logits).
- * @throws InvalidArgumentError `empty_training_set`, and the optimizer's errors (`empty_var_list`, …).
+ * @throws InvalidArgumentError `empty_training_set`, and the optimizer's errors (`empty_var_list`, …);
+ *   NonFiniteError `non_finite` on a NaN/±Inf loss (unless `nanCheck: false`).
  */
 export async function fit(forward: ForwardFn, set: ExampleSet, options: FitOptions): Promise<FitReport> {
   if (set.count === 0) {
@@ -112,6 +142,15 @@ export async function fit(forward: ForwardFn, set: ExampleSet, options: FitOptio
   let stop = false;
   let epochsDone = 0;
 
+  const nanCheck = options.nanCheck ?? true;
+  const start = options.start ?? { epoch: 0, offset: 0 };
+  const position: DataPosition = { epoch: start.epoch, offset: Math.min(Math.max(0, start.offset), set.count) };
+  if (position.offset >= set.count) {
+    position.epoch++;
+    position.offset = 0;
+  }
+  let interrupted = false;
+
   const runEval = async (epoch: number): Promise<EvalRecord | undefined> => {
     if (!options.evalSet) return undefined;
     const raw = evaluate(forward, options.evalSet);
@@ -123,17 +162,19 @@ export async function fit(forward: ForwardFn, set: ExampleSet, options: FitOptio
     evals.push(rec);
     options.summaryWriter?.scalar('eval/accuracy', rec.accuracy, rec.step);
     if (rec.emaAccuracy !== undefined) options.summaryWriter?.scalar('eval/accuracy_ema', rec.emaAccuracy, rec.step);
-    await options.onEval?.(rec);
+    await options.onEval?.(rec, { ...position });
     if (options.shouldStop?.(rec)) stop = true;
     return rec;
   };
   const currentStep = () => (options.globalStep ? (options.globalStep.dataSync()[0] as number) : steps);
 
   if (options.evalAtStart) await runEval(-1);
-  for (let epoch = 0; epoch < epochs && !stop && steps < maxSteps; epoch++) {
+  while (position.epoch < epochs && !stop && steps < maxSteps && !interrupted) {
+    const epoch = position.epoch;
     const order = epochOrder(set.count, epoch, options.seed ?? 0);
     let eMs = 0;
-    for (let s = 0; s < set.count && steps < maxSteps && !stop; s += bs) {
+    while (position.offset < set.count && steps < maxSteps && !stop) {
+      const s = position.offset;
       const b = makeBatch(set, order, s, bs);
       const s0 = performance.now();
       const r = options.trainStep ? options.trainStep(b) : options.optimizer.minimize(() => softmaxCrossEntropyLoss(forward(b.inputs, true), b.labels), {
@@ -149,17 +190,31 @@ export async function fit(forward: ForwardFn, set: ExampleSet, options: FitOptio
       disposeBatch(b);
       steps++;
       examples += b.size;
+      position.offset = s + b.size;
       const step = r.globalStep ?? steps;
+      if (nanCheck) assertFiniteLoss(r.loss, step);
       if (steps % recordEvery === 0) history.push({ step, loss: r.loss, learningRate: r.learningRate });
       options.summaryWriter?.scalar('loss', r.loss, step);
       options.summaryWriter?.scalar('learning_rate', r.learningRate, step);
       if (options.logEvery && steps % options.logEvery === 0) {
         process.stderr.write(`${options.label ?? 'train'}: step ${step} loss ${r.loss.toFixed(4)} lr ${r.learningRate.toPrecision(3)}\n`);
       }
-      if (options.evalEvery && steps % options.evalEvery === 0 && s + bs < set.count) await runEval(epoch);
+      // One turn of the event loop per step, so a signal handler can run (the step itself is synchronous).
+      if (options.signal) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (options.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
+      // Evaluation points are global steps (TF's save_checkpoints_steps), so a resumed run saves where an uninterrupted one would.
+      if (options.evalEvery && step % options.evalEvery === 0 && position.offset < set.count) await runEval(epoch);
     }
     epochSeconds.push(eMs / 1000);
-    epochsDone++;
+    if (position.offset >= set.count) {
+      position.epoch++;
+      position.offset = 0;
+      epochsDone++;
+    }
+    if (interrupted) break;
     await runEval(epoch);
   }
   const report: FitReport = {
@@ -170,6 +225,8 @@ export async function fit(forward: ForwardFn, set: ExampleSet, options: FitOptio
     history,
     evals,
     examplesPerSecond: trainMs > 0 ? examples / (trainMs / 1000) : 0,
+    position: { ...position },
+    interrupted,
   };
   if (evals.length) report.final = evals[evals.length - 1]!;
   return report;

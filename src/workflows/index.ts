@@ -28,7 +28,7 @@ export { makeBatch, disposeBatch, epochOrder, softmaxCrossEntropyLoss, softmaxCr
 export type { Batch } from './batches.js';
 export { loadTask, taskClassNames, defaultTaskFor } from './tasks.js';
 export type { TaskSpec, LoadedTask } from './tasks.js';
-export { resolveCheckpoint, readCheckpointMeta, modelFromMeta, metaExtras, parseRestoreSpec, scopeSelection, matchesScopes } from './checkpoints.js';
+export { resolveCheckpoint, readCheckpointMeta, modelFromMeta, modelFromCheckpointMeta, largestDimension, metaExtras, parseRestoreSpec, scopeSelection, matchesScopes } from './checkpoints.js';
 export type { RestorePart, ScopeMatching, MetaExtras } from './checkpoints.js';
 export { parameterChecksums, combinedChecksum } from './checksum.js';
 export { runDemo, demoDocument, SCENARIOS, QUICK, FULL } from './demo/index.js';

@@ -18,11 +18,15 @@ import { AdamOptimizer } from '../train/optimizers.js';
 import { stopIfNoIncrease, type EarlyStoppingOptions } from '../train/early-stopping.js';
 import { ExponentialMovingAverage } from '../train/ema.js';
 import { createGlobalStep, globalStepValue } from '../train/global-step.js';
+import { assertFiniteVariables } from '../train/non-finite.js';
+import { readMeta } from '../checkpoint/meta.js';
+import { latestCheckpoint } from '../checkpoint/state.js';
+import { dataPositionRecord, resumePosition, stepBudget } from './data-position.js';
 import { exponentialDecay, naturalExpDecay, inverseTimeDecay, polynomialDecay, cosineDecay, cosineDecayRestarts, piecewiseConstant, linearWarmup, type LearningRateSchedule } from '../train/schedules.js';
 import { ParameterSet } from '../variables/parameter-set.js';
 import { combinedChecksum } from './checksum.js';
-import { matchesScopes, metaExtras, readCheckpointMeta, resolveCheckpoint, scopeSelection, type RestorePart, type ScopeMatching } from './checkpoints.js';
-import { fit, type EvalRecord, type FitReport } from './fit.js';
+import { largestDimension, matchesScopes, metaExtras, readCheckpointMeta, resolveCheckpoint, scopeSelection, type RestorePart, type ScopeMatching } from './checkpoints.js';
+import { fit, type DataPosition, type EvalRecord, type FitReport } from './fit.js';
 import { classAwareRestore, type ClassAwareRestoreReport } from './class-change.js';
 import { restoreOptimizerState, type OptimizerStateReport } from './class-slots.js';
 import { initNewClassColumns, type NewClassInit, type NewClassInitReport } from './class-init.js';
@@ -116,9 +120,28 @@ export interface TrainModelOptions {
      */
     optimizerState?: 'restore' | 'fresh';
   };
-  /** Default 1. */
+  /**
+   * Train until this many epochs of the data are complete, counting those of the run resumed
+   * (an absolute target, as `maxSteps`). Default 1.
+   */
   epochs?: number;
+  /**
+   * Stop at this global step (slim's `max_number_of_steps`, Estimator's `max_steps`): a resumed
+   * run trains only the rest; one already there trains nothing.
+   */
   maxSteps?: number;
+  /** Steps to add to the global step in this call (Estimator's `steps`); not with `maxSteps`. */
+  steps?: number;
+  /**
+   * Stop with a `non_finite` error on a NaN/±Inf loss, and on non-finite variables before each
+   * save, so a diverged run never replaces a good checkpoint (TF's NanTensorHook). Default true.
+   */
+  nanCheck?: boolean;
+  /**
+   * Finish the current step, save (with the data position) and return with `interrupted` set when
+   * this aborts; the CLI aborts it on SIGINT/SIGTERM. Its `reason` is reported as given.
+   */
+  signal?: AbortSignal;
   /** Stop after an evaluation for which this returns true (e.g. a target accuracy reached). */
   stopWhen?: (e: EvalRecord) => boolean;
   /**
@@ -153,7 +176,8 @@ export interface TrainModelReport {
   classNames: string[];
   trainDir: string | null;
   /** Resume / fresh, from the checkpoint manager. */
-  start: { action: string; message: string };
+  /** How training started; `warnings`: what the checkpoint manager refused or repaired in the run directory (also printed to stderr by the CLI). */
+  start: { action: string; message: string; warnings: string[] };
   /** Reports of the `restore` parts. */
   restored: { from: string; include: string[]; frozen: boolean; summary: RestoreReport['summary'] }[];
   trainedVariables: string[];
@@ -175,6 +199,10 @@ export interface TrainModelReport {
   globalStep: number;
   latestCheckpoint: string | null;
   bestCheckpoint: string | null;
+  /** Where the data stream started and stopped; `note` says when a resume was not exact. */
+  dataPosition: { start: DataPosition; end: DataPosition; note: string | null };
+  /** The abort reason (e.g. `"SIGINT"`) when `signal` stopped the run, else null. */
+  interrupted: string | null;
   trainExamples: number;
   testExamples: number;
 }
@@ -184,9 +212,20 @@ export interface TrainModelReport {
  * @example
  * await trainModel({ model: 'mnist-cnn', trainDir: 'runs/mnist', movingAverageDecay: 0.99,
  *   lrDecay: { type: 'exponential', decaySteps: 100, decayRate: 0.9, staircase: true } });
- * @throws InvalidArgumentError `no_trainable_variables`; checkpoint errors from restores.
+ * @throws InvalidArgumentError `no_trainable_variables`, `conflicting_options` (maxSteps with
+ *   steps); NonFiniteError `non_finite` when training diverges (nothing saved after it);
+ *   checkpoint errors from restores.
  */
 export async function trainModel(options: TrainModelOptions): Promise<TrainModelReport> {
+  const managers: CheckpointManager[] = []; // closed on every way out: the run lock is released
+  try {
+    return await runTrainModel(options, managers);
+  } finally {
+    for (const m of managers) await m.close();
+  }
+}
+
+async function runTrainModel(options: TrainModelOptions, managers: CheckpointManager[]): Promise<TrainModelReport> {
   const def = getModel(options.model);
   // Text models must use the vocabulary of any checkpoint they restore parts from.
   let vocabulary: ReturnType<typeof metaExtras>['vocabulary'];
@@ -212,7 +251,10 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
   const config: Record<string, unknown> = { ...(options.modelConfig ?? {}), numClasses: classNames.length };
   if (task.vocabulary) config.vocabSize = task.vocabulary.size;
   if (taskSpec.dataset === 'banking77' && taskSpec.maxLength) config.maxLength = taskSpec.maxLength;
-  const model: ClassifierModel = buildModel(options.model, config);
+  // Resuming: the config may not ask for more than the checkpoint to resume holds (registry.ts).
+  const resumeFrom = options.trainDir ? await latestCheckpoint(options.trainDir) : null;
+  const bounds = resumeFrom ? { maxDimension: await largestDimension(resumeFrom), source: resumeFrom } : {};
+  const model: ClassifierModel = buildModel(options.model, config, bounds);
 
   const matching = options.scopeMatching ?? 'boundary';
   const classChange = options.classesFrom
@@ -285,10 +327,34 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
         meta: { model: { name: model.name, config: model.config }, labels: classNames, extra },
       })
     : undefined;
-  const start = manager ? await manager.restoreOrInitialize() : { action: 'fresh', message: 'no training directory: nothing resumed, nothing saved' };
+  if (manager) managers.push(manager);
+  const start = manager ? await manager.restoreOrInitialize() : { action: 'fresh', message: 'no training directory: nothing resumed, nothing saved', path: null, warnings: [] as string[] };
   const before = frozen.size ? combinedChecksum(frozen) : '';
   let bestCheckpoint: string | null = null;
   let latest: string | null = null;
+
+  // Exact resume (data-position.ts): the data stream continues where the checkpoint left it,
+  // and the step limits are global-step targets.
+  const seed = options.seed ?? 0;
+  const batchSize = options.batchSize ?? 32;
+  const resumedMeta = start.action === 'resumed' && start.path ? await readMeta(start.path).catch(() => undefined) : undefined;
+  const resume = resumePosition(resumedMeta?.extra?.dataPosition, { seed, examples: task.train.count }, start.action === 'resumed');
+  const stepAtStart = globalStepValue(globalStep);
+  const budget = stepBudget(stepAtStart, { ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}), ...(options.steps !== undefined ? { steps: options.steps } : {}) });
+  const epochs = options.epochs ?? 1;
+  if (budget === 0 || resume.start.epoch >= epochs) {
+    start.message += budget === 0
+      ? `; global step ${stepAtStart} has reached max steps ${options.maxSteps}: nothing to train`
+      : `; ${resume.start.epoch} epochs are complete (epochs ${epochs}): nothing to train`;
+  }
+  const nanCheck = options.nanCheck ?? true;
+  const saveAt = async (step: number, position: DataPosition, metrics: Record<string, number>): Promise<void> => {
+    if (!manager) return;
+    if (nanCheck) assertFiniteVariables(saved, step);
+    const r = await manager.save(step, { metrics, extra: { dataPosition: dataPositionRecord(position, { seed, batchSize, examples: task.train.count }) } });
+    latest = r.path;
+    if (r.bestPath) bestCheckpoint = r.bestPath;
+  };
 
   const early = options.earlyStopping ? stopIfNoIncrease(options.earlyStopping) : undefined;
   const report = await fit((inputs, training) => model.logits(inputs, { training }), task.train, {
@@ -296,25 +362,27 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
     varList: model.params,
     globalStep,
     ...(ema ? { ema } : {}),
-    epochs: options.epochs ?? 1,
-    ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
+    epochs,
+    ...(Number.isFinite(budget) ? { maxSteps: budget } : {}),
+    start: resume.start,
+    nanCheck,
+    ...(options.signal ? { signal: options.signal } : {}),
     ...(options.stopWhen || early ? { shouldStop: (e: EvalRecord) => (early?.update(e.step, e.accuracy) ?? false) || (options.stopWhen?.(e) ?? false) } : {}),
-    batchSize: options.batchSize ?? 32,
-    seed: options.seed ?? 0,
+    batchSize,
+    seed,
     evalSet: task.test,
     ...(options.evalEvery ? { evalEvery: options.evalEvery } : {}),
     ...(options.evalAtStart ? { evalAtStart: true } : {}),
     logEvery: options.logEvery ?? 0,
     label: options.label ?? model.name,
-    onEval: async (e) => {
-      if (!manager) return;
+    onEval: async (e, position) => {
       const metrics: Record<string, number> = { accuracy: e.accuracy, loss: e.loss };
       if (e.emaAccuracy !== undefined) metrics.emaAccuracy = e.emaAccuracy;
-      const r = await manager.save(e.step, { metrics });
-      latest = r.path;
-      if (r.bestPath) bestCheckpoint = r.bestPath;
+      await saveAt(e.step, position, metrics);
     },
   });
+  // Interrupted: the step in flight finished; save it (no evaluation, so no best/ entry).
+  if (report.interrupted && report.steps > 0) await saveAt(globalStepValue(globalStep), report.position, {});
   const after = frozen.size ? combinedChecksum(frozen) : '';
   const final = report.final;
   return {
@@ -322,7 +390,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
     config: model.config,
     classNames,
     trainDir: options.trainDir ?? null,
-    start: { action: start.action, message: start.message },
+    start: { action: start.action, message: start.message, warnings: start.warnings },
     restored,
     classChange,
     newClassInit,
@@ -338,6 +406,8 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
     globalStep: globalStepValue(globalStep),
     latestCheckpoint: latest,
     bestCheckpoint,
+    dataPosition: { start: resume.start, end: report.position, note: resume.note },
+    interrupted: report.interrupted ? String(options.signal?.reason ?? 'aborted') : null,
     trainExamples: task.train.count,
     testExamples: task.test.count,
   };

@@ -10,7 +10,7 @@ import { restoreFromCheckpoint } from '../checkpoint/execute-plan.js';
 import { listVariables } from '../checkpoint/reader.js';
 import type { ClassifierModel } from '../models/types.js';
 import type { Parameter, ParameterSet } from '../variables/parameter-set.js';
-import { modelFromMeta, readCheckpointMeta, resolveCheckpoint } from './checkpoints.js';
+import { modelFromCheckpointMeta, readCheckpointMeta, resolveCheckpoint } from './checkpoints.js';
 import { matchCommonLayers, type LayerPairing, type LeftAlone, type MatchMode, type VariableSpec } from './common-layers.js';
 
 /** A model, its parameters, or a checkpoint path. */
@@ -57,7 +57,7 @@ async function sourceSpecs(src: TransferSource, notes: string[]): Promise<{ spec
   const meta = await readCheckpointMeta(ckpt).catch(() => undefined);
   const inCkpt = new Map((await listVariables(ckpt)).map((v) => [v.name, v] as const));
   if (meta?.model) {
-    const m = modelFromMeta(meta, ckpt);
+    const m = await modelFromCheckpointMeta(meta, ckpt);
     const ordered = specs(m.params).filter((s) => inCkpt.has(s.name));
     m.params.toArray().forEach((p) => p.variable.dispose());
     const rest = [...inCkpt.values()].filter((v) => !ordered.some((o) => o.name === v.name)).map((v) => ({ name: v.name, dtype: v.dtype, shape: [...v.shape] }));

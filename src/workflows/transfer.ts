@@ -26,13 +26,16 @@ import type { ExampleSet } from '../models/data/example-set.js';
 import { buildModel } from '../models/registry.js';
 import type { ClassifierModel } from '../models/types.js';
 import { AdamOptimizer } from '../train/optimizers.js';
-import { createGlobalStep } from '../train/global-step.js';
+import { createGlobalStep, globalStepValue } from '../train/global-step.js';
+import { assertFiniteVariables } from '../train/non-finite.js';
+import { readMeta } from '../checkpoint/meta.js';
+import { dataPositionRecord, resumePosition } from './data-position.js';
 import { linearHeadStep, linearHeadStepAvailable } from '../train/linear-head-step.js';
 import { ParameterSet } from '../variables/parameter-set.js';
 import { disposeBatch, epochOrder, makeBatch, type Batch } from './batches.js';
 import { combinedChecksum } from './checksum.js';
-import { matchesScopes, metaExtras, modelFromMeta, readCheckpointMeta, resolveCheckpoint, scopeSelection, type ScopeMatching } from './checkpoints.js';
-import { fit, type FitReport } from './fit.js';
+import { matchesScopes, metaExtras, modelFromCheckpointMeta, readCheckpointMeta, resolveCheckpoint, scopeSelection, type ScopeMatching } from './checkpoints.js';
+import { fit, type DataPosition, type FitReport } from './fit.js';
 import { groupLayers } from './common-layers.js';
 import { defaultTaskFor, loadTask, taskClassNames, type TaskSpec } from './tasks.js';
 
@@ -57,8 +60,12 @@ export interface TransferOptions {
   /** Variables missing from `from` keep their initial values (slim `ignore_missing_vars`). */
   ignoreMissingVars?: boolean;
   scopeMatching?: ScopeMatching;
-  /** Default 3. */
+  /** Train until this many epochs are done, counting those of a resumed run (absolute). Default 3. */
   epochs?: number;
+  /** Stop with `non_finite` on a NaN/±Inf loss or before saving non-finite variables (default true). */
+  nanCheck?: boolean;
+  /** Finish the current step, save and return with `interrupted` set when this aborts. */
+  signal?: AbortSignal;
   batchSize?: number;
   /** Default 0.003 (finetune: the body layers get the same rate). */
   learningRate?: number;
@@ -75,7 +82,8 @@ export interface TransferReport {
   from: string;
   model: string;
   classNames: string[];
-  start: { action: string; message: string; summary: RestoreReport['summary'] | null };
+  /** `warnings`: what the checkpoint manager refused or repaired in the run directory. */
+  start: { action: string; message: string; summary: RestoreReport['summary'] | null; warnings: string[] };
   trainedVariables: string[];
   frozenVariables: string[];
   frozenChecksum: { before: string; after: string; unchanged: boolean } | null;
@@ -91,6 +99,10 @@ export interface TransferReport {
   totalSeconds: number;
   bestCheckpoint: string | null;
   latestCheckpoint: string | null;
+  /** Null when a resume continued the data exactly (or the run was fresh); else why not. */
+  dataPositionNote: string | null;
+  /** The abort reason (e.g. `"SIGINT"`) when `signal` stopped the run, else null. */
+  interrupted: string | null;
 }
 
 function featureSet(values: Float32Array, labels: Int32Array, width: number, classNames: string[]): ExampleSet {
@@ -120,13 +132,22 @@ function f32Tensor(name: string, data: Float32Array | Int32Array, shape: number[
  * @throws InvalidArgumentError `bad_transfer_mode`, `meta_without_model`; restore errors.
  */
 export async function transfer(options: TransferOptions): Promise<TransferReport> {
+  const managers: CheckpointManager[] = []; // closed on every way out: the run lock is released
+  try {
+    return await runTransfer(options, managers);
+  } finally {
+    for (const m of managers) await m.close();
+  }
+}
+
+async function runTransfer(options: TransferOptions, managers: CheckpointManager[]): Promise<TransferReport> {
   const t0 = Date.now();
   if (!['freeze', 'features', 'finetune'].includes(options.mode)) {
     throw new InvalidArgumentError('bad_transfer_mode', `transfer mode "${options.mode}" is not one of freeze, features, finetune`, { hint: 'use --mode freeze|features|finetune' });
   }
   const ckpt = await resolveCheckpoint(options.from);
   const meta = await readCheckpointMeta(ckpt);
-  const base = modelFromMeta(meta, ckpt);
+  const base = await modelFromCheckpointMeta(meta, ckpt);
   const ex = metaExtras(meta);
   const taskSpec = { ...defaultTaskFor(base.inputKind), ...(options.task ?? {}) } as TaskSpec;
   const classNames = await taskClassNames(taskSpec);
@@ -162,15 +183,18 @@ export async function transfer(options: TransferOptions): Promise<TransferReport
         meta: { model: { name: model.name, config: model.config }, labels: classNames, extra: { task: taskSpec, transfer: { mode: options.mode, from: ckpt }, ...(task.vocabulary ? { vocabulary: task.vocabulary.toJSON() } : {}) } },
       })
     : undefined;
+  if (manager) managers.push(manager);
   let start: TransferReport['start'];
+  let resumedFrom: string | null = null;
   if (manager) {
     // The warm start restores the model only: optimizer slots and the step start fresh.
     const r = await manager.restoreOrInitialize();
-    start = { action: r.action, message: r.message, summary: r.plan?.summary ?? null };
+    start = { action: r.action, message: r.message, summary: r.plan?.summary ?? null, warnings: r.warnings };
+    resumedFrom = r.action === 'resumed' ? r.path : null;
   } else {
     const { restoreFromCheckpoint } = await import('../checkpoint/execute-plan.js');
     const plan = await restoreFromCheckpoint(model.params, ckpt, { exclude: [...exclude], ignoreMissing: options.ignoreMissingVars ?? false });
-    start = { action: 'warm-started', message: `warm-started from ${ckpt}`, summary: plan.summary };
+    start = { action: 'warm-started', message: `warm-started from ${ckpt}`, summary: plan.summary, warnings: [] };
   }
   const before = frozen.size ? combinedChecksum(frozen) : '';
 
@@ -237,24 +261,36 @@ export async function transfer(options: TransferOptions): Promise<TransferReport
 
   let best: string | null = null;
   let latest: string | null = null;
+  // Resume where the checkpoint left the data (data-position.ts); epochs count from the first run.
+  const seed = options.seed ?? 0;
+  const batchSize = options.batchSize ?? 32;
+  const resumedMeta = resumedFrom ? await readMeta(resumedFrom).catch(() => undefined) : undefined;
+  const resume = resumePosition(resumedMeta?.extra?.dataPosition, { seed, examples: trainSet.count }, resumedFrom !== null);
+  const nanCheck = options.nanCheck ?? true;
+  const saveAt = async (step: number, position: DataPosition, metrics: Record<string, number>): Promise<void> => {
+    if (!manager) return;
+    if (nanCheck) assertFiniteVariables(saved, step);
+    const r = await manager.save(step, { metrics, extra: { dataPosition: dataPositionRecord(position, { seed, batchSize, examples: trainSet.count }) } });
+    latest = r.path;
+    if (r.bestPath) best = r.bestPath;
+  };
   const report = await fit(forward, trainSet, {
     ...(trainStep ? { trainStep } : {}),
     optimizer,
     varList: model.params,
     globalStep,
     epochs: options.epochs ?? 3,
-    batchSize: options.batchSize ?? 32,
-    seed: options.seed ?? 0,
+    start: resume.start,
+    nanCheck,
+    ...(options.signal ? { signal: options.signal } : {}),
+    batchSize,
+    seed,
     evalSet: testSet,
     logEvery: options.logEvery ?? 0,
     label: `transfer/${options.mode}`,
-    onEval: async (e) => {
-      if (!manager) return;
-      const r = await manager.save(e.step, { metrics: { accuracy: e.accuracy, loss: e.loss } });
-      latest = r.path;
-      if (r.bestPath) best = r.bestPath;
-    },
+    onEval: (e, position) => saveAt(e.step, position, { accuracy: e.accuracy, loss: e.loss }),
   });
+  if (report.interrupted && report.steps > 0) await saveAt(globalStepValue(globalStep), report.position, {});
   const after = frozen.size ? combinedChecksum(frozen) : '';
   const epochs = report.epochSeconds.length || 1;
   return {
@@ -274,5 +310,7 @@ export async function transfer(options: TransferOptions): Promise<TransferReport
     totalSeconds: (Date.now() - t0) / 1000,
     bestCheckpoint: best,
     latestCheckpoint: latest,
+    dataPositionNote: resume.note,
+    interrupted: report.interrupted ? String(options.signal?.reason ?? 'aborted') : null,
   };
 }

@@ -72,7 +72,7 @@ async function lane(dir: string, mode: string, kills: number, seed0: number): Pr
   let killed = 0;
   for (let i = 0; i < kills; i++) {
     if ((await runAndKill(dir, mode, Math.floor(rand() * 50))).killed) killed++;
-    if ((await readdir(dir)).some((f) => f.includes('.tmp'))) tempLeft++;
+    if ((await readdir(dir)).some((f) => f.includes('.graft-tmp-') || f.endsWith('.graft-commit'))) tempLeft++;
     const step = await verify(dir);
     if (step !== null) {
       assert.ok(step >= lastStep, 'a crash never moves the latest checkpoint backwards');

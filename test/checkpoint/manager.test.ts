@@ -1,6 +1,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { HOST_TAG } from '../../src/io/atomic-file.js';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/runtime/backend.js';
@@ -71,27 +72,34 @@ test('article 002: resume if the train dir has a checkpoint, else warm-start fro
       await m1.save(step * 100);
     }
     assert.equal(await latestCheckpoint(trainDir), join(trainDir, 'model.ckpt-300'));
+    await m1.close();
 
     // second run (a new process would build a new model): resume, not warm-start; a crashed
-    // save's temporary file is cleaned up
-    const stale = join(trainDir, '.model.ckpt-400.index.tmp0123456789abcdef');
+    // save's temporary file (its pid is dead) is cleaned up
+    const stale = join(trainDir, `.model.ckpt-400.index.graft-tmp-${HOST_TAG}-99999999-0123456789ab`);
     await writeFile(stale, 'partial');
     const again = newModel(2);
-    const r2 = await new CheckpointManager(trainDir, options(again)).restoreOrInitialize();
+    const m2 = new CheckpointManager(trainDir, options(again));
+    const r2 = await m2.restoreOrInitialize();
+    await m2.close();
     assert.equal(r2.action, 'resumed');
     assert.equal(r2.step, 300);
-    assert.ok(!(await readdir(trainDir)).includes('.model.ckpt-400.index.tmp0123456789abcdef'));
+    assert.ok(!(await readdir(trainDir)).includes(`.model.ckpt-400.index.graft-tmp-${HOST_TAG}-99999999-0123456789ab`));
     assert.deepEqual(valuesOf(again), valuesOf(model));
 
     // no checkpoint and no warm start: fresh
-    const r3 = await new CheckpointManager(join(dir, 'empty'), { params: newModel(3) }).restoreOrInitialize();
+    const m3 = new CheckpointManager(join(dir, 'empty'), { params: newModel(3) });
+    const r3 = await m3.restoreOrInitialize();
+    await m3.close();
     assert.equal(r3.action, 'fresh');
     assert.equal(r3.plan, null);
 
     // a resume that does not fit the model fails before changing anything
     const other = makeParams([['resnet_v1_50/conv1/weights', [3, 3, 3, 16]]], 4);
     const before = valuesOf(other);
-    await assert.rejects(new CheckpointManager(trainDir, { params: other }).restoreOrInitialize(), RestoreMismatchError);
+    const m4 = new CheckpointManager(trainDir, { params: other });
+    await assert.rejects(m4.restoreOrInitialize(), RestoreMismatchError);
+    await m4.close();
     assert.deepEqual(valuesOf(other), before);
   } finally {
     await cleanup();
@@ -106,11 +114,15 @@ test('keep best with maxToKeep 100: best/ holds exactly the 100 best steps, list
     const opts = { params, maxToKeep: 2, fsync: false, keepBest: { metric: 'acc', mode: 'max' as const, maxToKeep: 100 } };
     let m = new CheckpointManager(dir, opts);
     for (let step = 1; step <= 130; step++) {
-      if (step === 70) m = new CheckpointManager(dir, opts); // a restart halfway: the best list is rebuilt from best/
+      if (step === 70) {
+        await m.close();
+        m = new CheckpointManager(dir, opts); // a restart halfway: the best list is rebuilt from best/
+      }
       tf.tidy(() => params.require('w').variable.assign(tf.fill([4], step)));
       const r = await m.save(step, { metrics: { acc: acc(step), loss: 1 / step } });
       if (r.bestPath) assert.equal(r.bestPath, join(dir, 'best', `model.ckpt-${step}`));
     }
+    await m.close();
     const expected = Array.from({ length: 130 }, (_, i) => i + 1)
       .sort((a, b) => acc(a) - acc(b) || a - b)
       .slice(30);
@@ -133,33 +145,6 @@ test('keep best with maxToKeep 100: best/ holds exactly the 100 best steps, list
   }
 });
 
-test('keep-every-N-hours survives a restart: the state file carries last_preserved_timestamp (TF2 CheckpointManager)', async () => {
-  const { dir, cleanup } = await tempDir();
-  try {
-    const params = makeParams([['w', [3]]], 5);
-    let clock = 1000;
-    const options = { params, maxToKeep: 1, keepCheckpointEveryNHours: 1, fsync: false, now: () => clock };
-    const a = new CheckpointManager(dir, options);
-    clock = 1100;
-    await a.save(1);
-    // the job restarts at t = 4000 s: the one-hour clock must continue from t = 1000, not restart at 4000
-    clock = 4000;
-    const b = new CheckpointManager(dir, options);
-    clock = 4700;
-    await b.save(2); // step 1 (t = 1100) falls off: within the first hour, deleted
-    clock = 4800;
-    await b.save(3); // step 2 (t = 4700) falls off: the first checkpoint past the hour, preserved
-    const kept = (await readdir(dir)).filter((f) => f.endsWith('.index')).sort();
-    assert.deepEqual(kept, ['model.ckpt-2.index', 'model.ckpt-3.index'], 'with the clock restarted at 4000 s, step 2 would have been deleted');
-    const state = (await getCheckpointState(dir))!;
-    assert.equal(state.lastPreservedTimestamp, 4600);
-    assert.deepEqual(state.allModelCheckpointPaths, [join(dir, 'model.ckpt-3')]);
-    assert.deepEqual(state.allModelCheckpointTimestamps, [4800]);
-  } finally {
-    await cleanup();
-  }
-});
-
 test('CheckpointManager with format safetensors: latest and best are .safetensors files, resume restores from them', async () => {
   const { dir, cleanup } = await tempDir();
   try {
@@ -170,6 +155,7 @@ test('CheckpointManager with format safetensors: latest and best are .safetensor
       tf.tidy(() => params.require('w').variable.assign(tf.fill([4], step)));
       await m.save(step, { metrics: { acc } });
     }
+    await m.close();
     assert.deepEqual((await readdir(dir)).filter((f) => f.endsWith('.safetensors')).sort(), ['model.ckpt-2.safetensors', 'model.ckpt-3.safetensors']);
     assert.deepEqual((await readdir(join(dir, 'best'))).filter((f) => !f.startsWith('checkpoint')).sort(), ['model.ckpt-2.safetensors', 'model.ckpt-2.safetensors.meta.json']);
     assert.ok(!(await readdir(dir)).some((f) => f.endsWith('.index')), 'no TF bundle written');
@@ -177,7 +163,9 @@ test('CheckpointManager with format safetensors: latest and best are .safetensor
     await new Saver({ varList: best }).restore((await latestCheckpoint(join(dir, 'best')))!);
     assert.deepEqual(valuesOf(best).w, [2, 2, 2, 2], 'best/ holds step 2, the highest accuracy');
     const resumed = makeParams([['w', [4]], ['b', [2]]], 7);
-    const r = await new CheckpointManager(dir, { ...opts, params: resumed }).restoreOrInitialize();
+    const m2 = new CheckpointManager(dir, { ...opts, params: resumed });
+    const r = await m2.restoreOrInitialize();
+    await m2.close();
     assert.equal(r.action, 'resumed');
     assert.equal(r.step, 3);
     assert.deepEqual(valuesOf(resumed).w, [3, 3, 3, 3]);

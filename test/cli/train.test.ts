@@ -35,7 +35,7 @@ test('graft train with TF-slim spellings: decay, EMA, checkpoint + .meta.json wi
 test('graft train: bad flag values are usage errors (exit 2); an unknown model is a user error (exit 1)', () => {
   const a = graft(['train', '--lr-decay', 'linear', '--decay-steps', '1', '--decay-rate', '0.5']);
   assert.equal(a.status, 2);
-  assert.match(a.stderr, /--lr-decay linear: not a decay Graft knows/);
+  assert.match(a.stderr, /--lr-decay linear: expected one of fixed, exponential/);
   const b = graft(['train', '--model', 'resnet', '--json']);
   assert.equal(b.status, 1);
   assert.equal(JSON.parse(b.stdout).error.code, 'unknown_model');
@@ -47,13 +47,13 @@ test('graft train: bad flag values are usage errors (exit 2); an unknown model i
   assert.match(d.stderr, /--optimizer-state keep: expected one of restore, fresh/);
   const e = graft(['train', '--new-class-init', 'fresh']);
   assert.equal(e.status, 2);
-  assert.match(e.stderr, /need --classes-from/);
+  assert.match(e.stderr, /--new-class-init does nothing without --classes-from/);
   const w = graft(['train', '--warmup-steps', '0']);
   assert.equal(w.status, 2);
-  assert.match(w.stderr, /--warmup-steps 0: expected an integer ≥ 1/);
+  assert.match(w.stderr, /--warmup-steps "0": expected an integer ≥ 1/);
   const m = graft(['train', '--min-steps', '100']);
   assert.equal(m.status, 2);
-  assert.match(m.stderr, /--min-steps needs --stop-if-no-increase/);
+  assert.match(m.stderr, /--min-steps does nothing without --stop-if-no-increase/);
 });
 
 test('graft train --stop-if-no-increase: TF\'s early-stopping rule ends training and the report says where', () => {
@@ -78,7 +78,21 @@ test('graft train --checkpoint-format safetensors: checkpoints are .safetensors,
     const e = graft(['eval', '--checkpoint', dir, '--json']);
     assert.equal(e.status, 0, e.stderr);
     assert.equal(JSON.parse(e.stdout).accuracy, doc.finalAccuracy, 'eval rebuilds the model from the .safetensors checkpoint and its .meta.json');
-    const again = graft(args);
+    // inspect / diff / convert take the training directory itself: its latest, whatever its format.
+    const ins = graft(['inspect', dir, '--json']);
+    assert.equal(ins.status, 0, ins.stderr);
+    assert.ok(JSON.parse(ins.stdout).tensors.some((t: { name: string }) => t.name === 'conv1/weights'));
+    const dif = graft(['diff', dir, doc.latestCheckpoint, '--json']);
+    assert.equal(dif.status, 0, dif.stderr);
+    assert.equal(JSON.parse(dif.stdout).identical, true);
+    const out = join(dir, 'copy.safetensors'); // beside the checkpoints: the state file still decides what DIR means
+    const cnv = graft(['convert', dir, out, '--json']);
+    assert.equal(cnv.status, 0, cnv.stderr);
+    assert.ok(JSON.parse(cnv.stdout).written > 10);
+    const same = graft(args);
+    assert.equal(same.status, 0, same.stderr);
+    assert.equal(JSON.parse(same.stdout).fit.steps, 0, '--epochs is a target: the one epoch asked for is done');
+    const again = graft([...args, '--epochs', '2']);
     assert.equal(again.status, 0, again.stderr);
     assert.equal(JSON.parse(again.stdout).start.action, 'resumed');
     assert.equal(JSON.parse(again.stdout).globalStep, 6);

@@ -2,6 +2,7 @@
 // every tensor bit for bit (and for TF1 Saver files reproduces TF's .index/.data bytes), plus
 // scope selection on '/' boundaries, renames, and the refusals.
 import { test } from 'node:test';
+import { existsSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -111,6 +112,8 @@ test('refusals: scope or rename that matches nothing, name clash, existing desti
     await assert.rejects(convertCheckpoint(src, join(dir, 'x.safetensors'), { rename: { Dense: 'head' } }), code('rename_matches_nothing'));
     await assert.rejects(convertCheckpoint(src, join(dir, 'x.safetensors'), { rename: { conv2d_1: 'conv2d' } }), code('duplicate_tensor_name', /would both be written as "conv2d\/bias"/));
     await assert.rejects(convertCheckpoint(src, src), code('same_path'));
+    await assert.rejects(convertCheckpoint(src, join(dir, 'none.safetensors'), { include: ['conv2d'], exclude: ['conv2d'] }), code('nothing_selected', /leaves none of the \d+ tensors.*nothing written/));
+    assert.equal(existsSync(join(dir, 'none.safetensors')), false, 'an empty selection writes no file');
     await convertCheckpoint(src, join(dir, 'x.safetensors'));
     await assert.rejects(convertCheckpoint(src, join(dir, 'x.safetensors')), code('destination_exists', /overwrite/));
     const again = await convertCheckpoint(src, join(dir, 'x.safetensors'), { overwrite: true, exclude: ['global_step'] });

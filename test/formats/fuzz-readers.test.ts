@@ -77,6 +77,8 @@ const TARGETS: Record<string, Target> = {
   },
   'keras-h5 celsius': { files: [{ from: 'keras-h5/celsius-3dense-full-model/celsius_a_fahrenheit.h5', name: 'm.h5', headerEnd: first(4096) }], open: 'm.h5', cases: 300 },
   'keras-h5 digits': { files: [{ from: 'keras-h5/digits-cnn-weights-only/model.h5', name: 'd.h5', headerEnd: first(8192) }], open: 'd.h5', cases: 100 },
+  'keras3 weights.h5': { files: [{ from: 'keras3/diabetes-dense-weights-h5/model.weights.h5', name: 'w.weights.h5', headerEnd: whole }], open: 'w.weights.h5', cases: 200 },
+  'keras3 .keras': { files: [{ from: 'keras3/stock-lstm-keras341/model.keras', name: 'm.keras', headerEnd: first(8192) }], open: 'm.keras', cases: 60 },
   'tf-bundle hsbarker': {
     files: [{ from: 'tf1-bundle/hsbarker-estimator-cnn-adam/model.ckpt-1.index', name: 'model.ckpt.index', headerEnd: whole }, { from: 'tf1-bundle/hsbarker-estimator-cnn-adam/model.ckpt-1.data-00000-of-00001', name: 'model.ckpt.data-00000-of-00001', headerEnd: first(64) }],
     open: 'model.ckpt', cases: 500,

@@ -13,7 +13,7 @@ const root = new URL('../../..', import.meta.url).pathname;
 const fx = (p: string) => join(root, 'test/fixtures', p);
 
 test('detectors run in the documented order', () => {
-  assert.deepEqual(DETECTORS.map((d) => d.name), ['state-dir', 'saved-model', 'tfjs-dir', 'safetensors-sharded-dir', 'safetensors-dir', 'tfjs-manifest-dir', 'tf-bundle', 'safetensors-index', 'safetensors', 'tfjs-json', 'keras-h5', 'v1-checkpoint']);
+  assert.deepEqual(DETECTORS.map((d) => d.name), ['state-dir', 'saved-model', 'tfjs-dir', 'safetensors-sharded-dir', 'safetensors-dir', 'tfjs-manifest-dir', 'tf-bundle', 'safetensors-index', 'safetensors', 'tfjs-json', 'keras-h5', 'keras-archive', 'pytorch', 'v1-checkpoint']);
 });
 
 test('every accepted path form opens the right format, with a note when not literal', async () => {
@@ -29,6 +29,8 @@ test('every accepted path form opens the right format, with a note when not lite
     ['tfjs/digits-cnn', 'tfjs', 'model.json', /directory; using/],
     ['tfjs/celsius-single-dense/model.json', 'tfjs', 'model.json', undefined],
     ['keras-h5/digits-cnn-weights-only/model.h5', 'keras-h5', 'model.h5', undefined],
+    ['keras3/diabetes-dense-weights-h5/model.weights.h5', 'keras-h5', 'model.weights.h5', undefined],
+    ['keras3/stock-lstm-keras341/model.keras', 'keras-h5', 'model.keras', undefined],
   ];
   for (const [p, format, tail, note] of cases) {
     assert.equal(await detectFormat(fx(p)), format, p);
@@ -97,6 +99,58 @@ test('writeCheckpoint picks the format from the path; Keras .h5 is read-only', a
       await r.close();
     }
     await assert.rejects(writeCheckpoint(join(dir, 'w.h5'), t), { code: 'format_not_writable' });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a state file naming a V1 checkpoint, a bare file, a missing or an outside path: the error says which line of which state file, and what is there', async () => {
+  const { writeFile } = await import('node:fs/promises');
+  const { loadCheckpoint } = await import('../../src/checkpoint/reader.js');
+  const dir = await mkdtemp(join(tmpdir(), 'graft-open-state-'));
+  try {
+    const state = join(dir, 'checkpoint');
+    const expect = async (re: RegExp, code: string): Promise<GraftError> => {
+      let err: GraftError | undefined;
+      for (const open of [openCheckpoint, loadCheckpoint]) {
+        await assert.rejects(open(dir), (e: GraftError) => {
+          assert.equal(e.code, code);
+          assert.match(e.message, re);
+          err = e;
+          return true;
+        });
+      }
+      return err!;
+    };
+    // a real V1-shaped file: an SSTable named as the prefix, no .index
+    await copyFile(fx('tf1-bundle/aplain-basic-lstm/model.ckpt.index'), join(dir, 'model.ckpt'));
+    await writeFile(state, '# old run\nmodel_checkpoint_path: "model.ckpt"\nall_model_checkpoint_paths: "model.ckpt"\n');
+    const v1 = await expect(new RegExp(`^${state}:2: model_checkpoint_path "model\\.ckpt" names a V1 checkpoint: .*V1 checkpoint \\(TF < 1\\.0 / write_version=V1\\)`), 'v1_checkpoint');
+    assert.match(v1.hint!, /re-save with tf\.train\.Saver\(\)/);
+    assert.equal(v1.details!.line, 2);
+    await writeFile(join(dir, 'model.ckpt'), 'not an sstable');
+    await expect(new RegExp(`^${state}:2: model_checkpoint_path "model\\.ckpt" is ${dir}/model\\.ckpt, a single file without model\\.ckpt\\.index: not a V2 checkpoint`), 'checkpoint_not_found');
+    await writeFile(state, 'model_checkpoint_path: "model.ckpt-7"\n');
+    await expect(new RegExp(`^${state}:1: model_checkpoint_path "model\\.ckpt-7" is ${dir}/model\\.ckpt-7, which does not exist \\(no model\\.ckpt-7\\.index\\)`), 'checkpoint_not_found');
+    await writeFile(state, 'model_checkpoint_path: "../elsewhere/model.ckpt-5"\n');
+    const out = await expect(new RegExp(`^${state}:1: model_checkpoint_path "\\.\\./elsewhere/model\\.ckpt-5" points outside ${dir}, to ${dir}/\\.\\./elsewhere/model\\.ckpt-5, which does not exist`), 'checkpoint_not_found');
+    assert.match(out.hint!, /points outside/);
+    assert.equal(out.details!.outside, true);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a directory whose state file lists .safetensors checkpoints (CheckpointManager format safetensors) opens its latest', async () => {
+  const { writeFile } = await import('node:fs/promises');
+  const dir = await mkdtemp(join(tmpdir(), 'graft-open-st-'));
+  try {
+    await writeCheckpoint(join(dir, 'model.ckpt-3.safetensors'), [{ name: 'w', dtype: 'float32', shape: [2], data: new Uint8Array(new Float32Array([1, 2]).buffer) }]);
+    await writeFile(join(dir, 'checkpoint'), 'model_checkpoint_path: "model.ckpt-3.safetensors"\n');
+    const r = await openCheckpoint(dir);
+    assert.equal(r.format, 'safetensors');
+    assert.deepEqual(r.list().map((t) => t.name), ['w']);
+    await r.close();
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

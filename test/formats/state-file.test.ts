@@ -110,3 +110,30 @@ test('writeCheckpointState: atomic, appends the model path, relativises as TF do
   await assert.rejects(writeCheckpointState(dir, { modelCheckpointPath: join(dir, 'checkpoint'), allModelCheckpointPaths: [], allModelCheckpointTimestamps: [] }), (e: InvalidArgumentError) => e.code === 'state_path_conflict' && /conflicts with path used for checkpoint state\.  Please use a different save path\./.test(e.message));
   await assert.rejects(writeCheckpointState(join(tmp, 'missing-dir'), { modelCheckpointPath: 'a', allModelCheckpointPaths: [], allModelCheckpointTimestamps: [] }), { code: 'directory_missing' });
 });
+
+test('readCheckpointStateDetailed: an absolute path into another directory is read as this directory\'s file of that name when it is a checkpoint here; lines reported', async () => {
+  const { readCheckpointStateDetailed } = await import('../../src/formats/state-file.js');
+  const dir = join(tmp, 'moved');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'model.ckpt-2.index'), 'x');
+  writeFileSync(join(dir, 'model.ckpt-3.safetensors'), 'x');
+  writeFileSync(join(dir, 'checkpoint'), [
+    'model_checkpoint_path: "/old/run/model.ckpt-3.safetensors"',
+    'all_model_checkpoint_paths: "/old/run/model.ckpt-1"',      // not here: kept as written (TF)
+    'all_model_checkpoint_paths: "/old/run/model.ckpt-2"',      // here as .index
+    'all_model_checkpoint_paths: [ "/old/run/model.ckpt-3.safetensors" ]',
+    '',
+  ].join('\n'));
+  const d = (await readCheckpointStateDetailed(dir))!;
+  assert.deepEqual(d.state.allModelCheckpointPaths, ['/old/run/model.ckpt-1', `${dir}/model.ckpt-2`, `${dir}/model.ckpt-3.safetensors`]);
+  assert.equal(d.state.modelCheckpointPath, `${dir}/model.ckpt-3.safetensors`);
+  assert.deepEqual(d.lines, { modelCheckpointPath: 1, allModelCheckpointPaths: [2, 3, 4] });
+  assert.deepEqual(d.relocated, [
+    { from: '/old/run/model.ckpt-2', to: `${dir}/model.ckpt-2`, line: 3 },
+    { from: '/old/run/model.ckpt-3.safetensors', to: `${dir}/model.ckpt-3.safetensors`, line: 4 },
+  ]);
+  assert.equal(d.written.modelCheckpointPath, '/old/run/model.ckpt-3.safetensors');
+  // an absolute path that already points into this directory is not a relocation
+  writeFileSync(join(dir, 'checkpoint'), `model_checkpoint_path: "${dir}/model.ckpt-2"\n`);
+  assert.deepEqual((await readCheckpointStateDetailed(dir))!.relocated, []);
+});

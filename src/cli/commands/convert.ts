@@ -3,22 +3,28 @@
  * names kept (or mapped with --rename) and dtypes kept bit for bit; --include/--exclude select
  * scopes on `/` boundaries. Calls `convertCheckpoint` and prints its report.
  */
+import { readFile } from 'node:fs/promises';
 import type { Command, ParsedArgs } from '../command.js';
 import { boolFlag, listFlag, stringFlag } from '../command.js';
 import { UsageError } from '../../errors.js';
 import { convertCheckpoint, type ConvertReport } from '../../formats/convert.js';
+import { hasZipSignature, readKerasArchive } from '../../formats/keras-h5/index.js';
 import { parseSize } from '../../formats/safetensors/index.js';
 import type { FormatName } from '../../formats/types.js';
 import { formatInt, formatShape, formatTable } from '../render/table.js';
+import { LAYOUT_FLAGS, LAYOUT_HELP, parseLayoutFlags } from '../layout-flags.js';
 
 const HELP = `graft convert — convert between TF bundle, safetensors and tfjs weights
 
 usage: graft convert SRC DST [--rename FROM=TO]… [--include SCOPE]… [--exclude SCOPE]…
-                             [--to FORMAT] [--num-shards N] [--max-shard-size SIZE] [--overwrite] [--json]
+                             [--to FORMAT] [--num-shards N] [--max-shard-size SIZE] [--overwrite] [--layout pytorch …] [--json]
 
-SRC   any checkpoint Graft reads: TF prefix or directory, *.safetensors, tfjs model.json, Keras *.h5
+SRC   any checkpoint Graft reads: TF prefix or directory, *.safetensors, tfjs model.json, Keras *.h5,
+      PyTorch *.pt / *.pth / pytorch_model.bin (read without executing its pickle)
+      Keras 3 *.weights.h5 / *.keras
 DST   where to write; the format comes from the path unless --to says otherwise:
         *.safetensors → safetensors;  .../model.json → tfjs weights in that folder;
+        *.weights.h5 / *.keras → Keras 3 weights / archive (needs a model config);
         anything else → a TF bundle prefix (DST.index + DST.data-00000-of-00001)
 
 flags:
@@ -28,7 +34,12 @@ flags:
                                                                               (default: all)
   --exclude SCOPE    leave out tensors under SCOPE (repeatable; alias --checkpoint_exclude_scopes)
                                                                               (default: none)
-  --to FORMAT        tf-bundle | safetensors | tfjs                           (default: from DST)
+  --to FORMAT        tf-bundle | safetensors | tfjs | keras-h5                (default: from DST)
+  --config FILE      model config for a Keras 3 DST (*.keras, *.weights.h5) or a tfjs model.json:
+                     a .keras file (its config.json), a model.to_json() file, or a tfjs model.json
+                     (its modelTopology)                        (default: the source's own, if any)
+  --keras3-names tf-keras  from a Keras 3 source, write the TF-Keras names its paths map to
+                     (dense/vars/0 → dense/kernel)                            (default: keras3 paths)
   --num-shards N     TF bundle DST: write N data files DST.data-0000i-of-0000N and one merged
                      index, as TF's sharded Saver does                        (default: 1)
   --max-shard-size SIZE  write Hugging Face sharded safetensors: shards of at most SIZE bytes
@@ -36,6 +47,7 @@ flags:
                      .safetensors + model.safetensors.index.json; DST a folder or *.safetensors
                      (one shard: a plain model.safetensors, no index)         (default: one file)
   --overwrite        replace an existing DST                                  (default: refuse)
+${LAYOUT_HELP}
   --json             print the report {"source", "destination", "tensors", "written", …}
 
 Dtypes are kept exactly. safetensors has no string or complex128 dtype (exclude such tensors, e.g.
@@ -46,9 +58,24 @@ examples:
   graft convert runs/mnist/model.ckpt-20000 export/mnist.safetensors --exclude global_step
   graft convert export/mnist.safetensors web/mnist/model.json
   graft convert runs/big/model.ckpt-9000 export/big/ --max-shard-size 2GB
-  graft convert pretrained/model.ckpt runs/new/init --rename InceptionV3=encoder --exclude InceptionV3/Logits`;
+  graft convert pretrained/model.ckpt runs/new/init --rename InceptionV3=encoder --exclude InceptionV3/Logits
+  graft convert pytorch_model.bin init.safetensors --layout pytorch --rename conv1=conv2d`;
 
-const FORMATS: FormatName[] = ['tf-bundle', 'safetensors', 'tfjs'];
+const FORMATS: FormatName[] = ['tf-bundle', 'safetensors', 'tfjs', 'keras-h5'];
+
+/** The model config in a --config file: a tfjs model.json's modelTopology, else the JSON itself. */
+async function readConfigFlag(path: string): Promise<unknown> {
+  let json: unknown;
+  try {
+    const bytes = await readFile(path);
+    if (hasZipSignature(bytes)) return readKerasArchive(path, bytes).config; // a .keras: its config.json
+    json = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (e) {
+    throw new UsageError('bad_usage', `--config ${path}: not a readable JSON file (${e instanceof Error ? e.message : String(e)})`, { hint: 'pass a .keras config.json, a model.to_json() file or a tfjs model.json' });
+  }
+  const topo = (json as { modelTopology?: unknown }).modelTopology;
+  return topo ?? json;
+}
 
 /** Parse `FROM=TO` rename flags. */
 export function parseRenames(values: string[]): [string, string][] {
@@ -72,8 +99,11 @@ export const convertCommand: Command<ConvertReport> = {
     exclude: { type: 'string', multiple: true },
     to: { type: 'string' },
     'num-shards': { type: 'string' },
+    config: { type: 'string' },
+    'keras3-names': { type: 'string' },
     'max-shard-size': { type: 'string' },
     overwrite: { type: 'boolean' },
+    ...LAYOUT_FLAGS,
   },
   aliases: { checkpoint_exclude_scopes: 'exclude', 'exclude-scopes': 'exclude', 'include-scopes': 'include' },
   async run(args: ParsedArgs): Promise<ConvertReport> {
@@ -93,6 +123,11 @@ export const convertCommand: Command<ConvertReport> = {
       throw new UsageError('bad_usage', `--num-shards must be a positive integer, got "${shardsRaw}"`, { hint: 'e.g. --num-shards 4' });
     }
     const renameRaw = ((args.values.rename as string[] | undefined) ?? []);
+    const configPath = stringFlag(args, 'config');
+    const k3 = stringFlag(args, 'keras3-names');
+    if (k3 !== undefined && k3 !== 'keras3' && k3 !== 'tf-keras') {
+      throw new UsageError('bad_usage', `--keras3-names must be keras3 or tf-keras, got "${k3}"`, { hint: 'e.g. --keras3-names tf-keras' });
+    }
     const shardText = stringFlag(args, 'max-shard-size');
     let maxShardSize: number | undefined;
     try {
@@ -101,6 +136,8 @@ export const convertCommand: Command<ConvertReport> = {
       throw new UsageError('bad_usage', (e as Error).message, { hint: 'e.g. --max-shard-size 2GB (2,000,000,000 bytes) or --max-shard-size 500MB', cause: e });
     }
     return convertCheckpoint(src, dst, {
+      modelTopology: configPath === undefined ? undefined : await readConfigFlag(configPath),
+      keras3Names: k3 as 'keras3' | 'tf-keras' | undefined,
       rename: parseRenames(renameRaw),
       include: listFlag(args, 'include'),
       exclude: listFlag(args, 'exclude'),
@@ -108,6 +145,7 @@ export const convertCommand: Command<ConvertReport> = {
       overwrite: boolFlag(args, 'overwrite'),
       numShards,
       maxShardSize,
+      layout: parseLayoutFlags(args),
     });
   },
   render(r: ConvertReport): string {

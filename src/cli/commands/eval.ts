@@ -8,7 +8,8 @@ import { UsageError } from '../../errors.js';
 import { initBackend } from '../../runtime/backend.js';
 import { parseRestoreSpec } from '../../workflows/checkpoints.js';
 import { evalCheckpoint, type EvalCheckpointReport } from '../../workflows/eval-checkpoint.js';
-import { numberFlag, pct } from './train.js';
+import { conflictingFlags, numberFlag, regexListFlag } from '../flags.js';
+import { pct } from './train.js';
 
 const HELP = `graft eval — evaluate a checkpoint (raw or EMA weights), rebuilding the model from .meta.json
 
@@ -51,11 +52,14 @@ export const evalCommand: Command<EvalCheckpointReport> = {
       throw new UsageError('bad_usage', 'graft eval needs one checkpoint: --checkpoint PATH', { hint: 'graft eval --checkpoint runs/mnist --both' });
     }
     const limit = numberFlag(args, 'test-limit', { integer: true, min: 1 });
+    conflictingFlags(args, ['ema', 'both'], '--both already evaluates the moving averages (and the raw weights)');
+    const restore = ((args.values.restore as string[] | undefined) ?? []).map((r) => parseRestoreSpec(r));
+    for (const part of restore) regexListFlag({ values: { restore: part.include ?? [] }, positionals: [] }, 'restore');
     await initBackend();
     return evalCheckpoint(path, {
       ema: boolFlag(args, 'ema'),
       both: boolFlag(args, 'both'),
-      restore: ((args.values.restore as string[] | undefined) ?? []).map((r) => parseRestoreSpec(r)),
+      restore,
       scopeMatching: 'tf',
       ...(limit !== undefined ? { task: { testLimit: limit } } : {}),
     });

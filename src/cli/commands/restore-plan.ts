@@ -11,16 +11,18 @@ import { loadCheckpoint } from '../../checkpoint/reader.js';
 import { planRestoreFromSpecs, type RestorePlan } from '../../checkpoint/restore-plan.js';
 import { parseMapFlags } from '../../checkpoint/assignment-map.js';
 import type { DType } from '../../formats/types.js';
+import { LAYOUT_FLAGS, LAYOUT_HELP, parseLayoutFlags } from '../layout-flags.js';
 
 const HELP = `graft restore-plan — dry-run a restore: what would be restored, missing, unused or mismatched
 
 usage: graft restore-plan TARGET SOURCE [--exclude SCOPE]… [--include SCOPE]… [--map CKPT=VAR]…
-                          [--ignore-missing] [--allow-shape-mismatch] [--json]
+                          [--ignore-missing] [--allow-shape-mismatch] [--layout pytorch …] [--json]
 
 TARGET   the variables to fill: a model's .meta.json (written beside every Graft checkpoint)
          or a checkpoint whose names, dtypes and shapes stand for the model
 SOURCE   the checkpoint to read: a TF prefix (dir/model.ckpt-1000), a directory with a
-         'checkpoint' state file, *.safetensors, a tfjs model.json, or a Keras *.h5
+         'checkpoint' state file, *.safetensors, a tfjs model.json, a Keras *.h5, or a PyTorch
+         *.pt / *.pth / pytorch_model.bin
 
 flags:
   --exclude SCOPE          leave variables under SCOPE alone (repeatable, comma lists; '/' boundaries);
@@ -31,6 +33,7 @@ flags:
   --ignore-missing         variables missing from SOURCE keep their values instead of failing
                            (alias --ignore_missing_vars)                            (default: off)
   --allow-shape-mismatch   variables whose shape differs keep their values         (default: off)
+${LAYOUT_HELP}
   --json                   print {"entries": [...], "summary": {...}}
 
 Nothing is written. Exit code 0 when the restore would succeed, 1 when it would fail (the plan
@@ -63,6 +66,7 @@ export const restorePlanCommand: Command<RestorePlan> = {
     map: { type: 'string', multiple: true },
     'ignore-missing': { type: 'boolean' },
     'allow-shape-mismatch': { type: 'boolean' },
+    ...LAYOUT_FLAGS,
   },
   aliases: {
     'exclude-scopes': 'exclude',
@@ -82,6 +86,7 @@ export const restorePlanCommand: Command<RestorePlan> = {
       exclude: listFlag(args, 'exclude'),
       include: listFlag(args, 'include'),
       assignmentMap: parseMapFlags(listFlag(args, 'map')),
+      layout: parseLayoutFlags(args),
       ignoreMissing: boolFlag(args, 'ignore-missing'),
       allowShapeMismatch: boolFlag(args, 'allow-shape-mismatch'),
     });

@@ -5,6 +5,7 @@
  */
 import type { Command, ParsedArgs } from '../command.js';
 import { boolFlag, listFlag, stringFlag } from '../command.js';
+import { choiceFlag, conflictingFlags, hasFlag, numberFlag, numberListFlag, regexListFlag, requireFlags } from '../flags.js';
 import { UsageError } from '../../errors.js';
 import { initBackend } from '../../runtime/backend.js';
 import { allModels } from '../../models/registry.js';
@@ -44,50 +45,22 @@ export const SLIM_ALIASES: Record<string, string> = {
   end_learning_rate: 'end-learning-rate',
   batch_size: 'batch-size',
   max_number_of_steps: 'max-steps',
+  max_steps: 'max-steps',
   num_epochs: 'epochs',
   model_name: 'model',
   save_scope: 'save-scope',
 };
 
-/** A comma-separated list of numbers (repeatable flag values are joined), [] when absent. */
-function numberListFlag(args: ParsedArgs, name: string): number[] {
-  return listFlag(args, name).map((t) => {
-    const v = Number(t);
-    if (t.trim() === '' || !Number.isFinite(v)) throw new UsageError('bad_flag_value', `--${name}: "${t}" is not a number`, { hint: `e.g. --${name} 100,200` });
-    return v;
-  });
-}
-
-/** A flag whose value must be one of `choices`, or undefined. */
-function choiceFlag<T extends string>(args: ParsedArgs, name: string, choices: readonly T[]): T | undefined {
-  const s = stringFlag(args, name);
-  if (s === undefined) return undefined;
-  const v = choices.find((c) => c === s);
-  if (v === undefined) throw new UsageError('bad_flag_value', `--${name} ${s}: expected one of ${choices.join(', ')}`, { hint: `e.g. --${name} ${choices[0]}` });
-  return v;
-}
-
-/** A non-negative number flag, or undefined. */
-export function numberFlag(args: ParsedArgs, name: string, options: { integer?: boolean; min?: number } = {}): number | undefined {
-  const s = stringFlag(args, name);
-  if (s === undefined) return undefined;
-  const v = Number(s);
-  if (!Number.isFinite(v) || (options.integer && !Number.isInteger(v)) || v < (options.min ?? 0)) {
-    throw new UsageError('bad_flag_value', `--${name} ${s}: expected ${options.integer ? 'an integer' : 'a number'} ≥ ${options.min ?? 0}`, { hint: `e.g. --${name} ${options.integer ? '100' : '0.9'}` });
-  }
-  return v;
-}
-
 /** The task overrides the data flags ask for. */
 export function taskFlags(args: ParsedArgs): Partial<TaskSpec> {
   const t: Partial<TaskSpec> = {};
+  conflictingFlags(args, ['digits', 'categories'], '--digits selects MNIST, --categories BANKING77');
   const digits = listFlag(args, 'digits');
   if (digits.length) {
     t.dataset = 'mnist';
     t.digits = digits.map((d) => {
-      const n = Number(d);
-      if (!Number.isInteger(n) || n < 0 || n > 9) throw new UsageError('bad_flag_value', `--digits ${d}: not a digit 0..9`, { hint: 'e.g. --digits 5,6,7,8,9' });
-      return n;
+      if (!/^[0-9]$/.test(d)) throw new UsageError('bad_flag_value', `--digits ${d}: not a digit 0..9`, { hint: 'e.g. --digits 5,6,7,8,9', details: { flag: 'digits', value: d } });
+      return Number(d);
     });
   }
   const cats = listFlag(args, 'categories');
@@ -104,6 +77,67 @@ export function taskFlags(args: ParsedArgs): Partial<TaskSpec> {
   const seed = numberFlag(args, 'seed', { integer: true });
   if (seed !== undefined) t.seed = seed;
   return t;
+}
+
+const DECAY_KINDS = ['exponential', 'natural_exp', 'inverse_time', 'polynomial', 'cosine', 'cosine_restarts', 'piecewise_constant'] as const;
+
+/** The flags each decay kind reads (the rest would do nothing with it). */
+const DECAY_FLAGS: Record<(typeof DECAY_KINDS)[number], readonly string[]> = {
+  exponential: ['decay-steps', 'decay-rate', 'staircase'],
+  natural_exp: ['decay-steps', 'decay-rate', 'staircase'],
+  inverse_time: ['decay-steps', 'decay-rate', 'staircase'],
+  polynomial: ['decay-steps', 'end-learning-rate', 'power', 'cycle'],
+  cosine: ['decay-steps', 'alpha'],
+  cosine_restarts: ['decay-steps', 't-mul', 'm-mul', 'alpha'],
+  piecewise_constant: ['boundaries', 'values'],
+};
+const ALL_DECAY_FLAGS = [...new Set(Object.values(DECAY_FLAGS).flat())];
+
+/**
+ * Options that would do nothing in this combination, and contradictory ones, are usage errors
+ * (a silently ignored `--decay-steps` trains something other than what was asked).
+ * @throws UsageError `flag_without_effect`, `conflicting_flags`.
+ */
+function checkContext(args: ParsedArgs): void {
+  const decay = stringFlag(args, 'lr-decay');
+  const kind = DECAY_KINDS.find((k) => k === decay);
+  if (kind) requireFlags(args, ALL_DECAY_FLAGS.filter((f) => !DECAY_FLAGS[kind].includes(f)), false, `an --lr-decay that reads them (--lr-decay ${kind} reads ${DECAY_FLAGS[kind].map((f) => `--${f}`).join(', ')})`, '--lr-decay KIND');
+  else if (decay === undefined || decay === 'fixed') requireFlags(args, ALL_DECAY_FLAGS, false, '--lr-decay (the learning rate is fixed)', '--lr-decay exponential');
+  if (kind === 'piecewise_constant') requireFlags(args, ['learning-rate'], false, 'a decay that scales it (piecewise_constant takes its rates from --values)', '--lr-decay exponential');
+  conflictingFlags(args, ['max-steps', 'steps'], '--max-steps is a global-step target, --steps counts from the current step (Estimator: "Can not provide both steps and max_steps")');
+  requireFlags(args, ['min-steps'], hasFlag(args, 'stop-if-no-increase'), '--stop-if-no-increase N', '--stop-if-no-increase 300');
+  requireFlags(args, ['freeze-restored'], hasFlag(args, 'restore'), '--restore DIR[:SCOPE]', '--restore runs/cnn:inference/conv');
+  requireFlags(args, ['exclude-scopes', 'ignore-missing-vars'], hasFlag(args, 'checkpoint-path'), '--checkpoint-path CKPT', '--checkpoint-path runs/pretrained');
+  requireFlags(args, ['merge', 'split', 'new-class-init', 'optimizer-state'], hasFlag(args, 'classes-from'), '--classes-from DIR (the checkpoint whose classes change)', '--classes-from runs/old');
+  requireFlags(args, ['max-to-keep', 'keep-best', 'checkpoint-format'], hasFlag(args, 'train-dir'), '--train-dir DIR (no checkpoints are written without one)', '--train-dir runs/mnist');
+}
+
+/** Exit code of an interrupted run: 128 + signal number, as a shell reports it (130 SIGINT, 143 SIGTERM). */
+export function interruptedExitCode(reason: string | null): number {
+  if (reason === 'SIGINT') return 130;
+  if (reason === 'SIGTERM') return 143;
+  return reason === null ? 0 : 1;
+}
+
+/**
+ * Run `fn` with an AbortSignal that SIGINT/SIGTERM abort (reason: the signal's name): training
+ * finishes its step, saves and returns. A second signal exits at once with 128 + its number.
+ */
+export async function withSignals<R>(fn: (signal: AbortSignal) => Promise<R>): Promise<R> {
+  const controller = new AbortController();
+  const on = (sig: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(interruptedExitCode(sig));
+    process.stderr.write(`graft: ${sig}: finishing the current step and saving (send it again to quit without saving)\n`);
+    controller.abort(sig);
+  };
+  process.on('SIGINT', on);
+  process.on('SIGTERM', on);
+  try {
+    return await fn(controller.signal);
+  } finally {
+    process.off('SIGINT', on);
+    process.off('SIGTERM', on);
+  }
 }
 
 /** Percent with one decimal. */
@@ -126,8 +160,16 @@ model and data:
   --seed N                   data-order seed                                     (default 0)
 training:
   --train-dir DIR            checkpoints + .meta.json; resumed when it has one   (default: none)
-  --epochs N                 (default 1)      --max-steps N   (default: no limit)
+  --epochs N                 train until N epochs of the data are done, counting
+                             those of the run resumed                            (default 1)
+  --max-steps N              stop at global step N (slim's --max_number_of_steps,
+                             Estimator's max_steps: a resumed run trains the rest) (default: no limit)
+  --steps N                  steps to add to the global step (Estimator's steps;
+                             not with --max-steps)                               (default: no limit)
   --batch-size N             (default 32)     --learning-rate X (default 0.003, Adam)
+  --no-nan-check             do not stop on a NaN/Inf loss or non-finite variables
+                             (by default training stops with code non_finite before
+                             saving them, as TF's NanTensorHook)                 (default: check)
   --lr-decay KIND            fixed | exponential | natural_exp | inverse_time (need --decay-steps N
                              --decay-rate R [--staircase]) | polynomial (--decay-steps N
                              [--end-learning-rate 1e-4] [--power 1] [--cycle]) | cosine
@@ -168,6 +210,10 @@ training:
   --log-every N              progress line on stderr every N steps               (default 20)
   --json                     print the report as one JSON document
 
+A resumed run continues the data where its checkpoint left it (epoch, example, shuffle), so
+interrupted and resumed training equals an uninterrupted one bit for bit. SIGINT / SIGTERM
+finish the current step, save a checkpoint and exit 130 / 143 (a second one quits at once).
+
 Scopes in these flags match as TF1's get_collection(key, scope) does — a regular expression
 at the start of the name — so inference/conv selects inference/conv1/… and
 inference/conv2d_1a_3x3/…, exactly what the articles' tune_scope and slim's trainable_scopes did.
@@ -193,6 +239,8 @@ export const trainCommand: Command<TrainModelReport> = {
     'train-dir': { type: 'string' },
     epochs: { type: 'string' },
     'max-steps': { type: 'string' },
+    steps: { type: 'string' },
+    'no-nan-check': { type: 'boolean' },
     'batch-size': { type: 'string' },
     'learning-rate': { type: 'string' },
     'lr-decay': { type: 'string' },
@@ -249,59 +297,60 @@ export const trainCommand: Command<TrainModelReport> = {
     const set = <K extends keyof TrainModelOptions>(k: K, v: TrainModelOptions[K] | undefined) => {
       if (v !== undefined) options[k] = v;
     };
+    checkContext(args);
     set('epochs', numberFlag(args, 'epochs', { integer: true, min: 1 }));
     set('maxSteps', numberFlag(args, 'max-steps', { integer: true, min: 1 }));
+    set('steps', numberFlag(args, 'steps', { integer: true, min: 1 }));
     set('batchSize', numberFlag(args, 'batch-size', { integer: true, min: 1 }));
-    set('learningRate', numberFlag(args, 'learning-rate'));
+    set('learningRate', numberFlag(args, 'learning-rate', { exclusiveMin: true }));
     set('seed', options.task?.seed);
     set('evalEvery', numberFlag(args, 'eval-every', { integer: true, min: 1 }));
+    if (boolFlag(args, 'no-nan-check')) options.nanCheck = false;
     const patience = numberFlag(args, 'stop-if-no-increase', { integer: true, min: 1 });
     const minSteps = numberFlag(args, 'min-steps', { integer: true, min: 0 });
     if (patience !== undefined) options.earlyStopping = { maxStepsWithoutImprovement: patience, ...(minSteps !== undefined ? { minSteps } : {}) };
-    else if (minSteps !== undefined) throw new UsageError('missing_flag', '--min-steps needs --stop-if-no-increase N', { hint: 'e.g. --stop-if-no-increase 300 --min-steps 1000' });
     set('maxToKeep', numberFlag(args, 'max-to-keep', { integer: true, min: 1 }));
     set('keepBest', numberFlag(args, 'keep-best', { integer: true }));
     options.logEvery = numberFlag(args, 'log-every', { integer: true }) ?? 20;
-    const decay = stringFlag(args, 'lr-decay');
-    if (decay !== undefined && decay !== 'fixed') {
-      const kinds = ['exponential', 'natural_exp', 'inverse_time', 'polynomial', 'cosine', 'cosine_restarts', 'piecewise_constant'] as const;
-      const type = kinds.find((k) => k === decay);
-      if (!type) throw new UsageError('bad_flag_value', `--lr-decay ${decay}: not a decay Graft knows`, { hint: `use one of fixed, ${kinds.join(', ')}` });
-      if (type === 'piecewise_constant') {
-        const boundaries = numberListFlag(args, 'boundaries');
-        const values = numberListFlag(args, 'values');
-        if (values.length === 0 || boundaries.length !== values.length - 1) {
-          throw new UsageError('missing_flag', `--lr-decay piecewise_constant needs --values with one more rate than --boundaries (got ${boundaries.length} boundaries, ${values.length} values)`, { hint: 'e.g. --boundaries 100,200 --values 0.1,0.01,0.001' });
-        }
-        options.lrDecay = { type, decaySteps: 1, boundaries, values };
+    const type = choiceFlag(args, 'lr-decay', ['fixed', ...DECAY_KINDS] as const);
+    if (type === 'piecewise_constant') {
+      const boundaries = numberListFlag(args, 'boundaries', { integer: true });
+      const values = numberListFlag(args, 'values', { exclusiveMin: true });
+      if (values.length === 0 || boundaries.length !== values.length - 1) {
+        throw new UsageError('missing_flag', `--lr-decay piecewise_constant needs --values with one more rate than --boundaries (got ${boundaries.length} boundaries, ${values.length} values)`, { hint: 'e.g. --boundaries 100,200 --values 0.1,0.01,0.001' });
       }
-      const decaySteps = type === 'piecewise_constant' ? 1 : numberFlag(args, 'decay-steps', { integer: true, min: 1 });
-      const decayRate = numberFlag(args, 'decay-rate');
+      if (boundaries.some((x, i) => i > 0 && x <= boundaries[i - 1]!)) {
+        throw new UsageError('bad_flag_value', `--boundaries ${boundaries.join(',')}: must increase`, { hint: 'e.g. --boundaries 100,200' });
+      }
+      options.lrDecay = { type, decaySteps: 1, boundaries, values };
+    } else if (type !== undefined && type !== 'fixed') {
+      const decaySteps = numberFlag(args, 'decay-steps', { integer: true, min: 1 });
+      const decayRate = numberFlag(args, 'decay-rate', { exclusiveMin: true });
       if (decaySteps === undefined) throw new UsageError('missing_flag', `--lr-decay ${type} needs --decay-steps`, { hint: 'e.g. --decay-steps 100' });
       if ((type === 'exponential' || type === 'natural_exp' || type === 'inverse_time') && decayRate === undefined) {
         throw new UsageError('missing_flag', `--lr-decay ${type} needs --decay-steps and --decay-rate`, { hint: 'e.g. --decay-steps 100 --decay-rate 0.9' });
       }
-      if (type !== 'piecewise_constant') options.lrDecay = {
+      options.lrDecay = {
         type, decaySteps, decayRate, staircase: boolFlag(args, 'staircase'),
-        tMul: numberFlag(args, 't-mul'), mMul: numberFlag(args, 'm-mul'),
-        endLearningRate: numberFlag(args, 'end-learning-rate'), power: numberFlag(args, 'power'),
-        cycle: boolFlag(args, 'cycle'), alpha: numberFlag(args, 'alpha'),
+        tMul: numberFlag(args, 't-mul', { exclusiveMin: true }), mMul: numberFlag(args, 'm-mul', { exclusiveMin: true }),
+        endLearningRate: numberFlag(args, 'end-learning-rate'), power: numberFlag(args, 'power', { exclusiveMin: true }),
+        cycle: boolFlag(args, 'cycle'), alpha: numberFlag(args, 'alpha', { max: 1 }),
       };
     }
     set('warmupSteps', numberFlag(args, 'warmup-steps', { integer: true, min: 1 }));
     set('checkpointFormat', choiceFlag(args, 'checkpoint-format', ['tf-bundle', 'safetensors'] as const));
-    set('movingAverageDecay', numberFlag(args, 'moving-average-decay'));
-    const tune = listFlag(args, 'trainable-scopes');
+    set('movingAverageDecay', numberFlag(args, 'moving-average-decay', { max: 1 }));
+    const tune = regexListFlag(args, 'trainable-scopes');
     if (tune.length) options.trainableScopes = tune;
-    const save = listFlag(args, 'save-scope');
+    const save = regexListFlag(args, 'save-scope');
     if (save.length) options.saveScopes = save;
-    const freeze = listFlag(args, 'freeze-scope');
+    const freeze = regexListFlag(args, 'freeze-scope');
     if (freeze.length) options.freezeScopes = freeze;
     const restore: RestorePart[] = ((args.values.restore as string[] | undefined) ?? []).map((r) => parseRestoreSpec(r, { freeze: boolFlag(args, 'freeze-restored') }));
     const ckpt = stringFlag(args, 'checkpoint-path');
     if (ckpt !== undefined) {
       const part: RestorePart = { from: ckpt, ignoreMissing: boolFlag(args, 'ignore-missing-vars') };
-      const ex = listFlag(args, 'exclude-scopes');
+      const ex = regexListFlag(args, 'exclude-scopes');
       if (ex.length) part.exclude = ex;
       restore.push(part);
     }
@@ -313,12 +362,11 @@ export const trainCommand: Command<TrainModelReport> = {
     const optimizerState = choiceFlag(args, 'optimizer-state', ['restore', 'fresh'] as const);
     if (classesFrom !== undefined) {
       options.classesFrom = { from: classesFrom, merges, splits, ...(newClassInit ? { newClassInit } : {}), ...(optimizerState ? { optimizerState } : {}) };
-    } else if (newClassInit || optimizerState) {
-      throw new UsageError('missing_flag', '--new-class-init / --optimizer-state need --classes-from DIR', { hint: 'add --classes-from runs/old' });
     }
-    else if (merges.length || splits.length) throw new UsageError('missing_flag', '--merge / --split need --classes-from DIR (the checkpoint whose classes change)', { hint: 'add --classes-from runs/old' });
     await initBackend();
-    return trainModel(options);
+    const report = await withSignals((signal) => trainModel({ ...options, signal }));
+    for (const w of report.start.warnings) process.stderr.write(`warning: ${w}\n`);
+    return report;
   },
   render(r: TrainModelReport): string {
     const lines = [

@@ -5,6 +5,7 @@
  */
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { choiceFlag, requireFlags } from '../flags.js';
 import type { Command, ParsedArgs } from '../command.js';
 import { boolFlag, stringFlag } from '../command.js';
 import { UsageError } from '../../errors.js';
@@ -13,7 +14,7 @@ import { Saver } from '../../checkpoint/saver.js';
 import { restoreFromCheckpoint } from '../../checkpoint/execute-plan.js';
 import { buildModel, getModel } from '../../models/registry.js';
 import type { ClassifierModel } from '../../models/types.js';
-import { modelFromMeta, readCheckpointMeta, resolveCheckpoint } from '../../workflows/checkpoints.js';
+import { modelFromCheckpointMeta, readCheckpointMeta, resolveCheckpoint } from '../../workflows/checkpoints.js';
 import type { MatchMode } from '../../workflows/common-layers.js';
 import { formatTransferCommon, transferCommon, type TransferCommonReport } from '../../workflows/transfer-common.js';
 
@@ -54,7 +55,7 @@ async function destination(dst: string, config: Record<string, unknown>): Promis
   }
   const ckpt = await resolveCheckpoint(dst);
   const meta = await readCheckpointMeta(ckpt);
-  const model = modelFromMeta(meta, ckpt);
+  const model = await modelFromCheckpointMeta(meta, ckpt);
   await restoreFromCheckpoint(model.params, ckpt, { ignoreMissing: true });
   return { model, labels: meta.labels, extra: meta.extra };
 }
@@ -77,9 +78,9 @@ export const transferCommonCommand: Command<TransferCommonResult> = {
     if (src === undefined || dst === undefined || rest.length) {
       throw new UsageError('bad_usage', `graft transfer-common takes SRC and DST, got ${args.positionals.length} argument(s)`, { hint: 'graft transfer-common runs/intent-a intent-b --dry-run' });
     }
-    const match = (stringFlag(args, 'match') ?? 'structure') as MatchMode;
-    if (!['structure', 'shape', 'name'].includes(match)) throw new UsageError('bad_flag_value', `--match ${match}: expected structure, shape or name`, { hint: 'see graft transfer-common --help' });
+    const match: MatchMode = choiceFlag(args, 'match', ['structure', 'shape', 'name'] as const) ?? 'structure';
     const dryRun = boolFlag(args, 'dry-run');
+    if (dryRun) requireFlags(args, ['out'], false, 'a write (--dry-run writes nothing)', 'no --dry-run');
     const out = stringFlag(args, 'out');
     if (!dryRun && out === undefined) throw new UsageError('missing_flag', 'graft transfer-common writes the initialised destination to --out PREFIX (or pass --dry-run)', { hint: 'add --out runs/b-warm/model.ckpt, or --dry-run to only see the pairings' });
     let config: Record<string, unknown> = {};

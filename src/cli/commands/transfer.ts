@@ -3,11 +3,12 @@
  * three ways — freeze the body, train on precomputed features, or fine-tune the last layers.
  */
 import type { Command, ParsedArgs } from '../command.js';
-import { boolFlag, listFlag, stringFlag } from '../command.js';
+import { boolFlag, stringFlag } from '../command.js';
 import { UsageError } from '../../errors.js';
 import { initBackend } from '../../runtime/backend.js';
 import { transfer, type TransferMode, type TransferOptions, type TransferReport } from '../../workflows/transfer.js';
-import { DATA_OPTIONS, SLIM_ALIASES, numberFlag, pct, taskFlags } from './train.js';
+import { numberFlag, regexListFlag, requireFlags } from '../flags.js';
+import { DATA_OPTIONS, SLIM_ALIASES, interruptedExitCode, pct, taskFlags, withSignals } from './train.js';
 
 const HELP = `graft transfer — transfer learning: freeze, features or finetune from a pretrained checkpoint
 
@@ -31,6 +32,7 @@ usage: graft transfer --mode freeze|features|finetune --from CKPT [--digits …|
                            keeps the best by accuracy in DIR/best              (default: none)
   --epochs N               (default 3)   --batch-size N (default 32)   --learning-rate X (0.003)
   --train-limit N / --test-limit N / --seed N   data slice                    (default: all)
+  --no-nan-check           do not stop on a NaN/Inf loss or non-finite variables (default: check)
   --json                   print the report as one JSON document
 
 examples:
@@ -57,6 +59,7 @@ export const transferCommand: Command<TransferReport> = {
     'learning-rate': { type: 'string' },
     'max-to-keep': { type: 'string' },
     'log-every': { type: 'string' },
+    'no-nan-check': { type: 'boolean' },
   },
   aliases: { ...SLIM_ALIASES, 'checkpoint-path': 'from', checkpoint_path: 'from', unfreeze_last: 'unfreeze-last' },
   async run(args: ParsedArgs): Promise<TransferReport> {
@@ -69,23 +72,28 @@ export const transferCommand: Command<TransferReport> = {
       throw new UsageError('bad_flag_value', `--mode ${mode}: expected freeze, features or finetune`, { hint: 'see graft transfer --help' });
     }
     const options: TransferOptions = { mode: mode as TransferMode, from, task: taskFlags(args), scopeMatching: 'tf', ignoreMissingVars: boolFlag(args, 'ignore-missing-vars') };
-    const ex = listFlag(args, 'exclude-scopes');
+    requireFlags(args, ['unfreeze-last'], mode === 'finetune', '--mode finetune (freeze and features train only the head)', '--mode finetune');
+    requireFlags(args, ['max-to-keep'], stringFlag(args, 'train-dir') !== undefined, '--train-dir DIR (no checkpoints are written without one)', '--train-dir runs/ft');
+    const ex = regexListFlag(args, 'exclude-scopes');
     if (ex.length) options.excludeScopes = ex;
-    const tr = listFlag(args, 'trainable-scopes');
+    const tr = regexListFlag(args, 'trainable-scopes');
     if (tr.length) options.trainableScopes = tr;
     const set = <K extends keyof TransferOptions>(k: K, v: TransferOptions[K] | undefined) => {
       if (v !== undefined) options[k] = v;
     };
     set('trainDir', stringFlag(args, 'train-dir'));
-    set('unfreezeLast', numberFlag(args, 'unfreeze-last', { integer: true }));
+    set('unfreezeLast', numberFlag(args, 'unfreeze-last', { integer: true, min: 1 }));
     set('epochs', numberFlag(args, 'epochs', { integer: true, min: 1 }));
     set('batchSize', numberFlag(args, 'batch-size', { integer: true, min: 1 }));
-    set('learningRate', numberFlag(args, 'learning-rate'));
+    set('learningRate', numberFlag(args, 'learning-rate', { exclusiveMin: true }));
     set('maxToKeep', numberFlag(args, 'max-to-keep', { integer: true, min: 1 }));
     set('seed', options.task.seed);
     options.logEvery = numberFlag(args, 'log-every', { integer: true }) ?? 0;
+    if (boolFlag(args, 'no-nan-check')) options.nanCheck = false;
     await initBackend();
-    return transfer(options);
+    const report = await withSignals((signal) => transfer({ ...options, signal }));
+    for (const w of report.start.warnings) process.stderr.write(`warning: ${w}\n`);
+    return report;
   },
   render(r: TransferReport): string {
     const lines = [

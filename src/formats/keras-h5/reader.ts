@@ -11,30 +11,40 @@
  *
  * Names are the weight names without `:0` (`dense/kernel`, as TF-Keras names the variables);
  * a weight name without `/` is prefixed with its layer. Optimizer weights are listed as
- * `optimizer_weights/<name>`. Before h5wasm reads a dataset its byte count is checked against
- * the file size (Keras writes contiguous, uncompressed datasets), so a corrupted dataspace
- * cannot size an allocation.
+ * `optimizer_weights/<name>`. Keras 1 weight names (`dense_1_W`, no `/`) become
+ * `<layer>/<weight>` with the layer prefix taken off (`dense_1/W`), see docs/formats.md.
+ *
+ * Keras 3 `.weights.h5` (no `layer_names`; groups `layers/<path>/vars/<i>`, `optimizer/vars/<i>`,
+ * `vars/` of the model itself) is read by `keras3-layout.ts`; names are the Keras 3 paths with
+ * the leading `layers/` taken off (`dense/vars/0`), and `reader.keras3` maps them to TF-Keras
+ * names (`keras3-names.ts`). A `.keras` zip is opened by `keras-zip.ts`, which hands its
+ * `model.weights.h5` and `config.json` here.
+ *
+ * Before h5wasm reads a dataset its byte count is checked against the file size (Keras writes
+ * contiguous, uncompressed datasets), so a corrupted dataspace cannot size an allocation.
  */
-import { open, stat } from 'node:fs/promises';
+import { openRegularFile } from '../../io/open-file.js';
 import { resolve } from 'node:path';
-import { CheckpointNotFoundError, FormatError } from '../../errors.js';
+import { CheckpointNotFoundError, FormatError, GraftError } from '../../errors.js';
 import { numberToFloat16 } from '../stats.js';
 import { DTYPE_SIZE, type CheckpointReader, type DType, type TensorInfo, type TensorValue } from '../types.js';
+import { mapKeras3Names, type Keras3NameEntry } from './keras3-names.js';
+import { isKeras3Layout, walkKeras3 } from './keras3-layout.js';
 
 /** HDF5 format signature (the superblock starts at 0, 512, 1024, 2048, … bytes). */
 const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 /** Compressed datasets may hold more than the file size; cap what one of them may allocate. */
 const MAX_FILTERED_DATASET_BYTES = 1 << 30;
 
-type H5 = typeof import('h5wasm/node');
+export type H5 = typeof import('h5wasm/node');
 type H5File = InstanceType<H5['File']>;
-type H5Group = InstanceType<H5['Group']>;
+export type H5Group = InstanceType<H5['Group']>;
 type H5Dataset = InstanceType<H5['Dataset']>;
 
 let h5Promise: Promise<H5['default']> | undefined;
 
 /** Load h5wasm once, with HDF5's error stack turned into thrown errors (not stderr noise). */
-async function loadH5(): Promise<H5['default']> {
+export async function loadH5(): Promise<H5['default']> {
   h5Promise ??= (async () => {
     const mod = await import('h5wasm/node');
     const h5 = mod.default;
@@ -73,7 +83,7 @@ function dtypeOf(meta: { type: number; size: number; signed: boolean; enum_type?
   return undefined;
 }
 
-function strAttr(obj: H5Group, name: string): string[] | undefined {
+export function strAttr(obj: H5Group, name: string): string[] | undefined {
   if (!obj.attrs || !(name in obj.attrs)) return undefined;
   const v = obj.attrs[name]!.value as unknown;
   const list = typeof v === 'string' ? [v] : Array.isArray(v) ? v : v && typeof (v as Iterable<unknown>)[Symbol.iterator] === 'function' && !(v instanceof Uint8Array) ? [...(v as Iterable<unknown>)] : [];
@@ -112,18 +122,41 @@ function stripZero(name: string): string {
   return name.endsWith(':0') ? name.slice(0, -2) : name;
 }
 
-class KerasH5Reader implements CheckpointReader {
+/** What a Keras 3 file adds to the reader: its config and the Keras 3 → TF-Keras name mapping. */
+export interface Keras3Info {
+  /** `keras_version` from metadata.json (`.keras` only). */
+  kerasVersion?: string;
+  /** The model config (config.json of a `.keras`, or the one passed to open), if any. */
+  config?: unknown;
+  /** One entry per weight, in the order of `list()`; `name` is the name the reader reports. */
+  names: (Keras3NameEntry & { name: string })[];
+}
+
+/** A Keras `.h5` / `.weights.h5` / `.keras` reader; `keras3` is set for Keras 3 files. */
+export interface KerasH5Reader extends CheckpointReader {
+  readonly keras3?: Keras3Info;
+}
+
+class H5Reader implements KerasH5Reader {
   readonly format = 'keras-h5' as const;
-  constructor(readonly path: string, readonly metadata: Record<string, string>, private readonly file: H5File, private readonly entries: Map<string, Entry>) {}
+  constructor(
+    readonly path: string, readonly metadata: Record<string, string>, private readonly file: H5File,
+    private readonly entries: Map<string, Entry>, private readonly aliases: Map<string, string>,
+    readonly keras3: Keras3Info | undefined, private readonly onClose: () => Promise<void>,
+  ) {}
 
   list(): TensorInfo[] {
     return [...this.entries.values()].map((e) => ({ ...e.info, shape: [...e.info.shape] })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
+  private lookup(name: string): Entry | undefined {
+    const n = stripZero(name);
+    return this.entries.get(name) ?? this.entries.get(n) ?? this.entries.get(this.aliases.get(n) ?? '');
+  }
   has(name: string): boolean {
-    return this.entries.has(name) || this.entries.has(stripZero(name));
+    return this.lookup(name) !== undefined;
   }
   private get(name: string): Entry {
-    const e = this.entries.get(name) ?? this.entries.get(stripZero(name));
+    const e = this.lookup(name);
     if (!e) {
       throw new FormatError('tensor_not_found', `${this.path}: no weight named "${name}" (the file has ${this.entries.size})`, {
         hint: `list the names with: graft inspect ${this.path}`, details: { path: this.path, name },
@@ -156,6 +189,7 @@ class KerasH5Reader implements CheckpointReader {
   }
   async close(): Promise<void> {
     try { this.file.close(); } catch { /* already closed by HDF5 after an error */ }
+    await this.onClose();
   }
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
@@ -163,39 +197,91 @@ class KerasH5Reader implements CheckpointReader {
 }
 
 /**
- * Open a Keras `.h5` file (weights-only or full model) and list its weights; values are read
- * on demand.
+ * Keras 3 name → TF-Keras / tfjs name for every weight of a Keras 3 reader that maps (see
+ * keras3-names.ts); undefined for other readers. Usable as `convert --rename` rules.
+ * @example
+ *   keras3NameMap(await openCheckpoint('m.keras'))   // { 'dense/vars/0': 'dense/kernel', … }
+ */
+export function keras3NameMap(reader: CheckpointReader): Record<string, string> | undefined {
+  const k = (reader as Partial<KerasH5Reader>).keras3;
+  if (!k) return undefined;
+  const out: Record<string, string> = {};
+  for (const e of k.names) if (e.tfName !== undefined) out[e.name] = e.tfName;
+  return out;
+}
+
+/** Options of {@link openKerasH5}. */
+export interface OpenKerasH5Options {
+  /** Keras 3 model config used for the name mapping of a bare `.weights.h5` (a `.keras` has its own). */
+  config?: unknown;
+}
+
+/** @internal What `keras-zip.ts` passes for the `model.weights.h5` it extracted. */
+export interface H5Source {
+  /** The path the user named (used in messages and as `reader.path`). */
+  label: string;
+  /** Size of the HDF5 bytes (caps dataset sizes). */
+  fileSize: number;
+  config?: unknown;
+  metadata?: Record<string, string>;
+  kerasVersion?: string;
+  /** Called after the HDF5 file is closed (removes an extracted copy). */
+  onClose?: () => Promise<void>;
+}
+
+/**
+ * Open a Keras `.h5` file (Keras 1/2 weights-only or full model, Keras 3 `.weights.h5`) or a
+ * Keras 3 `.keras` archive, and list its weights; values are read on demand.
  * @example
  *   await using r = await openKerasH5('model.h5');
  *   const k = await r.read('dense_2/kernel');
+ *   await using k3 = await openKerasH5('model.keras');   // names dense/vars/0 …
+ *   k3.keras3?.names.find((n) => n.name === 'dense/vars/0')?.tfName;   // 'dense/kernel'
  * @throws CheckpointNotFoundError `checkpoint_not_found`; FormatError `not_hdf5`,
- *   `hdf5_error`, `missing_dataset`, `unsupported_dtype`, `dataset_too_large`, `not_keras_h5`.
+ *   `hdf5_error`, `missing_dataset`, `unsupported_dtype`, `dataset_too_large`, `not_keras_h5`,
+ *   and for `.keras` the codes of `openKerasArchive`.
  */
-export async function openKerasH5(path: string): Promise<CheckpointReader> {
+export async function openKerasH5(path: string, options: OpenKerasH5Options = {}): Promise<KerasH5Reader> {
   let fileSize: number;
   const head = new Uint8Array(2056);
   try {
-    fileSize = (await stat(path)).size;
-    const fh = await open(path, 'r');
-    try { await fh.read(head, 0, head.length, 0); } finally { await fh.close(); }
+    // A regular file only (a FIFO or device is refused before h5wasm sees the path).
+    const f = await openRegularFile(path, { what: 'Keras .h5 file' });
+    try { fileSize = f.size; await f.handle.read(head, 0, head.length, 0); } finally { await f.close(); }
   } catch (e) {
+    if (e instanceof GraftError && e.code !== 'file_not_found') throw e;
     throw new CheckpointNotFoundError('checkpoint_not_found', `${path}: no such file`, { hint: 'check the path', details: { path }, cause: e });
   }
+  if (hasZipSignature(head)) return (await import('./keras-zip.js')).openKerasArchive(path);
   if (!hasHdf5Signature(head.subarray(0, Math.min(fileSize, head.length)))) {
     throw new FormatError('not_hdf5', `${path}: no HDF5 signature at byte 0, 512, 1024 or 2048`, {
-      hint: 'this is not an HDF5 file; Keras 3 ".keras" files are zip archives (save with model.save_weights("w.h5") instead)', details: { path, field: 'signature' },
+      hint: 'this is not an HDF5 file; Keras writes .h5 / .weights.h5 files with model.save_weights(…) and .keras archives with model.save("m.keras")', details: { path, field: 'signature' },
     });
   }
+  return openH5(path, { label: path, fileSize, config: options.config });
+}
+
+/** Whether bytes start like a zip archive (local file header `PK\x03\x04`). */
+export function hasZipSignature(head: Uint8Array): boolean {
+  return head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
+}
+
+/** @internal Open HDF5 bytes at `h5Path` as Keras weights (both layouts). */
+export async function openH5(h5Path: string, src: H5Source): Promise<KerasH5Reader> {
+  const path = src.label;
+  const fileSize = src.fileSize;
   const h5 = await loadH5();
   let file: H5File;
   try {
-    file = new h5.File(resolve(path), 'r');
+    file = new h5.File(resolve(h5Path), 'r');
   } catch (e) {
+    await src.onClose?.();
     throw h5Error(path, 'the file', e);
   }
   try {
-    const metadata: Record<string, string> = {};
+    const metadata: Record<string, string> = { ...src.metadata };
     const entries = new Map<string, Entry>();
+    const aliases = new Map<string, string>();
     const add = (name: string, datasetPath: string) => {
       let ds: unknown;
       try { ds = file.get(datasetPath); } catch (e) { throw h5Error(path, `dataset ${datasetPath}`, e); }
@@ -206,7 +292,9 @@ export async function openKerasH5(path: string): Promise<CheckpointReader> {
       }
       let meta;
       try { meta = ds.metadata; } catch (e) { throw h5Error(path, `dataset ${datasetPath}`, e); }
-      const dtype = dtypeOf(meta);
+      // Keras 3 H5IOStore marks bfloat16 datasets with attr dtype="bfloat16" (2-byte payload).
+      const bf16 = meta.size === 2 && strAttr(ds as unknown as H5Group, 'dtype')?.[0] === 'bfloat16';
+      const dtype = bf16 ? 'bfloat16' : dtypeOf(meta);
       if (dtype === undefined) {
         throw new FormatError('unsupported_dtype', `${path}: dataset ${datasetPath} has HDF5 type class ${meta.type} of ${meta.size} bytes, not a numeric weight`, {
           hint: 'only numeric weights can be read', details: { path, name, field: 'dtype' },
@@ -221,37 +309,74 @@ export async function openKerasH5(path: string): Promise<CheckpointReader> {
           hint: 'the file is damaged; re-save it from Keras', details: { path, name, field: 'shape', found: shape },
         });
       }
-      entries.set(name, { info: { name, dtype, shape, bytes }, datasetPath, littleEndian: meta.littleEndian !== false });
-    };
-    let root: H5Group = file;
-    let rootPath = '';
-    try {
-      for (const k of ['keras_version', 'backend']) { const v = strAttr(file, k); if (v?.[0]) metadata[k] = v[0]; }
-      if (file.keys().includes('model_weights')) { root = file.get('model_weights') as H5Group; rootPath = '/model_weights'; metadata.layout = 'full model (model_weights/)'; }
-      const layers = strAttr(root, 'layer_names') ?? root.keys();
-      if (strAttr(root, 'layer_names') === undefined && !file.keys().includes('model_weights')) {
-        throw new FormatError('not_keras_h5', `${path}: HDF5 file without Keras "layer_names" attribute at / or /model_weights`, {
-          hint: 'this HDF5 file was not written by Keras save_weights / model.save', details: { path, field: 'layer_names' },
+      if (entries.has(name)) {
+        throw new FormatError('duplicate_weight', `${path}: two datasets are named "${name}" (${entries.get(name)!.datasetPath} and ${datasetPath})`, {
+          hint: 'the file is damaged or not written by Keras; re-save it from Keras', details: { path, name },
         });
       }
-      for (const layer of layers) {
-        const g = root.get(layer);
-        if (!(g instanceof h5.Group)) continue;
-        for (const w of strAttr(g, 'weight_names') ?? []) {
-          const name = stripZero(w.includes('/') ? w : `${layer}/${w}`);
-          add(name, `${rootPath}/${layer}/${w}`);
+      entries.set(name, { info: { name, dtype, shape, bytes }, datasetPath, littleEndian: meta.littleEndian !== false });
+    };
+    let keras3: Keras3Info | undefined;
+    try {
+      for (const k of ['keras_version', 'backend']) { const v = strAttr(file, k); if (v?.[0]) metadata[k] = v[0]; }
+      const top = file.keys();
+      const hasModelWeights = top.includes('model_weights');
+      const root: H5Group = hasModelWeights ? file.get('model_weights') as H5Group : file;
+      const layerNames = strAttr(root, 'layer_names');
+      if (layerNames === undefined && !hasModelWeights) {
+        if (!isKeras3Layout(top)) {
+          throw new FormatError('not_keras_h5', `${path}: HDF5 file without Keras "layer_names" attribute (Keras 1/2) or layers/, vars/ groups (Keras 3) at the root`, {
+            hint: `this HDF5 file was not written by Keras save_weights / model.save; its top-level entries are ${top.slice(0, 8).join(', ') || 'none'}`, details: { path, field: 'layer_names', found: top.slice(0, 32) },
+          });
         }
-      }
-      if (file.keys().includes('optimizer_weights')) {
-        const og = file.get('optimizer_weights') as H5Group;
-        for (const w of strAttr(og, 'weight_names') ?? []) add(`optimizer_weights/${stripZero(w)}`, `/optimizer_weights/${w}`);
+        const layout = walkKeras3(file, h5, path);
+        for (const v of layout.variables) add(v.name, `/${v.datasetPath}`);
+        const mapped = mapKeras3Names(layout.variables.map((v) => ({ path: v.path, shape: entries.get(v.name)!.info.shape })), { config: src.config, groupNames: layout.groupNames });
+        keras3 = {
+          ...(src.kerasVersion ? { kerasVersion: src.kerasVersion } : {}),
+          ...(src.config !== undefined ? { config: src.config } : {}),
+          names: mapped.map((m, i) => ({ name: layout.variables[i]!.name, ...m })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+        };
+        metadata.layout ??= 'keras 3 weights (layers/<path>/vars/<i>)';
+        if (src.kerasVersion) metadata.keras_version = src.kerasVersion;
+        const n = keras3.names.filter((e) => e.tfName !== undefined).length;
+        metadata.keras3_names = `${n} of ${keras3.names.length} weights map to TF-Keras names${src.config === undefined ? ' (no config: by layer class and variable count)' : ' (from the config)'}`;
+      } else {
+        if (hasModelWeights) metadata.layout = 'full model (model_weights/)';
+        const rootPath = hasModelWeights ? '/model_weights' : '';
+        for (const layer of layerNames ?? root.keys()) {
+          const g = root.get(layer);
+          if (!(g instanceof h5.Group)) continue;
+          for (const w of strAttr(g, 'weight_names') ?? []) {
+            const { name, alias } = kerasWeightName(layer, stripZero(w));
+            add(name, `${rootPath}/${layer}/${w}`);
+            if (alias) aliases.set(alias, name);
+          }
+        }
+        if (top.includes('optimizer_weights')) {
+          const og = file.get('optimizer_weights') as H5Group;
+          for (const w of strAttr(og, 'weight_names') ?? []) add(`optimizer_weights/${stripZero(w)}`, `/optimizer_weights/${w}`);
+        }
       }
     } catch (e) {
       throw e instanceof FormatError ? e : h5Error(path, 'the weight groups', e);
     }
-    return new KerasH5Reader(path, metadata, file, entries);
+    return new H5Reader(path, metadata, file, entries, aliases, keras3, src.onClose ?? (async () => undefined));
   } catch (e) {
     try { file.close(); } catch { /* ignore */ }
+    await src.onClose?.();
     throw e;
   }
+}
+
+/**
+ * The name of a Keras 1/2 weight: TF-Keras names (`dense/kernel`) as they are; a name without
+ * `/` (Keras 1 `dense_1_W`, Theano-backend Keras 2 `kernel`) goes under its layer, with a
+ * repeated layer prefix taken off: `dense_1/W`, `dense_1/kernel`. Keras 1's own name
+ * (`dense_1_W`) stays accepted as an alias by has/info/read.
+ */
+export function kerasWeightName(layer: string, weight: string): { name: string; alias?: string } {
+  if (weight.includes('/')) return { name: weight };
+  if (weight.startsWith(`${layer}_`) && weight.length > layer.length + 1) return { name: `${layer}/${weight.slice(layer.length + 1)}`, alias: weight };
+  return { name: `${layer}/${weight}` };
 }

@@ -2,8 +2,9 @@
  * Lazy safetensors reader: `openSafetensors` reads and validates the header only (header.ts);
  * `read(name)` does one positioned read of exactly that tensor's bytes.
  */
-import { open, type FileHandle } from 'node:fs/promises';
-import { CheckpointNotFoundError, FormatError } from '../../errors.js';
+import type { FileHandle } from 'node:fs/promises';
+import { CheckpointNotFoundError, FormatError, GraftError } from '../../errors.js';
+import { openRegularFile } from '../../io/open-file.js';
 import type { CheckpointReader, TensorInfo, TensorValue, UnsupportedTensorInfo } from '../types.js';
 import { N_LEN, parseHeader, readHeaderSize, type SafetensorsEntry, type UnsupportedEntry } from './header.js';
 
@@ -136,13 +137,15 @@ export type SafetensorsFileReader = CheckpointReader & {
  */
 export async function openSafetensors(path: string): Promise<SafetensorsFileReader> {
   let fh: FileHandle;
+  let size: number;
   try {
-    fh = await open(path, 'r');
+    // A regular file only (a FIFO or device is refused at once); the size is fstat's.
+    ({ handle: fh, size } = await openRegularFile(path, { what: 'safetensors file' }));
   } catch (e) {
+    if (e instanceof GraftError && e.code !== 'file_not_found') throw e;
     throw new CheckpointNotFoundError('checkpoint_not_found', `${path}: no such file`, { hint: 'check the path', details: { path }, cause: e });
   }
   try {
-    const { size } = await fh.stat();
     const first = new Uint8Array(N_LEN);
     if (size >= N_LEN) await readExactly(fh, first, 0, path, 'header length');
     const headerSize = readHeaderSize(first, size, path);

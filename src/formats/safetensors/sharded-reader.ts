@@ -8,9 +8,10 @@
  * (`duplicate_tensor`), and no shard holds a tensor the index does not list (`tensor_not_in_index`;
  * transformers would load it, silently — Graft asks for a consistent pair instead).
  */
-import { open, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { openRegularFile } from '../../io/open-file.js';
 import { basename, dirname, join } from 'node:path';
-import { CheckpointNotFoundError, FormatError } from '../../errors.js';
+import { CheckpointNotFoundError, FormatError, GraftError } from '../../errors.js';
 import type { CheckpointReader, TensorInfo, TensorValue, UnsupportedTensorInfo } from '../types.js';
 import { openSafetensors, type SafetensorsFileReader } from './reader.js';
 import { MAX_INDEX_BYTES, parseShardIndex, type ShardIndex } from './shard-index.js';
@@ -98,8 +99,9 @@ class ShardedReader implements ShardedSafetensorsReader {
 async function readIndex(path: string): Promise<ShardIndex> {
   let fh;
   try {
-    fh = await open(path, 'r');
+    fh = (await openRegularFile(path, { what: 'safetensors index' })).handle; // never blocks on a FIFO
   } catch (e) {
+    if (e instanceof GraftError && e.code !== 'file_not_found') throw e;
     throw new CheckpointNotFoundError('checkpoint_not_found', `${path}: no such file`, { hint: 'check the path', details: { path }, cause: e });
   }
   try {

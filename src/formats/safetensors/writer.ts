@@ -1,10 +1,12 @@
 /**
  * safetensors writer: the same bytes the reference writer (tensor.rs `prepare` + `serialize`)
  * produces — tensors ordered by dtype alignment then name, header padded with spaces to a multiple
- * of 8 — committed atomically (temporary sibling, fsync, rename; ../atomic.ts).
+ * of 8 — committed atomically (temporary sibling, fsync, rename) through io/publish.ts, which
+ * also rolls forward or cleans up what an earlier crashed write left in the directory.
  */
 import { InvalidArgumentError } from '../../errors.js';
-import { AtomicFile } from '../atomic.js';
+import { basename, dirname } from 'node:path';
+import { Publish } from '../../io/publish.js';
 import { DTYPE_SIZE, numElements, type DType, type TensorValue } from '../types.js';
 import { encodeHeader, writerOrder, type HeaderInput } from './header.js';
 
@@ -59,13 +61,14 @@ export async function writeSafetensors(
   all.forEach(checkTensorBytes);
   const ordered = writerOrder(all, path);
   const header = encodeHeader(ordered, options.metadata);
-  const f = await AtomicFile.create(path);
+  const pub = await Publish.begin(dirname(path), basename(path), { fsync: options.fsync ?? true });
   try {
+    const f = await pub.create(basename(path));
     await f.write(header);
     for (const t of ordered) await f.write(t.data);
-    await f.commit({ fsync: options.fsync ?? true });
+    await pub.commit();
   } catch (e) {
-    await f.abort();
+    await pub.abort();
     throw e;
   }
 }
@@ -79,8 +82,9 @@ async function writeStreaming(
 ): Promise<void> {
   const ordered = writerOrder(layout, path);
   const header = encodeHeader(ordered, options.metadata);
-  const f = await AtomicFile.create(path);
+  const pub = await Publish.begin(dirname(path), basename(path), { fsync: options.fsync ?? true });
   try {
+    const f = await pub.create(basename(path));
     await f.write(header);
     let i = 0;
     for await (const t of tensors) {
@@ -98,9 +102,9 @@ async function writeStreaming(
         hint: 'pass every tensor of the layout', details: { path, expected: ordered.length, found: i },
       });
     }
-    await f.commit({ fsync: options.fsync ?? true });
+    await pub.commit();
   } catch (e) {
-    await f.abort();
+    await pub.abort();
     throw e;
   }
 }

@@ -8,7 +8,8 @@
  *                                 prefix + "-%05d-of-%05d"; no ".index".
  */
 import { existsSync } from 'node:fs';
-import { open, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { openRegularFile } from '../../io/open-file.js';
 import { basename, dirname, join } from 'node:path';
 import { CheckpointNotFoundError } from '../../errors.js';
 import { FOOTER_SIZE, TABLE_MAGIC_NUMBER } from './table.js';
@@ -50,15 +51,13 @@ const V1_HINT =
   'saver = tf.train.Saver(); saver.restore(sess, OLD); saver.save(sess, NEW)';
 
 async function isSSTable(file: string): Promise<boolean> {
-  const fh = await open(file, 'r');
+  const f = await openRegularFile(file, { what: 'V1 checkpoint file' });
   try {
-    const { size } = await fh.stat();
-    if (size < FOOTER_SIZE) return false;
-    const b = new Uint8Array(8);
-    await fh.read(b, 0, 8, size - 8);
+    if (f.size < FOOTER_SIZE) return false;
+    const b = await f.read(f.size - 8, 8);
     return new DataView(b.buffer).getBigUint64(0, true) === TABLE_MAGIC_NUMBER;
   } finally {
-    await fh.close();
+    await f.close();
   }
 }
 

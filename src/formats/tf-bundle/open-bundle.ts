@@ -3,13 +3,22 @@
  * (BundleHeaderProto: num_shards ≥ 1, endianness LITTLE/BIG, VersionDef against
  * kTensorBundleVersion = 1 as TF's CheckVersions does), recognise V1 files, then hand the entries
  * to the reader (reader.ts).
+ *
+ * Hostile files: the index and the data files are opened with io/open-file.ts (regular files
+ * only, sizes from fstat; a FIFO or `/dev/zero` is refused at once), the footer's magic is
+ * checked before the index is read whole, and the open set of files is checked to be one
+ * snapshot (io/publish.ts): a bundle being overwritten by another process is waited for, an
+ * interrupted overwrite rolled forward, and a publish racing this open makes it open again.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import { GraftError } from '../../errors.js';
+import { openRegularFile, type RegularFile } from '../../io/open-file.js';
+import { SnapshotChangedError, awaitPublished, checkSnapshot } from '../../io/publish.js';
 import { BIG, LITTLE, TENSOR_BUNDLE_MIN_PRODUCER, TENSOR_BUNDLE_VERSION, decodeBundleHeader } from './bundle-proto.js';
 import { bundleError } from './errors.js';
 import { V1_CONVERT_HINT, explainMissingIndex, metaFilename, normalizePrefix } from './naming.js';
 import { TfBundleReader } from './reader.js';
-import { readTable } from './table.js';
+import { FOOTER_SIZE, TABLE_MAGIC_NUMBER, readFooter, readTable } from './table.js';
 import type { BundleReader } from './types.js';
 
 /** Largest `.index` file read into memory (1 GiB): real indexes are KBs to a few MBs. */
@@ -32,13 +41,43 @@ const MAX_INDEX_BYTES = 1 << 30;
  */
 export async function openBundle(prefix: string): Promise<BundleReader> {
   const { prefix: p, note } = normalizePrefix(prefix);
-  const indexFile = metaFilename(p);
-  const s = await stat(indexFile).catch(() => undefined);
-  if (s === undefined) return explainMissingIndex(p);
-  if (s.size > MAX_INDEX_BYTES) {
-    throw bundleError('bad_header', indexFile, `index file has ${s.size} bytes, more than the ${MAX_INDEX_BYTES}-byte limit for a checkpoint index`, { details: { size: s.size } });
+  for (let attempt = 1; ; attempt++) {
+    await awaitPublished(dirname(p), basename(p));
+    try {
+      return await openOnce(p, note);
+    } catch (e) {
+      // Another process published this prefix while it was being opened: open the new one.
+      if (!(e instanceof SnapshotChangedError) || attempt >= 5) throw e;
+    }
   }
-  const data = new Uint8Array(await readFile(indexFile));
+}
+
+/** Read the index with the footer's magic checked first (a huge or sparse non-index fails fast). */
+async function readIndex(f: RegularFile, indexFile: string): Promise<Uint8Array> {
+  if (f.size > MAX_INDEX_BYTES) {
+    throw bundleError('bad_header', indexFile, `index file has ${f.size} bytes, more than the ${MAX_INDEX_BYTES}-byte limit for a checkpoint index`, { details: { size: f.size } });
+  }
+  if (f.size < FOOTER_SIZE) return f.readAll(FOOTER_SIZE); // readTable reports `truncated`
+  const footer = await f.read(f.size - FOOTER_SIZE, FOOTER_SIZE);
+  if (new DataView(footer.buffer).getBigUint64(FOOTER_SIZE - 8, true) !== TABLE_MAGIC_NUMBER) readFooter(footer, indexFile); // throws bad_magic
+  return f.readAll(MAX_INDEX_BYTES);
+}
+
+async function openOnce(p: string, note: string | undefined): Promise<BundleReader> {
+  const indexFile = metaFilename(p);
+  let f: RegularFile;
+  try {
+    f = await openRegularFile(indexFile, { what: 'checkpoint index' });
+  } catch (e) {
+    if (e instanceof GraftError && e.code === 'file_not_found') return explainMissingIndex(p);
+    throw e;
+  }
+  let data: Uint8Array;
+  try {
+    data = await readIndex(f, indexFile);
+  } finally {
+    await f.close();
+  }
   const entries = readTable(data, indexFile);
   const first = entries[0];
   if (first === undefined || first.key.length !== 0) {
@@ -79,6 +118,7 @@ export async function openBundle(prefix: string): Promise<BundleReader> {
   }
   try {
     await reader.load(entries);
+    await checkSnapshot(dirname(p), basename(p), [{ path: indexFile, dev: f.dev, ino: f.ino }, ...reader.openedFiles]);
   } catch (e) {
     await reader.close(); // load may have opened shard files (object graph); never leak handles
     throw e;

@@ -16,8 +16,9 @@
  * checked before it sizes an allocation or a read. Opening (steps 1 and the header checks) is in
  * open-bundle.ts; this file holds the open reader.
  */
-import { open, stat, type FileHandle } from 'node:fs/promises';
-import { InvalidArgumentError } from '../../errors.js';
+import { type FileHandle } from 'node:fs/promises';
+import { GraftError, InvalidArgumentError } from '../../errors.js';
+import { openRegularFile, type RegularFile } from '../../io/open-file.js';
 import { crc32c, unmaskCrc } from '../crc32c.js';
 import { DTYPE_SIZE, type DType, type TensorInfo, type TensorValue } from '../types.js';
 import { boxesOverlap, byteSwap, copyBox, sliceBox } from './assemble.js';
@@ -68,6 +69,8 @@ export class TfBundleReader implements BundleReader {
   readonly notes: string[] = [];
   /** Bytes read from disk so far (index + tensor data). */
   bytesRead = 0;
+  /** Files opened so far with their identity (publish.ts `checkSnapshot`). */
+  readonly openedFiles: { path: string; dev: number; ino: number }[] = [];
   private readonly tensors = new Map<string, Tensor>();
   private readonly slices = new Map<string, BundleEntry>();
   private readonly shardSizes = new Map<number, number>();
@@ -139,13 +142,22 @@ export class TfBundleReader implements BundleReader {
     }
     for (const id of referenced) {
       const f = this.shardFile(id);
-      const s = await stat(f).catch(() => undefined);
-      if (s === undefined || !s.isFile()) {
-        throw bundleError('shard_missing', f, `data file of shard ${id} of ${this.header.numShards} is missing (needed by ${this.indexFile})`, {
-          hint: 'copy every .data-NNNNN-of-NNNNN file of the checkpoint next to its .index file',
-          details: { shard: id, numShards: this.header.numShards },
-        });
+      // Opened now (not on first read): sizes come from fstat, FIFOs/devices are refused, and the
+      // set of open files is one snapshot of the bundle (open-bundle.ts checks it).
+      let s: RegularFile;
+      try {
+        s = await openRegularFile(f, { what: 'checkpoint data file' });
+      } catch (e) {
+        if (e instanceof GraftError && (e.code === 'file_not_found' || e.code === 'is_a_directory')) {
+          throw bundleError('shard_missing', f, `data file of shard ${id} of ${this.header.numShards} is missing (needed by ${this.indexFile})`, {
+            hint: 'copy every .data-NNNNN-of-NNNNN file of the checkpoint next to its .index file',
+            details: { shard: id, numShards: this.header.numShards }, cause: e,
+          });
+        }
+        throw e;
       }
+      this.handles.set(id, Promise.resolve(s.handle));
+      this.openedFiles.push({ path: f, dev: s.dev, ino: s.ino });
       this.shardSizes.set(id, s.size);
     }
     const checkRange = (name: string, e: BundleEntry): void => {
@@ -248,7 +260,7 @@ export class TfBundleReader implements BundleReader {
     }
     let h = this.handles.get(id);
     if (h === undefined) {
-      h = open(this.shardFile(id), 'r');
+      h = openRegularFile(this.shardFile(id), { what: 'checkpoint data file' }).then((f) => f.handle);
       this.handles.set(id, h);
     }
     return h;

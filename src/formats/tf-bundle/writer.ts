@@ -21,10 +21,11 @@
  * (`tensor_checksum_mismatch` / `size_mismatch`) — use a new prefix per save (model.ckpt-N) and
  * the `checkpoint` state file as the commit point, as TF's Saver does.
  */
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, readdir } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import { InvalidArgumentError } from '../../errors.js';
-import { AtomicFile } from '../atomic.js';
+import { Publish } from '../../io/publish.js';
+import { withFsErrors } from '../../io/fs-errors.js';
 import { crc32c, maskCrc } from '../crc32c.js';
 import { DTYPE_SIZE, DTYPES, type TensorValue } from '../types.js';
 import { LITTLE, TENSOR_BUNDLE_MIN_CONSUMER, TENSOR_BUNDLE_VERSION, encodeBundleEntry, encodeBundleHeader, type BundleEntry } from './bundle-proto.js';
@@ -93,7 +94,7 @@ export const MAX_SHARDS = 4096;
 
 /** One data file being written: its temporary file and the running offset of the next tensor. */
 interface Shard {
-  file: AtomicFile;
+  file: Awaited<ReturnType<Publish['create']>>;
   offset: number;
 }
 
@@ -204,10 +205,12 @@ export async function writeBundle(
       for (const it of plan.items) sliceItems.push({ key: it.key, sortKey: utf8.encode(it.fullName), t: it.tensor });
     }
   }
-  await mkdir(dirname(prefix), { recursive: true });
+  const dir = dirname(prefix);
+  const base = basename(prefix);
+  await withFsErrors('create directory', dir, () => mkdir(dir, { recursive: true }));
   const entries = new Map<string, { key: Uint8Array; entry: BundleEntry }>();
   const shards: Shard[] = [];
-  let index: AtomicFile | undefined;
+  const publish = await Publish.begin(dir, base, { fsync });
   const accept = (it: Item): void => {
     validate(prefix, it.t);
     const k = latin1(it.key);
@@ -215,7 +218,7 @@ export async function writeBundle(
     entries.set(k, { key: it.key, entry: PENDING });
   };
   try {
-    for (let i = 0; i < numShards; i++) shards.push({ file: await AtomicFile.create(dataFilename(prefix, i, numShards)), offset: 0 });
+    for (let i = 0; i < numShards; i++) shards.push({ file: await publish.create(basename(dataFilename(prefix, i, numShards))), offset: 0 });
     const pickShard = (it: Item, i: number): number => {
       if (options.shardOf !== undefined) {
         const s = options.shardOf(it.t.name, i);
@@ -255,16 +258,18 @@ export async function writeBundle(
       }
     }
     const dataBytes = shards.reduce((a, s) => a + s.offset, 0);
-    await Promise.all(shards.map((s) => s.file.commit({ fsync })));
     const all = [...entries.values(), ...[...fullEntries].map(([name, entry]) => ({ key: utf8.encode(name), entry }))];
     const indexBytes = buildIndex(numShards, all, options.compression ?? 'none');
-    index = await AtomicFile.create(metaFilename(prefix));
+    const index = await publish.create(basename(metaFilename(prefix)));
     await index.write(indexBytes);
-    await index.commit({ fsync });
+    // Data files of an older bundle at this prefix (other shard counts) go in the same publish.
+    const ours = new Set(shards.map((_, i) => basename(dataFilename(prefix, i, numShards))));
+    const shard = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.data-\\d{5}-of-\\d{5}$`);
+    publish.remove((await readdir(dir).catch(() => [] as string[])).filter((n) => shard.test(n) && !ours.has(n)));
+    await publish.commit();
     return { prefix, bytes: dataBytes + indexBytes.length, tensors: entries.size - sliceItems.length + fullEntries.size, shards: numShards };
   } catch (e) {
-    for (const s of shards) await s.file.abort();
-    await index?.abort();
+    await publish.abort();
     throw e;
   }
 }

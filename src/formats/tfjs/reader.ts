@@ -3,10 +3,16 @@
  * stats the shard files and lays every weight out in its group's byte stream, checking each
  * count against the shard sizes; `read(name)` reads only that weight's bytes (which may span
  * shards) and dequantizes / restores its dtype as manifest.ts describes.
+ *
+ * Every file is opened at open time through io/open-file.ts (regular files only, sizes from
+ * fstat, so a FIFO `model.json` cannot block) and kept open; the open set is checked to be one
+ * snapshot of the folder (io/publish.ts), so a folder being overwritten is read old or new,
+ * never new shards under an old model.json.
  */
-import { open, readFile, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { CheckpointNotFoundError, FormatError } from '../../errors.js';
+import { basename, dirname, join } from 'node:path';
+import { CheckpointNotFoundError, FormatError, GraftError } from '../../errors.js';
+import { openRegularFile, type RegularFile } from '../../io/open-file.js';
+import { SnapshotChangedError, awaitPublished, checkSnapshot } from '../../io/publish.js';
 import { float16ToNumber } from '../stats.js';
 import { float8CodeOf, isFloat8 } from '../float8.js';
 import { DTYPE_SIZE, numElements, type CheckpointReader, type DType, type TensorInfo, type TensorValue } from '../types.js';
@@ -19,7 +25,7 @@ const MAX_MODEL_JSON_BYTES = 256 * 1024 * 1024;
 class GroupStream {
   readonly starts: number[] = [];
   readonly total: number;
-  constructor(readonly files: string[], readonly sizes: number[]) {
+  constructor(readonly files: string[], readonly sizes: number[], readonly handles: RegularFile[]) {
     let s = 0;
     for (const z of sizes) { this.starts.push(s); s += z; }
     this.total = s;
@@ -33,8 +39,8 @@ class GroupStream {
       const pos = offset + done;
       if (pos >= fileEnd || pos < fileStart) continue;
       const want = Math.min(target.length - done, fileEnd - pos);
-      const fh = await open(this.files[i]!, 'r');
-      try {
+      const fh = this.handles[i]!.handle;
+      {
         let got = 0;
         while (got < want) {
           const { bytesRead } = await fh.read(target, done + got, want - got, pos - fileStart + got);
@@ -46,8 +52,6 @@ class GroupStream {
             hint: 're-download or re-export the model', details: { path, field: what },
           });
         }
-      } finally {
-        await fh.close();
       }
       done += want;
     }
@@ -190,8 +194,12 @@ class TfjsReader implements CheckpointReader {
     }
     return { ...base, data: decodeStored(p, raw, this.path) };
   }
-  async close(): Promise<void> {}
-  async [Symbol.asyncDispose](): Promise<void> {}
+  async close(): Promise<void> {
+    for (const s of this.streams) for (const h of s.handles) await h.close();
+  }
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
 }
 
 /**
@@ -205,19 +213,39 @@ class TfjsReader implements CheckpointReader {
  *   manifest.ts plus `shard_missing`, `shard_size_mismatch`, `invalid_string_length`.
  */
 export async function openTfjsWeights(modelJsonPath: string): Promise<CheckpointReader> {
-  const path = modelJsonPath;
-  let size: number;
+  for (let attempt = 1; ; attempt++) {
+    await awaitPublished(dirname(modelJsonPath), basename(modelJsonPath));
+    const opened: RegularFile[] = [];
+    try {
+      const reader = await openOnce(modelJsonPath, opened);
+      await checkSnapshot(dirname(modelJsonPath), basename(modelJsonPath), opened.map((f) => ({ path: f.path, dev: f.dev, ino: f.ino })));
+      return reader;
+    } catch (e) {
+      for (const f of opened) await f.close();
+      // Another process published this folder while it was being opened: open the new one.
+      if (!(e instanceof SnapshotChangedError) || attempt >= 5) throw e;
+    }
+  }
+}
+
+async function openOnce(path: string, opened: RegularFile[]): Promise<CheckpointReader> {
+  let mj: RegularFile;
   try {
-    size = (await stat(path)).size;
+    mj = await openRegularFile(path, { what: 'tfjs model.json' });
   } catch (e) {
+    if (e instanceof GraftError && e.code !== 'file_not_found') throw e;
     throw new CheckpointNotFoundError('checkpoint_not_found', `${path}: no such file`, { hint: 'check the path', details: { path }, cause: e });
   }
+  opened.push(mj);
+  const size = mj.size;
   if (size > MAX_MODEL_JSON_BYTES) {
     throw new FormatError('manifest_too_large', `${path}: ${size} bytes; a model.json over ${MAX_MODEL_JSON_BYTES} bytes is refused`, {
       hint: 'this is not a tfjs model.json', details: { path, field: 'file size', found: size },
     });
   }
-  const manifest = parseManifest(await readFile(path, 'utf8'), path);
+  const text = new TextDecoder().decode(await mj.readAll(MAX_MODEL_JSON_BYTES));
+  await mj.close(); // its identity (dev, ino) stays in `opened` for the snapshot check
+  const manifest = parseManifest(text, path);
   const dir = dirname(path);
   const streams: GroupStream[] = [];
   const placed = new Map<string, Placed>();
@@ -225,16 +253,21 @@ export async function openTfjsWeights(modelJsonPath: string): Promise<Checkpoint
   for (const [gi, g] of manifest.groups.entries()) {
     const files = g.paths.map((p) => join(dir, p));
     const sizes: number[] = [];
+    const handles: RegularFile[] = [];
     for (const f of files) {
       try {
-        sizes.push((await stat(f)).size);
+        const h = await openRegularFile(f, { what: 'tfjs weights shard' });
+        opened.push(h);
+        handles.push(h);
+        sizes.push(h.size);
       } catch (e) {
+        if (e instanceof GraftError && e.code !== 'file_not_found' && e.code !== 'is_a_directory') throw e;
         throw new FormatError('shard_missing', `${path}: weights shard ${f} listed in weightsManifest[${gi}].paths does not exist`, {
           hint: 'copy the .bin shard files next to model.json', details: { path, field: `weightsManifest[${gi}].paths`, found: f }, cause: e,
         });
       }
     }
-    const stream = new GroupStream(files, sizes);
+    const stream = new GroupStream(files, sizes, handles);
     streams.push(stream);
     let offset = 0;
     for (const w of g.weights) {

@@ -4,11 +4,18 @@
  * tfjs `io.decodeWeights` / `loadLayersModel` read. Dtypes tfjs lacks travel in a lossless
  * carrier with the `graftDtype` extension (manifest.ts); values a carrier cannot hold exactly are
  * refused rather than rounded.
+ *
+ * The shards and model.json are published together (io/publish.ts): a crash at any point, even
+ * while overwriting an existing folder, leaves the old model or the new one, never new shards
+ * under an old model.json (tfjs has no checksums, so a mix would load silently). Shards of the
+ * old model.json that the new one no longer names are removed in the same publish.
  */
 import { mkdir } from 'node:fs/promises';
+import { Publish } from '../../io/publish.js';
+import { withFsErrors } from '../../io/fs-errors.js';
+import { readRegularFile } from '../../io/open-file.js';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '../../errors.js';
-import { AtomicFile, atomicWriteFile } from '../atomic.js';
 import { numElements, type DType, type TensorValue } from '../types.js';
 import { checkTensorBytes, collectTensors } from '../safetensors/writer.js';
 import { GRAFT_DTYPE_CARRIER, type TfjsDType } from './manifest.js';
@@ -128,28 +135,8 @@ export async function writeTfjsWeights(
   const total = encoded.reduce((a, e) => a + e.bytes.length, 0);
   const count = Math.max(1, Math.ceil(total / shardBytes));
   const paths = Array.from({ length: count }, (_, i) => `group1-shard${i + 1}of${count}.bin`);
-  await mkdir(dir, { recursive: true });
+  await withFsErrors('create directory', dir, () => mkdir(dir, { recursive: true }));
   const fsync = options.fsync ?? true;
-  let shard = 0;
-  let file = await AtomicFile.create(join(dir, paths[0]!));
-  try {
-    for (const { bytes } of encoded) {
-      let o = 0;
-      while (o < bytes.length) {
-        if (file.bytesWritten === shardBytes) {
-          await file.commit({ fsync });
-          file = await AtomicFile.create(join(dir, paths[++shard]!));
-        }
-        const take = Math.min(bytes.length - o, shardBytes - file.bytesWritten);
-        await file.write(bytes.subarray(o, o + take));
-        o += take;
-      }
-    }
-    await file.commit({ fsync });
-  } catch (e) {
-    await file.abort();
-    throw e;
-  }
   const model: Record<string, unknown> = {
     format: options.modelTopology === undefined ? 'graft-weights' : 'layers-model',
     generatedBy: 'graft 0.1.0',
@@ -157,5 +144,43 @@ export async function writeTfjsWeights(
   };
   if (options.modelTopology !== undefined) model.modelTopology = options.modelTopology;
   model.weightsManifest = [{ paths, weights: encoded.map((e) => e.spec) }];
-  await atomicWriteFile(join(dir, 'model.json'), JSON.stringify(model));
+  const publish = await Publish.begin(dir, 'model.json', { fsync });
+  try {
+    let shard = 0;
+    let file = await publish.create(paths[0]!);
+    for (const { bytes } of encoded) {
+      let o = 0;
+      while (o < bytes.length) {
+        if (file.bytesWritten === shardBytes) file = await publish.create(paths[++shard]!);
+        const take = Math.min(bytes.length - o, shardBytes - file.bytesWritten);
+        await file.write(bytes.subarray(o, o + take));
+        o += take;
+      }
+    }
+    const json = await publish.create('model.json');
+    await json.write(new TextEncoder().encode(JSON.stringify(model)));
+    publish.remove(await oldShards(dir));
+    await publish.commit();
+  } catch (e) {
+    await publish.abort();
+    throw e;
+  }
+}
+
+/** Shard files the folder's current model.json names (plain tfjs shard names only; none if unreadable). */
+async function oldShards(dir: string): Promise<string[]> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(new TextDecoder().decode(await readRegularFile(join(dir, 'model.json'), 256 * 1024 * 1024, { what: 'tfjs model.json' })));
+  } catch {
+    return [];
+  }
+  const groups = (doc as { weightsManifest?: unknown })?.weightsManifest;
+  if (!Array.isArray(groups)) return [];
+  const names: string[] = [];
+  for (const g of groups) {
+    const ps = (g as { paths?: unknown })?.paths;
+    if (Array.isArray(ps)) for (const p of ps) if (typeof p === 'string' && /^[\w.-]+\.bin$|^group\d+-shard\d+of\d+$/.test(p) && !p.startsWith('.')) names.push(p);
+  }
+  return names;
 }

@@ -1,10 +1,13 @@
 /**
  * Read a TensorBoard event file (TF's or Graft's): TFRecord records, each an `Event` proto.
  */
-import { readFile } from 'node:fs/promises';
-import { FormatError } from '../../errors.js';
+import { FormatError, GraftError } from '../../errors.js';
+import { readRegularFile } from '../../io/open-file.js';
 import { decodeEvent, type Event } from './event.js';
 import { decodeRecords } from './tfrecord.js';
+
+/** Largest event file read whole (2 GiB: Node's largest buffer). */
+const MAX_EVENT_FILE_BYTES = 2 ** 31 - 1;
 
 /**
  * Every Event in the file, in order.
@@ -14,8 +17,9 @@ import { decodeRecords } from './tfrecord.js';
 export async function readEventFile(path: string): Promise<Event[]> {
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    bytes = await readRegularFile(path, MAX_EVENT_FILE_BYTES, { what: 'event file' });
   } catch (cause) {
+    if (cause instanceof GraftError && cause.code !== 'file_not_found') throw cause;
     throw new FormatError('file_not_found', `${path}: cannot read the event file`, { hint: 'check the path (event files are named events.out.tfevents.*)', cause });
   }
   return parseEventFile(bytes, path);
