@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- train-cnn [--engines wasm,native,cpu] [--warmup N] [--steps N] [--windows N]
  * [--no-peer] [--optimizer graft|tfjs] [--profile]`: W1 (reference MNIST CNN, batch 64, Adam) on each
- * Graft engine vs PyTorch with OPENBLAS_NUM_THREADS=1 (its best setting here; ENGINE-STUDY.md §1).
+ * Graft engine vs PyTorch with OPENBLAS_NUM_THREADS=1 (its best setting here; docs/design/ENGINE-STUDY.md §1).
  */
 import { main } from './workloads/harness.js';
 import { createW1 } from './workloads/w1-cnn.js';

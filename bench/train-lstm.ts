@@ -2,7 +2,7 @@
  * `npm run bench -- train-lstm [--engines wasm,native,cpu] [--warmup N] [--steps N] [--windows N]
  * [--no-peer] [--optimizer graft|tfjs] [--profile]`: W2 (embedding 5000x64, LSTM 128 over 32 steps,
  * 77 classes, batch 64, Adam) on each Graft engine vs PyTorch with OMP_WAIT_POLICY=PASSIVE (its best
- * setting here; ENGINE-STUDY.md §1). The LSTM runs as one sequence op: the native kernel when loaded,
+ * setting here; docs/design/ENGINE-STUDY.md §1). The LSTM runs as one sequence op: the native kernel when loaded,
  * else the JS pack's (GRAFT_BENCH_LSTM=steps forces per-step TF.js ops).
  */
 import { basicLstmSequence } from '../src/runtime/index.js';

@@ -3,7 +3,7 @@
  * snake_case `code`, a message that names the concrete file/name/numbers, a one-sentence `hint`
  * (the next step), optional structured `details`, and the standard `cause`.
  *
- * Subclasses exist where a caller catches them differently (STYLE.md §4).
+ * Subclasses exist where a caller catches them differently (docs/design/STYLE.md §4).
  */
 
 /** Structured facts attached to an error (path, name, expected, found, …); JSON-serialisable. */

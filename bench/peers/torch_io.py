@@ -8,7 +8,7 @@ save: a state_dict of TENSORS float32 tensors of ELEMENTS each; torch.save (no f
 load-once: one torch.load in this (fresh) process, every tensor touched.
 Prints one JSON object a line: {"bench","engine":"pytorch","op","gb_per_s",...}.
 Threads: torch.set_num_threads(2) as in the study; the caller sets OPENBLAS_NUM_THREADS=1 and
-OMP_WAIT_POLICY=PASSIVE so the 2 cores are not oversubscribed (ENGINE-STUDY.md).
+OMP_WAIT_POLICY=PASSIVE so the 2 cores are not oversubscribed (docs/design/ENGINE-STUDY.md).
 """
 import json, os, statistics, sys, time
 import torch

@@ -1,4 +1,4 @@
-/** The training benchmarks' workloads (ENGINE-STUDY.md §1 W1, W2) in plain TF.js ops, reusable by tests. */
+/** The training benchmarks' workloads (docs/design/ENGINE-STUDY.md §1 W1, W2) in plain TF.js ops, reusable by tests. */
 export { createW1 } from './w1-cnn.js';
 export type { Workload, W1Options } from './w1-cnn.js';
 export { createW2, basicLstmLastH } from './w2-lstm.js';

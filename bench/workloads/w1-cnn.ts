@@ -1,5 +1,5 @@
 /**
- * W1, the reference MNIST CNN of ENGINE-STUDY.md §1, in plain TF.js ops: conv5x5x32 SAME + relu +
+ * W1, the reference MNIST CNN of docs/design/ENGINE-STUDY.md §1, in plain TF.js ops: conv5x5x32 SAME + relu +
  * maxpool2, conv5x5x64 SAME + relu + maxpool2, dense 1024 relu, dense 10, softmax cross-entropy.
  * 3.27 M parameters, TF1 layouts (HWIO filters, [in, out] dense kernels), scoped names as a
  * tf.layers-free Graft model would have them. The same shapes as bench/peers/torch_train.py `W1`.

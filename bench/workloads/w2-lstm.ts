@@ -1,5 +1,5 @@
 /**
- * W2 of ENGINE-STUDY.md §1 in TF.js: embedding 5000x64, one LSTM layer of 128 units over 32 steps,
+ * W2 of docs/design/ENGINE-STUDY.md §1 in TF.js: embedding 5000x64, one LSTM layer of 128 units over 32 steps,
  * dense 77 on the last h, softmax cross-entropy. The LSTM is TF1's BasicLSTMCell (kernel
  * [64+128, 512] with gate blocks i, j, f, o; forget bias 1.0). With the native kernels active it runs
  * as the fused sequence op `fusedBasicLstm` (runtime/ops/lstm-sequence.ts); otherwise per-step ops:

@@ -1,6 +1,6 @@
 /**
  * Restoring ExponentialMovingAverage shadows into the model's own variables for evaluation —
- * TF's `ExponentialMovingAverage.variables_to_restore()` (moving_averages.py, TF-SEMANTICS.md
+ * TF's `ExponentialMovingAverage.variables_to_restore()` (moving_averages.py, docs/design/TF-SEMANTICS.md
  * §7.1): averaged variables (default: the trainable ones) map from `<name>/<decayName>`; every
  * other variable maps from its own name unless that name is already taken (shadows that live in
  * the ParameterSet are thereby skipped).

@@ -1,7 +1,7 @@
 /**
  * Text for restore plans: the report a person reads before training (`plan.toString()`, and
  * exactly what `graft restore-plan` prints), and the RestoreMismatchError message that says what
- * to do (STYLE.md §4). Data lives in restore-plan.ts; this file only formats it.
+ * to do (docs/design/STYLE.md §4). Data lives in restore-plan.ts; this file only formats it.
  */
 import type { RestoreEntry, RestorePlan, RestoreStatus, TensorSpec } from './restore-plan.js';
 import { RESTORE_STATUSES } from './restore-plan.js';

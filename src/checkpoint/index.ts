@@ -1,6 +1,6 @@
 /**
  * checkpoint/: Saver, CheckpointManager, restore plans and reports, name mapping, EMA restore,
- * the `.meta.json` model description (ARCHITECTURE.md). Public exports by name.
+ * the `.meta.json` model description (docs/design/ARCHITECTURE.md). Public exports by name.
  */
 export { Saver, deleteCheckpointFiles, type SaverOptions, type SaveOptions, type SaverFormat } from './saver.js';
 export {

@@ -1,5 +1,5 @@
 /**
- * Warm-start helpers with TF's contracts (TF-SEMANTICS.md §3.7):
+ * Warm-start helpers with TF's contracts (docs/design/TF-SEMANTICS.md §3.7):
  * - `initFromCheckpoint(ckpt, assignmentMap, params)` — `tf.train.init_from_checkpoint`: only the
  *   variables the map covers are loaded; every mapped tensor must exist with a matching shape, or
  *   nothing is loaded (TF's ValueError texts).

@@ -1,6 +1,6 @@
 /**
  * Restore plans: "which variables, under which names, from which checkpoint" classified entry by
- * entry before anything changes, then executed all-or-nothing (ARCHITECTURE.md checkpoint/).
+ * entry before anything changes, then executed all-or-nothing (docs/design/ARCHITECTURE.md checkpoint/).
  *
  * Every parameter gets one entry — `restored` (same key), `renamed` (another key: assignment map,
  * saver name map, TF2 object graph, EMA shadow), `missing_in_checkpoint`, `shape_mismatch`,
@@ -19,7 +19,7 @@ import { checkpointDtypeOf, conversionFor } from './tensor-bytes.js';
 import { formatRestorePlan } from './format-report.js';
 import { withLayout, type LayoutOptions, type LayoutReader } from '../formats/layout/index.js';
 
-/** Entry statuses (STYLE.md §3), in the order reports list them. */
+/** Entry statuses (docs/design/STYLE.md §3), in the order reports list them. */
 export const RESTORE_STATUSES = [
   'restored', 'renamed', 'missing_in_checkpoint', 'shape_mismatch', 'dtype_mismatch', 'excluded', 'reinitialized', 'unused_in_checkpoint',
 ] as const;

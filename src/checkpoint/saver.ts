@@ -1,5 +1,5 @@
 /**
- * `Saver`: TF1's `tf.train.Saver` for Graft (TF-SEMANTICS.md §3.1–3.4, saver.py).
+ * `Saver`: TF1's `tf.train.Saver` for Graft (docs/design/TF-SEMANTICS.md §3.1–3.4, saver.py).
  *
  * save(prefix, {globalStep}) writes `prefix-STEP.data-00000-of-00001` then `prefix-STEP.index`
  * (each atomically), then `prefix-STEP.meta.json` when a model description is given, then the

@@ -1,6 +1,6 @@
 /**
  * The shape of a CLI command: it parses flags, calls the library, and returns a plain data object;
- * rendering that object as text is a separate function (STYLE.md §8, oclif's `run()`).
+ * rendering that object as text is a separate function (docs/design/STYLE.md §8, oclif's `run()`).
  */
 import type { ParseArgsConfig } from 'node:util';
 

@@ -1,6 +1,6 @@
 /**
  * `graft` entry point: finds the command, parses its flags, runs it, prints text or one JSON
- * document, and maps errors to exit codes (0 ok, 1 user error, 2 bad usage; ARCHITECTURE.md).
+ * document, and maps errors to exit codes (0 ok, 1 user error, 2 bad usage; docs/design/ARCHITECTURE.md).
  */
 import { parseArgs } from 'node:util';
 import { GraftError, UsageError } from '../errors.js';

@@ -20,7 +20,7 @@
  *   9. v1-checkpoint  a file ending in the SSTable magic without `.index` → refused with a fix
  *
  * A path accepted in a form other than the canonical one (the `.index` file, a directory)
- * carries a note in the reader's metadata (`note`), not an error (STYLE.md §4). A directory no
+ * carries a note in the reader's metadata (`note`), not an error (docs/design/STYLE.md §4). A directory no
  * detector takes is refused with what it holds (folder-listing.ts), never with TF's wording
  * unless it does look like a TF checkpoint directory.
  */

@@ -1,6 +1,6 @@
 /**
  * The `checkpoint` state file: a text-format CheckpointState
- * (tensorflow/python/training/checkpoint_state.proto, proto3; TF-SEMANTICS.md §3.3) read and
+ * (tensorflow/python/training/checkpoint_state.proto, proto3; docs/design/TF-SEMANTICS.md §3.3) read and
  * written as `checkpoint_management.py` does:
  *
  *   model_checkpoint_path: "model.ckpt-3000"              string = 1

@@ -1,9 +1,9 @@
 /**
  * The vocabulary every format speaks: tensor entries as `{name, dtype, shape}` plus raw
- * little-endian bytes. Nothing here knows TensorFlow.js (ARCHITECTURE.md, formats/).
+ * little-endian bytes. Nothing here knows TensorFlow.js (docs/design/ARCHITECTURE.md, formats/).
  */
 
-/** Dtype words shared by the API, the CLI and JSON output (ARCHITECTURE.md "Dtype names"). */
+/** Dtype words shared by the API, the CLI and JSON output (docs/design/ARCHITECTURE.md "Dtype names"). */
 export type DType =
   | 'float16' | 'bfloat16' | 'float32' | 'float64'
   | 'int8' | 'int16' | 'int32' | 'int64'
@@ -11,7 +11,7 @@ export type DType =
   | 'bool' | 'string' | 'complex64' | 'complex128'
   | 'float8_e4m3fn' | 'float8_e5m2';
 
-/** Every dtype word, in the order ARCHITECTURE.md lists them. */
+/** Every dtype word, in the order docs/design/ARCHITECTURE.md lists them. */
 export const DTYPES: readonly DType[] = [
   'float16', 'bfloat16', 'float32', 'float64', 'int8', 'int16', 'int32', 'int64',
   'uint8', 'uint16', 'uint32', 'uint64', 'bool', 'string', 'complex64', 'complex128',

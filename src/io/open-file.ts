@@ -1,6 +1,6 @@
 /**
  * `openRegularFile`: the one way Graft opens a file for reading — the random-access byte source
- * of ARCHITECTURE.md (`size`, `read(offset, length)`).
+ * of docs/design/ARCHITECTURE.md (`size`, `read(offset, length)`).
  *
  * Hostile paths are normal: a FIFO named `checkpoint` or `model.json` would block a plain
  * open() forever, `<prefix>.index` → `/dev/zero` would be read without end. So:

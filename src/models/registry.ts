@@ -1,7 +1,7 @@
 /**
  * The built-in models by name: what `graft train --model NAME` builds and what a checkpoint's
  * `.meta.json` (`model: {name, config}`) rebuilds without code. An explicit list, no
- * registration by import side effect (STYLE.md §1).
+ * registration by import side effect (docs/design/STYLE.md §1).
  */
 import { InvalidArgumentError } from '../errors.js';
 import { intentA, intentB } from './intent-rnn.js';

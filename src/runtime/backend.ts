@@ -1,5 +1,5 @@
 /**
- * Backend selection in one place (ARCHITECTURE.md runtime/, ENGINE-STUDY.md).
+ * Backend selection in one place (docs/design/ARCHITECTURE.md runtime/, docs/design/ENGINE-STUDY.md).
  *
  * Order when nothing is asked for: tfjs-node when the user has it installed (its own native
  * TensorFlow); else TF.js's wasm backend with Graft's JS kernel pack and, when the addon loads, the
@@ -8,7 +8,7 @@
  * `initBackend({ backend })`, `GRAFT_BACKEND=cpu|wasm|native|tfjs-node` or a CLI `--backend` flag.
  *
  * Gradients are registered by loading the `@tensorflow/tfjs` union bundle on the same tfjs-core
- * instance (the CommonJS tfjs-core bundle registers none; ENGINE-STUDY.md §1).
+ * instance (the CommonJS tfjs-core bundle registers none; docs/design/ENGINE-STUDY.md §1).
  */
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
@@ -47,7 +47,7 @@ export interface BackendInfo {
   requested: BackendName | 'auto';
   /** Why this backend: what was asked, what was found, what failed. */
   reason: string;
-  /** Threads the heavy kernels use (TF.js wasm in Node is single-threaded; ENGINE-STUDY.md §2). */
+  /** Threads the heavy kernels use (TF.js wasm in Node is single-threaded; docs/design/ENGINE-STUDY.md §2). */
   threads: number;
   /** Kernel names Graft registered over the stock backend (JS pack and native, each name once). */
   registeredKernels: string[];

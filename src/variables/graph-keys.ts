@@ -4,7 +4,7 @@
  * string keeps working.
  */
 
-/** Collection keys, with the exact strings TF uses (TF-SEMANTICS.md §2). */
+/** Collection keys, with the exact strings TF uses (docs/design/TF-SEMANTICS.md §2). */
 export const GraphKeys = {
   GLOBAL_VARIABLES: 'variables',
   LOCAL_VARIABLES: 'local_variables',

@@ -2,7 +2,7 @@
  * Variable initializers with TF1's names and defaults (python/ops/init_ops.py). An initializer is
  * a function of (shape, dtype, seed); the VariableStore derives the seed from its own seed and the
  * variable's full name, so a model built twice from the same seed gets the same values whatever
- * the creation order. Values are RNG-dependent and never bit-equal to TF's (TF-SEMANTICS.md §1.3).
+ * the creation order. Values are RNG-dependent and never bit-equal to TF's (docs/design/TF-SEMANTICS.md §1.3).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors.js';

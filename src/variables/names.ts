@@ -1,6 +1,6 @@
 /**
  * TF1 op naming: `Graph.unique_name` and the name-validity regexes of python/framework/ops.py
- * (TF-SEMANTICS.md §1.2), kept per VariableStore (one store = one graph).
+ * (docs/design/TF-SEMANTICS.md §1.2), kept per VariableStore (one store = one graph).
  *
  * Uniqueness is case-insensitive (`Foo` after `foo` gives `Foo_1`); an explicit `foo_1` is
  * remembered so the next `foo` gives `foo_2`.

@@ -1,7 +1,7 @@
 /**
  * ParameterSet: the ordered map from a scoped name (`inference/conv1/weights`) to a TF.js
  * variable and its trainable flag. Every layer above variables/ speaks ParameterSets
- * (ARCHITECTURE.md): savers, restore plans, optimizers, EMA, transfer.
+ * (docs/design/ARCHITECTURE.md): savers, restore plans, optimizers, EMA, transfer.
  *
  * Scopes are matched as path prefixes on `/` boundaries (`Logits` matches `Logits/fc/weights`,
  * not `LogitsExtra/w`); regular expressions only where the option says `regex`.

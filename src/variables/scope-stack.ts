@@ -1,6 +1,6 @@
 /**
  * The two scope stacks of a TF1 graph (python/ops/variable_scope.py, python/framework/ops.py;
- * TF-SEMANTICS.md §1.2, §1.4): the name stack with `Graph.unique_name`, and the variable-scope
+ * docs/design/TF-SEMANTICS.md §1.2, §1.4): the name stack with `Graph.unique_name`, and the variable-scope
  * stack with its reuse inheritance, default-name counting (`variable_scopes_count`) and the
  * count reset / restore on exit. {@link VariableStore} owns one and exposes it.
  */

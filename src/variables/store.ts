@@ -1,7 +1,7 @@
 /**
  * VariableStore: what a TF1 graph is to its variables — the `_VariableStore` of get_variable, the
  * name-scope stack, the variable-scope stack and the collections — on TF.js variables.
- * One store per model. Rules reproduced (TF-SEMANTICS.md §1–2, python/ops/variable_scope.py,
+ * One store per model. Rules reproduced (docs/design/TF-SEMANTICS.md §1–2, python/ops/variable_scope.py,
  * python/framework/ops.py, python/training/training_util.py):
  *
  * - `getVariable(name)` names `<variable scope>/<name>` and ignores name scopes; `variable()`

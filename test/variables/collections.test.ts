@@ -1,4 +1,4 @@
-// TF-SEMANTICS.md §2: GraphKeys strings, get_collection (order, copy, start-anchored regex on the
+// docs/design/TF-SEMANTICS.md §2: GraphKeys strings, get_collection (order, copy, start-anchored regex on the
 // `:0` name, items without names skipped), slim's get_variables / get_variables_to_restore /
 // filter_variables, and the regex-vs-`/`-boundary difference with Graft's own selection.
 import { test, before } from 'node:test';

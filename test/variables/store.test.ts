@@ -1,4 +1,4 @@
-// TF-SEMANTICS.md §1 case by case: naming table, unique_name, every reuse case and error text,
+// docs/design/TF-SEMANTICS.md §1 case by case: naming table, unique_name, every reuse case and error text,
 // variable_scope inheritance / default names / scope-object re-entry, global step.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';

@@ -2,7 +2,7 @@
  * BundleHeaderProto and BundleEntryProto (tensorflow/core/protobuf/tensor_bundle.proto) with the
  * nested TensorShapeProto, TensorSliceProto and VersionDef, decoded with checks and encoded exactly
  * as C++ `SerializeAsString` (proto3: fields in number order, zero scalars omitted, `shape`
- * always present because BundleWriter sets it via mutable_shape(); TF-SEMANTICS.md §4.4).
+ * always present because BundleWriter sets it via mutable_shape(); docs/design/TF-SEMANTICS.md §4.4).
  *
  *   BundleHeaderProto { int32 num_shards = 1; Endianness endianness = 2; VersionDef version = 3; }
  *   BundleEntryProto  { DataType dtype = 1; TensorShapeProto shape = 2; int32 shard_id = 3;

@@ -1,6 +1,6 @@
 /**
  * The one way this folder reports a bad file: a FormatError whose message starts with the file
- * and names the offending field, with a code per way the file can be wrong (STYLE.md §4-5).
+ * and names the offending field, with a code per way the file can be wrong (docs/design/STYLE.md §4-5).
  */
 import { FormatError, type ErrorDetails } from '../../errors.js';
 

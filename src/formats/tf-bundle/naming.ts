@@ -1,6 +1,6 @@
 /**
  * File names of a tensor bundle (tensorflow/core/util/tensor_bundle/naming.cc) and how a path a
- * user typed becomes a prefix, including recognising a V1 checkpoint (TF-SEMANTICS.md §4.1, §5).
+ * user typed becomes a prefix, including recognising a V1 checkpoint (docs/design/TF-SEMANTICS.md §4.1, §5).
  *
  *   MetaFilename(prefix)        = prefix + ".index"
  *   DataFilename(prefix, i, n)  = prefix + ".data-%05d-of-%05d"

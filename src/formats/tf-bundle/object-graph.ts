@@ -1,7 +1,7 @@
 /**
  * The `_CHECKPOINTABLE_OBJECT_GRAPH` entry of TF2 object-based checkpoints: a DT_STRING scalar
  * holding a serialized TrackableObjectGraph (tensorflow/core/protobuf/trackable_object_graph.proto;
- * TF-SEMANTICS.md §3.8):
+ * docs/design/TF-SEMANTICS.md §3.8):
  *
  *   TrackableObjectGraph { repeated TrackableObject nodes = 1; }
  *   TrackableObject { repeated ObjectReference children = 1;        // {int32 node_id = 1; string local_name = 2}

@@ -1,7 +1,7 @@
 /**
  * Partitioned variables written as TensorFlow writes them (tensor_bundle.cc
  * `BundleWriter::AddSlice`; TF1 Saver of a `PartitionedVariable` whose parts carry
- * `save_slice_info` = full_name, full_shape, var_offset, var_shape; TF-SEMANTICS.md §4.6):
+ * `save_slice_info` = full_name, full_shape, var_offset, var_shape; docs/design/TF-SEMANTICS.md §4.6):
  *
  * - a part covering the whole tensor is written as a plain tensor under the full name
  *   (AddSlice's `IsFullSlice` → `Add`);

@@ -1,7 +1,7 @@
 /**
  * Reading a TensorFlow tensor bundle (`prefix.index` + `prefix.data-0000K-of-0000N`), as
  * TensorFlow's BundleReader does (tensorflow/core/util/tensor_bundle/tensor_bundle.cc;
- * TF-SEMANTICS.md §4):
+ * docs/design/TF-SEMANTICS.md §4):
  *
  * 1. read `.index` (an SSTable, table.ts), entry `""` = BundleHeaderProto: num_shards ≥ 1,
  *    endianness, VersionDef checked against kTensorBundleVersion = 1;

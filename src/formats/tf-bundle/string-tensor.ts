@@ -1,6 +1,6 @@
 /**
  * TensorFlow's on-disk layout of a DT_STRING tensor in a bundle data file (tensor_bundle.cc
- * `WriteStringTensor` / `ReadStringTensor`; TF-SEMANTICS.md §4.5):
+ * `WriteStringTensor` / `ReadStringTensor`; docs/design/TF-SEMANTICS.md §4.5):
  *
  *   varint64 len[0] … len[n-1] | fixed32 Mask(c1) | bytes[0] ‖ … ‖ bytes[n-1]
  *

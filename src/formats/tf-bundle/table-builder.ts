@@ -1,6 +1,6 @@
 /**
  * Writer of the `.index` SSTable, byte-for-byte as TensorFlow's TableBuilder / BlockBuilder
- * (tensorflow/core/lib/io/{table_builder.cc,block_builder.cc,format.cc}; TF-SEMANTICS.md §4.3):
+ * (tensorflow/core/lib/io/{table_builder.cc,block_builder.cc,format.cc}; docs/design/TF-SEMANTICS.md §4.3):
  *
  * - options used by BundleWriter: block_size 262144, block_restart_interval 16, no compression;
  *   the index block uses restart interval 1;

@@ -1,6 +1,6 @@
 /**
  * Reader of the `.index` file: a LevelDB-format SSTable as TensorFlow writes it
- * (tensorflow/core/lib/io/{format.cc,block.cc,table.cc}, later tsl/lib/io/; TF-SEMANTICS.md §4.3).
+ * (tensorflow/core/lib/io/{format.cc,block.cc,table.cc}, later tsl/lib/io/; docs/design/TF-SEMANTICS.md §4.3).
  *
  *   file   = data block… | metaindex block | index block | footer (48 bytes)
  *   block  = stored | type (1 byte: 0 = none, 1 = snappy) | fixed32 Mask(crc32c(stored ‖ type))

@@ -1,6 +1,6 @@
 /**
  * Writing a TensorFlow V2 checkpoint, byte-identical to TensorFlow's BundleWriter
- * (tensor_bundle.cc `BundleWriter::Add` / `Finish`; TF-SEMANTICS.md §4):
+ * (tensor_bundle.cc `BundleWriter::Add` / `Finish`; docs/design/TF-SEMANTICS.md §4):
  *
  * - data file `<prefix>.data-00000-of-00001`: tensors appended in the order they are written,
  *   no padding (data_alignment 1); numeric/bool/complex as raw little-endian bytes, strings in

@@ -1,7 +1,7 @@
 /**
  * Re-route of wasm's BatchMatMul and _FusedMatMul with transposeA / transposeB: the stock kernels
  * are 6-43x slower with a transposed operand than without (dense1's weight gradient: 685 vs 16 ms;
- * ENGINE-STUDY.md §2). An explicit Transpose of the last two axes, then the plain kernel, is exact
+ * docs/design/ENGINE-STUDY.md §2). An explicit Transpose of the last two axes, then the plain kernel, is exact
  * up to float summation order.
  */
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';

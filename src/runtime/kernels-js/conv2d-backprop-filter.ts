@@ -1,5 +1,5 @@
 /**
- * Conv2DBackpropFilter for wasm, which TF.js 4.22's wasm backend lacks (ENGINE-STUDY.md §2), composed
+ * Conv2DBackpropFilter for wasm, which TF.js 4.22's wasm backend lacks (docs/design/ENGINE-STUDY.md §2), composed
  * from kernels it has: dW[kh,kw,ci,co] = Σ_{b,oh,ow} x[b, oh·s+kh−pT, ow·s+kw−pL, ci] · dy[b,oh,ow,co]
  * is a Conv2D whose "batch" is ci, whose "channels" are the batch b and whose filter is dy:
  * Transpose(x → [ci,H,W,B]) ⊛ Transpose(dy → [oh,ow,B,co]) with strides = 1 and dilations = the

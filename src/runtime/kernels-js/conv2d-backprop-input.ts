@@ -1,6 +1,6 @@
 /**
  * Re-route of wasm's Conv2DBackpropInput, which is ~8x slower than a forward conv of the same size
- * (514 vs 62 ms for the reference CNN's conv2; ENGINE-STUDY.md §2). For stride 1 in NHWC,
+ * (514 vs 62 ms for the reference CNN's conv2; docs/design/ENGINE-STUDY.md §2). For stride 1 in NHWC,
  * dx = Conv2D(dy, W reversed in space with in/out channels swapped), padded by (k−1−pad) on each
  * side. Other cases (strides > 1, NCHW, padding wider than the filter) go to the stock kernel.
  */

@@ -1,6 +1,6 @@
 /**
  * A whole TF1 BasicLSTMCell sequence as two wasm kernels in JS, so the TF.js tape records one node
- * per sequence instead of ~70 per time step (ENGINE-STUDY.md §7: per-kernel dispatch, not math, is
+ * per sequence instead of ~70 per time step (docs/design/ENGINE-STUDY.md §7: per-kernel dispatch, not math, is
  * what holds W2 back on wasm). Same kernel names and I/O contract as the native kernels
  * (runtime/ops/lstm-kernels.ts), which replace these when they load:
  *   GraftLstmSequence     {x [B,T,D], kernel [D+U,4U], bias [4U], h0 [B,U], c0 [B,U]}, {forgetBias}

@@ -1,6 +1,6 @@
 /**
  * MaxPoolGrad for wasm in JS over the wasm heap. The stock wasm kernel visits every input pixel and
- * every window containing it (42 ms for 64x28x28x32 2x2/2; ENGINE-STUDY.md §4); here each output
+ * every window containing it (42 ms for 64x28x28x32 2x2/2; docs/design/ENGINE-STUDY.md §4); here each output
  * window is scanned once per channel row (contiguous in NHWC), the arg-max is kept per channel and
  * dy is added at it. Tie-break as tfjs-backend-cpu: the first maximum in row-major window order
  * (strict `>`), NaN never selected. float32 NHWC only; other dtypes go to the stock kernel.

@@ -1,6 +1,6 @@
 /**
  * UnsortedSegmentSum for wasm, which TF.js 4.22's wasm backend lacks; it is the gradient of
- * `gather` (every embedding lookup; ENGINE-STUDY.md §2). One pass in JS over the wasm heap:
+ * `gather` (every embedding lookup; docs/design/ENGINE-STUDY.md §2). One pass in JS over the wasm heap:
  * out[ids[i], …] += x[i, …], in index order (the cpu backend's order, so sums match it bit for bit
  * up to the accumulation dtype). As TensorFlow does, negative ids are dropped; an id ≥ numSegments
  * is an error (TF's CPU kernel raises InvalidArgument for it).

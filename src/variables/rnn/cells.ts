@@ -1,6 +1,6 @@
 /**
  * TF1 RNN cells with TF1's variable names and layouts (python/ops/rnn_cell_impl.py, TF ≥ 1.2
- * names `kernel`/`bias`; TF-SEMANTICS.md §8.2):
+ * names `kernel`/`bias`; docs/design/TF-SEMANTICS.md §8.2):
  *
  * - BasicLSTMCell: scope `basic_lstm_cell`; `kernel` [in + u, 4u] (rows x then h), `bias` [4u]
  *   zeros; gates split i, j, f, o; `c' = c*σ(f + forget_bias) + σ(i)*tanh(j)`, `h' = tanh(c')*σ(o)`;

@@ -1,6 +1,6 @@
 /**
  * Weight layout conversion between TF1 RNN cells and tfjs-layers / Keras LSTM and GRU
- * (TF-SEMANTICS.md §8.3). TF1 keeps one kernel `[in + u, k·u]` (rows x then h) with gate columns
+ * (docs/design/TF-SEMANTICS.md §8.3). TF1 keeps one kernel `[in + u, k·u]` (rows x then h) with gate columns
  * i, j, f, o (LSTM) and adds `forget_bias` at run time; tfjs keeps `kernel [in, 4u]`,
  * `recurrent_kernel [u, 4u]`, `bias [4u]` with gates i, f, c(=j), o and the forget bias folded
  * into `bias`. A tfjs layer fed this way must use `recurrentActivation: 'sigmoid'` (its default

@@ -1,4 +1,4 @@
-// slim layer helpers (TF-SEMANTICS.md §8.1, §7.4): names, layouts, collections, batch-norm update ops.
+// slim layer helpers (docs/design/TF-SEMANTICS.md §8.1, §7.4): names, layouts, collections, batch-norm update ops.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';

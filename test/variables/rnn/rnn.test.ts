@@ -1,4 +1,4 @@
-// TF1 cells and dynamic_rnn (TF-SEMANTICS.md §8.2) and the TF1 ↔ tfjs LSTM/GRU reshuffle (§8.3),
+// TF1 cells and dynamic_rnn (docs/design/TF-SEMANTICS.md §8.2) and the TF1 ↔ tfjs LSTM/GRU reshuffle (§8.3),
 // checked numerically against tfjs-layers on real BANKING77 utterances.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
