@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { GraftError } from '../../src/errors.js';
 import { convertCheckpoint } from '../../src/formats/convert.js';
 import { openCheckpoint } from '../../src/formats/open.js';
-import { CHILD, GRAFT, SRC_NEW, SRC_OLD, convertPath, run, runKillPoints, saverPath } from './faults.js';
+import { CHILD, GRAFT, SRC_NEW, SRC_OLD, convertPath, run, runKillPoints, saverPath, shardedConvertPath } from './faults.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'graft-faults-t-'));
 const debris = (dir: string): string[] => readdirSync(dir, { recursive: true }).map(String).filter((n) => n.includes('.graft-tmp-') || n.endsWith('.graft-commit'));
@@ -39,7 +39,7 @@ function tryMount(dir: string, opts: string): boolean {
 }
 
 test('SIGKILL at seeded syscall-level points: every destination old or new, never mixed, no debris after the next write', { timeout: 120_000 }, async () => {
-  for (const [path, points, seed] of [[convertPath('tfjs', true), 2, 1], [convertPath('tf-bundle', true), 2, 2], [saverPath('safetensors'), 1, 3]] as const) {
+  for (const [path, points, seed] of [[convertPath('tfjs', true), 2, 1], [convertPath('tf-bundle', true), 2, 2], [saverPath('safetensors'), 1, 3], [shardedConvertPath(), 2, 4]] as const) {
     const f = await runKillPoints(path, points, seed);
     assert.equal(f.tried, points);
     assert.equal(f.mixed, 0, `${f.path}: ${f.mixedExamples.join('; ')}`);

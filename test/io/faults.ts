@@ -121,6 +121,27 @@ export function convertPath(format: 'tf-bundle' | 'safetensors' | 'tfjs', overwr
   };
 }
 
+/**
+ * `graft convert SRC_NEW out/ --max-shard-size 30KB --overwrite` over an OLD Hugging Face sharded
+ * set of another shard count (3 shards of ≤ 20 KB → 2 of ≤ 30 KB): the new set must replace the
+ * old one whole — shards, index and the old set's extra shard.
+ */
+export function shardedConvertPath(): WritePath {
+  const out = (dir: string): string => join(dir, 'out');
+  return {
+    name: 'convert → sharded safetensors --overwrite (3 shards → 2)',
+    async setup(dir) {
+      mkdirSync(out(dir), { recursive: true });
+      await convertCheckpoint(SRC_OLD, out(dir), { maxShardSize: 20_000 });
+    },
+    argv: (dir) => [GRAFT, 'convert', SRC_NEW, out(dir), '--max-shard-size', '30KB', '--overwrite'],
+    async snapshot(dir) {
+      await userOpen(out(dir));
+      return readFiles(out(dir), visible(out(dir)).filter((n) => n.startsWith('model')));
+    },
+  };
+}
+
 /** A TF1-style Saver saving step 2 into a run directory whose latest is step 1. */
 export function saverPath(format: 'tf-bundle' | 'safetensors'): WritePath {
   return {
@@ -253,5 +274,6 @@ export function allWritePaths(): WritePath[] {
     saverPath('tf-bundle'),
     saverPath('safetensors'),
     ...(['tf-bundle', 'safetensors', 'tfjs'] as const).flatMap((f) => [convertPath(f, false), convertPath(f, true)]),
+    shardedConvertPath(),
   ];
 }

@@ -1,16 +1,19 @@
 /**
  * Sharded safetensors writer: Hugging Face's shard plan, names and index (shard-index.ts). Each
- * shard is an ordinary safetensors file with the reference writer's bytes (writer.ts), written
- * atomically; the index is written last, so a reader that goes through the index never sees a
- * half-written set. One shard → a plain `model.safetensors` and no index, as HF does.
+ * shard is an ordinary safetensors file with the reference writer's bytes (writer.ts). The shards
+ * and the index are one publish (io/publish.ts), the index renamed last: a kill at any point
+ * leaves the old set or the new one, never a mix. Files of an earlier save under the same stem
+ * that the new set does not have (other shard counts, a plain file replaced by shards or the
+ * other way round) are removed in the same publish, as `save_pretrained` cleans its folder.
+ * One shard → a plain `model.safetensors` and no index, as HF does.
  */
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { InvalidArgumentError } from '../../errors.js';
-import { atomicWriteFile } from '../atomic.js';
+import { Publish } from '../../io/publish.js';
 import { DTYPE_SIZE, numElements, type DType, type TensorValue } from '../types.js';
 import { writerOrder, type HeaderInput } from './header.js';
-import { checkTensorBytes, collectTensors, writeSafetensors } from './writer.js';
+import { checkTensorBytes, collectTensors, streamSafetensorsInto } from './writer.js';
 import { encodeShardIndex, planShards, SAFE_WEIGHTS_NAME, type ShardPlan } from './shard-index.js';
 
 /** Options of `writeShardedSafetensors`. */
@@ -96,24 +99,39 @@ export async function writeShardedSafetensors(
     source = plan.flatMap((s) => s.layout.map((t) => byName.get(t.name)!))[Symbol.iterator]();
   }
   await mkdir(dir, { recursive: true }); // a folder destination may be new, as save_pretrained makes it
-  for (const shard of plan) {
-    // Each shard streams exactly its own tensors; the shard writer checks them against its layout.
-    async function* take(): AsyncGenerator<TensorValue> {
-      for (let i = 0; i < shard.layout.length; i++) {
-        const r = await source.next();
-        if (r.done) break;
-        yield r.value;
+  const indexName = `${base}.index.json`;
+  const pub = await Publish.begin(dir, plan.length === 1 ? base : indexName, { fsync });
+  try {
+    for (const shard of plan) {
+      // Each shard streams exactly its own tensors; the shard writer checks them against its layout.
+      async function* take(): AsyncGenerator<TensorValue> {
+        for (let i = 0; i < shard.layout.length; i++) {
+          const r = await source.next();
+          if (r.done) break;
+          yield r.value;
+        }
       }
+      await streamSafetensorsInto(await pub.create(shard.file), join(dir, shard.file), take(), shard.layout, options.metadata);
     }
-    await writeSafetensors(join(dir, shard.file), take(), { metadata: options.metadata, fsync, layout: shard.layout });
-  }
-  if (!(await source.next()).done) {
-    throw new InvalidArgumentError('layout_mismatch', `${path}: more tensors arrived than the layout's ${options.layout?.length ?? 0}`, {
-      hint: 'pass exactly the tensors of the layout', details: { path },
-    });
+    if (!(await source.next()).done) {
+      throw new InvalidArgumentError('layout_mismatch', `${path}: more tensors arrived than the layout's ${options.layout?.length ?? 0}`, {
+        hint: 'pass exactly the tensors of the layout', details: { path },
+      });
+    }
+    if (plan.length > 1) await (await pub.create(indexName)).write(encodeShardIndex(plan));
+    pub.remove(await staleFiles(dir, base, plan.length === 1 ? [] : [indexName]));
+    await pub.commit();
+  } catch (e) {
+    await pub.abort();
+    throw e;
   }
   if (plan.length === 1) return { dir, files: [plan[0]!.file] };
-  const index = join(dir, `${base}.index.json`);
-  await atomicWriteFile(index, encodeShardIndex(plan));
-  return { dir, files: plan.map((s) => s.file), index };
+  return { dir, files: plan.map((s) => s.file), index: join(dir, indexName) };
+}
+
+/** Files of an earlier save of stem `base` in `dir` (plain file, shards, index); `keep` excepted. */
+async function staleFiles(dir: string, base: string, keep: readonly string[]): Promise<string[]> {
+  const stem = base.replace(/\.safetensors$/, '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const mine = new RegExp(`^${stem}(-\\d{5}-of-\\d{5})?\\.safetensors(\\.index\\.json)?$`);
+  return (await readdir(dir).catch(() => [] as string[])).filter((n) => mine.test(n) && !keep.includes(n));
 }

@@ -80,31 +80,44 @@ async function writeStreaming(
   layout: HeaderInput[],
   options: WriteSafetensorsOptions,
 ): Promise<void> {
-  const ordered = writerOrder(layout, path);
-  const header = encodeHeader(ordered, options.metadata);
   const pub = await Publish.begin(dirname(path), basename(path), { fsync: options.fsync ?? true });
   try {
-    const f = await pub.create(basename(path));
-    await f.write(header);
-    let i = 0;
-    for await (const t of tensors) {
-      const want = ordered[i++];
-      if (!want || want.name !== t.name || want.dtype !== t.dtype || want.shape.join(',') !== t.shape.join(',')) {
-        throw new InvalidArgumentError('layout_mismatch', `${path}: tensor ${i} arrived as "${t.name}" ${t.dtype} [${t.shape.join(',')}] but the layout expects ${want ? `"${want.name}" ${want.dtype} [${want.shape.join(',')}]` : 'no more tensors'}`, {
-          hint: 'pass tensors in writerOrder(layout) order, or omit layout', details: { path, name: t.name },
-        });
-      }
-      checkTensorBytes(t);
-      await f.write(t.data);
-    }
-    if (i !== ordered.length) {
-      throw new InvalidArgumentError('layout_mismatch', `${path}: ${ordered.length} tensors in the layout but ${i} arrived`, {
-        hint: 'pass every tensor of the layout', details: { path, expected: ordered.length, found: i },
-      });
-    }
+    await streamSafetensorsInto(await pub.create(basename(path)), path, tensors, layout, options.metadata);
     await pub.commit();
   } catch (e) {
     await pub.abort();
     throw e;
+  }
+}
+
+/**
+ * One safetensors file streamed into `f` (a file of a publish, io/publish.ts): the header from
+ * `layout`, then each tensor as it arrives, checked against the layout. Used by the single-file
+ * writer and by the sharded writer, whose shards and index are published together.
+ */
+export async function streamSafetensorsInto(
+  f: { write(data: Uint8Array): Promise<void> },
+  path: string,
+  tensors: Iterable<TensorValue> | AsyncIterable<TensorValue>,
+  layout: HeaderInput[],
+  metadata?: Record<string, string>,
+): Promise<void> {
+  const ordered = writerOrder(layout, path);
+  await f.write(encodeHeader(ordered, metadata));
+  let i = 0;
+  for await (const t of tensors) {
+    const want = ordered[i++];
+    if (!want || want.name !== t.name || want.dtype !== t.dtype || want.shape.join(',') !== t.shape.join(',')) {
+      throw new InvalidArgumentError('layout_mismatch', `${path}: tensor ${i} arrived as "${t.name}" ${t.dtype} [${t.shape.join(',')}] but the layout expects ${want ? `"${want.name}" ${want.dtype} [${want.shape.join(',')}]` : 'no more tensors'}`, {
+        hint: 'pass tensors in writerOrder(layout) order, or omit layout', details: { path, name: t.name },
+      });
+    }
+    checkTensorBytes(t);
+    await f.write(t.data);
+  }
+  if (i !== ordered.length) {
+    throw new InvalidArgumentError('layout_mismatch', `${path}: ${ordered.length} tensors in the layout but ${i} arrived`, {
+      hint: 'pass every tensor of the layout', details: { path, expected: ordered.length, found: i },
+    });
   }
 }
