@@ -21,6 +21,7 @@ import { createGlobalStep, globalStepValue } from '../train/global-step.js';
 import { assertFiniteVariables } from '../train/non-finite.js';
 import { readMeta } from '../checkpoint/meta.js';
 import { latestCheckpoint } from '../checkpoint/state.js';
+import { checkpointOwnership } from '../checkpoint/run-files.js';
 import { dataPositionRecord, resumePosition, stepBudget } from './data-position.js';
 import { exponentialDecay, naturalExpDecay, inverseTimeDecay, polynomialDecay, cosineDecay, cosineDecayRestarts, piecewiseConstant, linearWarmup, type LearningRateSchedule } from '../train/schedules.js';
 import { ParameterSet } from '../variables/parameter-set.js';
@@ -252,7 +253,10 @@ async function runTrainModel(options: TrainModelOptions, managers: CheckpointMan
   if (task.vocabulary) config.vocabSize = task.vocabulary.size;
   if (taskSpec.dataset === 'banking77' && taskSpec.maxLength) config.maxLength = taskSpec.maxLength;
   // Resuming: the config may not ask for more than the checkpoint to resume holds (registry.ts).
-  const resumeFrom = options.trainDir ? await latestCheckpoint(options.trainDir) : null;
+  // Only a checkpoint of the run directory itself counts (run-files.ts): a state file naming a
+  // path outside it is the manager's warning, never read here.
+  const listed = options.trainDir ? await latestCheckpoint(options.trainDir) : null;
+  const resumeFrom = listed && (await checkpointOwnership(options.trainDir!, listed)).owned ? listed : null;
   const bounds = resumeFrom ? { maxDimension: await largestDimension(resumeFrom), source: resumeFrom } : {};
   const model: ClassifierModel = buildModel(options.model, config, bounds);
 

@@ -368,6 +368,9 @@ export const trainCommand: Command<TrainModelReport> = {
     for (const w of report.start.warnings) process.stderr.write(`warning: ${w}\n`);
     return report;
   },
+  exitCode(r: TrainModelReport): number {
+    return interruptedExitCode(r.interrupted);
+  },
   render(r: TrainModelReport): string {
     const lines = [
       `${r.model}: ${r.trainExamples} training / ${r.testExamples} test examples, ${r.classNames.length} classes`,

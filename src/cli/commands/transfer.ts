@@ -95,6 +95,9 @@ export const transferCommand: Command<TransferReport> = {
     for (const w of report.start.warnings) process.stderr.write(`warning: ${w}\n`);
     return report;
   },
+  exitCode(r: TransferReport): number {
+    return interruptedExitCode(r.interrupted);
+  },
   render(r: TransferReport): string {
     const lines = [
       `transfer (${r.mode}) from ${r.from} → ${r.model} with ${r.classNames.length} classes`,

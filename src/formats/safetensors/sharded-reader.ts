@@ -10,6 +10,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { openRegularFile } from '../../io/open-file.js';
+import { awaitPublished } from '../../io/publish.js';
 import { basename, dirname, join } from 'node:path';
 import { CheckpointNotFoundError, FormatError, GraftError } from '../../errors.js';
 import type { CheckpointReader, TensorInfo, TensorValue, UnsupportedTensorInfo } from '../types.js';
@@ -142,6 +143,9 @@ function mismatch(code: string, path: string, message: string, details: Record<s
  *   `tensor_not_in_index`, and each shard's header codes.
  */
 export async function openShardedSafetensors(indexPath: string): Promise<ShardedSafetensorsReader> {
+  // A sharded write interrupted by a crash is finished first (its shards and index are one
+  // publish keyed by the index, io/publish.ts): the set read is the old one or the new, whole.
+  await awaitPublished(dirname(indexPath), basename(indexPath));
   const index = await readIndex(indexPath);
   const dir = dirname(indexPath);
   const files = new Map<string, SafetensorsFileReader>();
