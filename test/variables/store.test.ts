@@ -248,6 +248,33 @@ test('1.4 VariableScope.getCollection uses name + "/" (so scope a does not see a
   s.dispose();
 });
 
+// variable_scope.py VariableScope.get_collection: `scope = self._name + "/" if self._name else ""`,
+// so the root scope sees every named item; VariableScope.trainable_variables / global_variables /
+// local_variables are get_collection of TRAINABLE_VARIABLES / GLOBAL_VARIABLES / LOCAL_VARIABLES.
+test('1.4b root VariableScope.getCollection returns every variable; trainable/global/localVariables', () => {
+  const s = new VariableStore();
+  const root = s.getVariableScope();
+  s.getVariable('a', { shape: [] });
+  s.getVariable('b', { shape: [], trainable: false });
+  s.getVariable('c', { shape: [], collections: [GraphKeys.LOCAL_VARIABLES], trainable: false });
+  const inner = s.variableScope('foo', {}, (sc) => {
+    s.getVariable('d', { shape: [] });
+    s.getVariable('e', { shape: [], collections: [GraphKeys.LOCAL_VARIABLES], trainable: false });
+    return sc;
+  });
+  s.addToCollection(GraphKeys.GLOBAL_VARIABLES, 7); // unnamed: skipped by any scope filter, as TF
+  const n = (vs: tf.Variable[]): string[] => vs.map((v) => s.nameOf(v));
+  assert.equal(root.name, '');
+  assert.deepEqual(n(root.getCollection<tf.Variable>(GraphKeys.GLOBAL_VARIABLES)), ['a', 'b', 'foo/d']);
+  assert.deepEqual(n(root.globalVariables()), ['a', 'b', 'foo/d']);
+  assert.deepEqual(n(root.trainableVariables()), ['a', 'foo/d']);
+  assert.deepEqual(n(root.localVariables()), ['c', 'foo/e']);
+  assert.deepEqual(n(inner.trainableVariables()), ['foo/d']);
+  assert.deepEqual(n(inner.globalVariables()), ['foo/d']);
+  assert.deepEqual(n(inner.localVariables()), ['foo/e']);
+  s.dispose();
+});
+
 test('1.5 slot naming mechanism: get_variable("") in default-name scopes gives w/Adam, w/Adam_1', () => {
   const s = new VariableStore();
   const w = s.getVariable('w', { shape: [2] });
