@@ -407,10 +407,14 @@ function shapesCompatible(asked: readonly number[], found: readonly number[]): b
   return asked.every((d, i) => d === null || d < 0 || d === found[i]);
 }
 
-/** TF `_get_default_initializer`: glorot uniform for floats, zeros for ints/bool, else required. */
+/**
+ * variable_scope.py `_VariableStore._get_default_initializer`: glorot uniform for floats, zeros
+ * for ints/bool/string (`dtype.is_integer or … or dtype == dtypes.string`; a string's zero is
+ * `""`), else required (complex).
+ */
 function defaultInitializer(name: string, dtype: VariableDtype): Initializer {
   if (dtype === 'float32') return glorotUniformInitializer();
-  if (dtype === 'int32' || dtype === 'int64' || dtype === 'bool') return zerosInitializer();
+  if (dtype === 'int32' || dtype === 'int64' || dtype === 'bool' || dtype === 'string') return zerosInitializer();
   throw new ScopeError('initializer_required', `An initializer for variable ${name} of ${dtype} is required`, {
     hint: 'pass initializer for this dtype',
     details: { name, dtype },

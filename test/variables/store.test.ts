@@ -163,6 +163,24 @@ test('1.3 default initializers: glorot uniform for floats (bounded, seeded), zer
   for (const s of [a, b, c]) s.dispose();
 });
 
+// variable_scope.py _VariableStore._get_default_initializer: `dtype.is_integer or dtype.is_unsigned
+// or dtype.is_bool or dtype == dtypes.string` -> zeros_initializer, whose zero for DT_STRING is "".
+test('1.3b a string variable without initializer is zeros (""), as TF; bool is false; it holds and reassigns strings', () => {
+  const s = new VariableStore({ seed: 1 });
+  const v = s.getVariable('vocab', { shape: [2, 3], dtype: 'string' });
+  assert.equal(v.dtype, 'string');
+  assert.deepEqual(v.shape, [2, 3]);
+  assert.deepEqual(Array.from(v.dataSync() as unknown as string[]), ['', '', '', '', '', '']);
+  v.assign(tf.tensor([['a', 'b', 'c'], ['d', 'e', 'f']]));
+  assert.deepEqual(Array.from(v.dataSync() as unknown as string[]), ['a', 'b', 'c', 'd', 'e', 'f']);
+  s.variableScope('sc', { dtype: 'string' }, () => {
+    assert.deepEqual(Array.from(s.getVariable('t', { shape: [1] }).dataSync() as unknown as string[]), ['']);
+  });
+  assert.deepEqual(Array.from(s.getVariable('flag', { shape: [2], dtype: 'bool' }).dataSync()), [0, 0]);
+  assert.deepEqual(s.globalVariables().map((x) => s.nameOf(x)), ['vocab', 'sc/t', 'flag']);
+  s.dispose();
+});
+
 test('1.4 scope defaults: initializer, dtype and trainable inherited; reuse inherited and not switchable off', () => {
   const s = new VariableStore();
   s.variableScope('a', { initializer: constantInitializer(0.5), dtype: 'float32' }, () => {
