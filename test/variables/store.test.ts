@@ -7,7 +7,8 @@ import { initBackend } from '../../src/runtime/backend.js';
 import {
   VariableStore, AUTO_REUSE, GraphKeys, constantInitializer, zerosInitializer, VariableScope, defaultStore, resetDefaultStore,
 } from '../../src/variables/index.js';
-import { ScopeError } from '../../src/errors.js';
+import { ScopeError, InvalidArgumentError } from '../../src/errors.js';
+import { assertGlobalStep } from '../../src/train/global-step.js';
 
 before(async () => {
   await initBackend();
@@ -322,6 +323,35 @@ test('global step: int64 in checkpoints (int32 here), zeros, not trainable, [var
   const v = legacy.variable(0, { name: 'global_step', trainable: false });
   assert.equal(legacy.getGlobalStep(), v, 'get_global_step falls back to the tensor named global_step:0');
   for (const x of [s, root, legacy]) x.dispose();
+});
+
+// training_util.py get_global_step -> assert_global_step: `Existing "global_step" does not have
+// integer type: %s` (dtype) and `Existing "global_step" is not scalar: %s` (shape);
+// create_global_step: `ValueError('"global_step" already exists.')`.
+test('global step: get_global_step asserts an integer scalar with TF texts; create_global_step refuses a second', () => {
+  const bad = (e: unknown, text: string): boolean => e instanceof InvalidArgumentError && e.code === 'invalid_global_step' && e.message === text;
+  const f = new VariableStore();
+  f.variable(0, { name: 'global_step', trainable: false, dtype: 'float32' });
+  assert.throws(() => f.getGlobalStep(), (e) => bad(e, `Existing "global_step" does not have integer type: <dtype: 'float32'>`));
+  assert.throws(() => f.getOrCreateGlobalStep(), (e) => bad(e, `Existing "global_step" does not have integer type: <dtype: 'float32'>`));
+  const r = new VariableStore();
+  r.getVariable('global_step', { shape: [10], dtype: 'int32', trainable: false, collections: [GraphKeys.GLOBAL_VARIABLES, GraphKeys.GLOBAL_STEP] });
+  assert.throws(() => r.getGlobalStep(), (e) => bad(e, 'Existing "global_step" is not scalar: (10,)'));
+  const c = new VariableStore();
+  assert.equal(c.getGlobalStep(), undefined);
+  const step = c.createGlobalStep();
+  assert.equal(c.nameOf(step), 'global_step');
+  assert.equal(c.getGlobalStep(), step);
+  assert.throws(() => c.createGlobalStep(), (e) => e instanceof ScopeError && e.code === 'global_step_exists' && e.message === '"global_step" already exists.');
+  assert.equal(c.getOrCreateGlobalStep(), step, 'get_or_create still returns the existing one');
+  const t = tf.variable(tf.zeros([2, 2]));
+  assert.throws(() => assertGlobalStep(t), (e) => bad(e, `Existing "global_step" does not have integer type: <dtype: 'float32'>`));
+  const t2 = tf.variable(tf.zeros([2, 3], 'int32'));
+  assert.throws(() => assertGlobalStep(t2), (e) => bad(e, 'Existing "global_step" is not scalar: (2, 3)'));
+  assertGlobalStep(step);
+  for (const x of [f, r, c]) x.dispose();
+  t.dispose();
+  t2.dispose();
 });
 
 test('defaultStore is one store until reset', () => {
