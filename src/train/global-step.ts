@@ -15,7 +15,7 @@ export const GLOBAL_STEP_NAME = 'global_step';
 /** A fresh global step variable (value 0) and a ParameterSet holding it as `global_step`. */
 export function createGlobalStep(options: { initialValue?: number } = {}): { variable: tf.Variable; params: ParameterSet } {
   const initial = tf.scalar(options.initialValue ?? 0, 'int32');
-  const variable = newVariable(GLOBAL_STEP_NAME, initial, { trainable: false, dtype: 'int32' });
+  const variable = newVariable(GLOBAL_STEP_NAME, initial, { trainable: false, dtype: 'int32', declaredDtype: 'int64' });
   initial.dispose();
   const params = new ParameterSet().add(GLOBAL_STEP_NAME, variable, { trainable: false, saveDtype: 'int64' });
   return { variable, params };

@@ -243,7 +243,7 @@ export class VariableStore {
   }
 
   private register(opName: string, initial: tf.Tensor, dtype: VariableDtype, trainable: boolean, collections: string[] | undefined): tf.Variable {
-    const v = newVariable(opName, initial, { trainable, dtype: storageDtype(dtype) });
+    const v = newVariable(opName, initial, { trainable, dtype: storageDtype(dtype), declaredDtype: dtype === 'int64' ? 'int64' : undefined });
     this.opNames.set(v, opName);
     if (dtype === 'int64') this.int64.add(v);
     const keys = [...(collections && collections.length > 0 ? collections : [GraphKeys.GLOBAL_VARIABLES])];
