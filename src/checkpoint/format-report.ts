@@ -88,9 +88,16 @@ export function restoreMismatchError(plan: RestorePlan): RestoreMismatchError {
     parts.push(`${dtype.length} of ${n} have a dtype that cannot be loaded (${listed(dtype, (e) => `${e.name} expected ${e.expected?.dtype}, found ${e.found?.dtype}`)})`);
   }
   const scopes = scopesOf([...missing, ...shape, ...dtype].map((e) => e.name));
-  const quoted = scopes.slice(0, 3).map((s) => `"${s}"`).join(', ');
+  // every scope, or the first 8 and how many more: a cut list that is followed still fails
+  const shown = scopes.slice(0, 8);
+  const more = scopes.length > shown.length ? ` and ${scopes.length - shown.length} more scopes (${plan.problems.length} variables; see the report entries)` : '';
+  const quoted = shown.map((s) => `"${s}"`).join(', ');
   const hints: string[] = [];
-  hints.push(`pass exclude: [${quoted}] (CLI --exclude ${scopes.slice(0, 3).join(',')}) to restore the rest`);
+  const unused = plan.entries.filter((e) => e.status === 'unused_in_checkpoint');
+  if (missing.length > 0 && missing.length === unused.length && missing.every((m, i) => JSON.stringify(m.expected?.shape) === JSON.stringify(unused[i]!.found?.shape))) {
+    hints.push(`every missing variable has an unused checkpoint variable of the same shape in the same order (${missing[0]!.name} ← ${unused[0]!.name}${missing.length > 1 ? ', …' : ''}): map them one to one with assignmentMap, or restoreIntoLayersModel(model, path) which does it and reports it`);
+  }
+  hints.push(`pass exclude: [${quoted}]${more} (CLI --exclude ${shown.join(',')}) to restore the rest`);
   if (missing.length) hints.push('or ignoreMissing: true to keep the missing ones as initialised');
   if (shape.length) hints.push('or allowShapeMismatch: true to keep the mismatched ones as initialised');
   if (missing.length) hints.push('or map names with assignmentMap (CLI --map CKPT=VAR)');

@@ -33,6 +33,8 @@ export interface ConvertOptions {
   overwrite?: boolean;
   /** String metadata for the destination (safetensors `__metadata__`; default: a safetensors source's). */
   metadata?: Record<string, string>;
+  /** TF bundle destinations: number of data files (default 1; see writeBundle). */
+  numShards?: number;
   /**
    * Model config for Keras 3 destinations (`.keras`, `.weights.h5`) and tfjs model.json; default:
    * the source's own (a `.keras` config.json, a tfjs model.json `modelTopology`).
@@ -138,6 +140,12 @@ export async function convertCheckpoint(src: string, dst: string, options: Conve
     });
   }
   const target = sharded ? await shardedDestination(dst) : undefined;
+  if (options.numShards !== undefined && options.numShards !== 1 && format !== 'tf-bundle') {
+    throw new InvalidArgumentError('num_shards_not_applicable', `${dst}: numShards applies to TF bundle destinations, not ${format}`, {
+      hint: 'write to a TF bundle prefix (no .safetensors / model.json), or leave --num-shards out',
+      details: { path: dst, format, numShards: options.numShards },
+    });
+  }
   if (resolve(src) === resolve(dst)) {
     throw new InvalidArgumentError('same_path', `source and destination are both ${src}`, { hint: 'write to a new path; a live checkpoint is never rewritten in place', details: { path: src } });
   }
@@ -235,7 +243,7 @@ export async function convertCheckpoint(src: string, dst: string, options: Conve
       const info = await writeShardedSafetensors(dst, values(), { metadata, layout, maxShardSize: options.maxShardSize });
       writtenTo = info.index ?? join(info.dir, info.files[0]!);
     } else if (format === 'safetensors') await writeSafetensors(dst, values(), { metadata, layout });
-    else await writeCheckpoint(dst, values(), { format, metadata, modelTopology: options.modelTopology ?? (format === 'keras-h5' ? await sourceTopology(reader) : undefined) });
+    else await writeCheckpoint(dst, values(), { format, metadata, numShards: options.numShards, modelTopology: options.modelTopology ?? (format === 'keras-h5' ? await sourceTopology(reader) : undefined) });
     const notes = ['note', 'quantization'].map((k) => reader.metadata[k]).filter((x): x is string => typeof x === 'string');
     if (unreadable.length > 0) notes.push(`left out ${unreadable.length} tensor${unreadable.length === 1 ? '' : 's'} of a dtype Graft cannot decode: ${unreadable.map((u) => `${u.name} (${u.storedDtype})`).join(', ')}`);
     if (options.layout) notes.push(...formatLayoutReport(reader as LayoutReader).split('\n').filter(Boolean).map((l) => `layout: ${l}`));

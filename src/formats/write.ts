@@ -27,6 +27,8 @@ export interface WriteCheckpointOptions {
   modelTopology?: unknown;
   /** fsync files and directory (default true). */
   fsync?: boolean;
+  /** TF bundle only: number of data files (default 1; see writeBundle). */
+  numShards?: number;
 }
 
 /** The format `writeCheckpoint` would choose for a path. */
@@ -59,7 +61,7 @@ export async function writeCheckpoint(
       await writeTfjsWeights(basename(path) === 'model.json' ? dirname(path) : path, tensors, { modelTopology: options.modelTopology, fsync: options.fsync });
       return;
     case 'tf-bundle':
-      await writeBundle(path, tensors, { fsync: options.fsync });
+      await writeBundle(path, tensors, { fsync: options.fsync, numShards: options.numShards });
       return;
     case 'keras-h5':
       if (path.endsWith('.keras')) { await writeKerasArchive(path, tensors, { config: options.modelTopology, fsync: options.fsync }); return; }

@@ -17,6 +17,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { InvalidArgumentError } from '../errors.js';
 import { ParameterSet } from './parameter-set.js';
+import { LayersTrainableControl, patchFrozenBatchNorm, type LayerLike } from './layers-trainable.js';
 
 /** Options of {@link parametersFromLayersModel}. */
 export interface LayersAdapterOptions {
@@ -33,35 +34,70 @@ export function toSnakeCase(name: string): string {
 
 const CELL_CLASS: Record<string, string> = { LSTM: 'LSTMCell', GRU: 'GRUCell', SimpleRNN: 'SimpleRNNCell' };
 
-interface LayerLike {
-  name: string;
-  getClassName(): string;
-  weights: { originalName: string; name: string; trainable: boolean; read(): tf.Tensor }[];
-  layers?: LayerLike[];
+/** Whether a layer carries tfjs's automatic name (`dense_Dense1`) rather than one the user gave. */
+export function hasTfjsDefaultName(layer: { name: string; getClassName(): string }): boolean {
+  const className = layer.getClassName();
+  return new RegExp(`^${escapeRegex(toSnakeCase(className))}_${escapeRegex(className)}\\d+$`).test(layer.name);
 }
 
-/** A ParameterSet over a LayersModel's weights (same tf.Variables), named as TF-Keras names them. */
+/** Leaf layers in creation order with their enclosing nested models (outermost first). */
+export function leafLayers(model: LayersModel): { layer: LayerLike; ancestors: LayerLike[] }[] {
+  const out: { layer: LayerLike; ancestors: LayerLike[] }[] = [];
+  const visit = (layer: LayerLike, ancestors: LayerLike[]): void => {
+    if (Array.isArray(layer.layers) && layer.layers.length > 0) {
+      for (const l of layer.layers) visit(l, [...ancestors, layer]);
+      return;
+    }
+    out.push({ layer, ancestors });
+  };
+  for (const l of (model as unknown as LayerLike).layers ?? []) visit(l, []);
+  return out;
+}
+
+/**
+ * The TF-Keras name of every leaf layer (same order as {@link leafLayers}). An automatic tfjs
+ * name becomes the next unused snake_case name; names the user gave explicitly are kept and never
+ * handed out to an auto-named layer (an explicit `dense_1` next to two auto-named Dense layers
+ * gives `dense`, `dense_1`, `dense_2` — Keras's `unique_object_name(avoid_names=…)` rule).
+ */
+export function kerasLayerNames(model: LayersModel): string[] {
+  const leaves = leafLayers(model);
+  const explicit = new Set(leaves.filter(({ layer }) => !hasTfjsDefaultName(layer)).map(({ layer }) => layer.name));
+  const counts = new Map<string, number>();
+  const unique = (base: string, avoid: Set<string>): string => {
+    for (;;) {
+      const n = counts.get(base) ?? 0;
+      counts.set(base, n + 1);
+      const name = n === 0 ? base : `${base}_${n}`;
+      if (!avoid.has(name)) return name;
+    }
+  };
+  return leaves.map(({ layer }) => (hasTfjsDefaultName(layer) ? unique(toSnakeCase(layer.getClassName()), explicit) : layer.name));
+}
+
+/**
+ * A ParameterSet over a LayersModel's weights (same tf.Variables), named as TF-Keras names them.
+ * Each parameter's `trainable` is its layer's `layer.trainable`, read live; freezing through the
+ * set sets `layer.trainable` (whole layers only) — see layers-trainable.ts.
+ * @throws InvalidArgumentError `not_a_variable` for an unbuilt model.
+ */
 export function parametersFromLayersModel(model: LayersModel, options: LayersAdapterOptions = {}): ParameterSet {
   const mode = options.names ?? 'keras';
-  const counts = new Map<string, number>();
-  const unique = (base: string): string => {
-    const n = counts.get(base) ?? 0;
-    counts.set(base, n + 1);
+  const cellCounts = new Map<string, number>();
+  const uniqueCell = (base: string): string => {
+    const n = cellCounts.get(base) ?? 0;
+    cellCounts.set(base, n + 1);
     return n === 0 ? base : `${base}_${n}`;
   };
   const set = new ParameterSet();
   const seen = new Set<tf.Variable>();
-  const visit = (layer: LayerLike): void => {
-    if (Array.isArray(layer.layers) && layer.layers.length > 0 && layer !== (model as unknown as LayerLike)) {
-      layer.layers.forEach(visit);
-      return;
-    }
-    const className = layer.getClassName();
-    const snake = toSnakeCase(className);
-    const isDefault = new RegExp(`^${escapeRegex(snake)}_${escapeRegex(className)}\\d+$`).test(layer.name);
-    const kerasName = isDefault ? unique(snake) : layer.name;
-    const cellClass = CELL_CLASS[className];
-    const cellName = cellClass ? unique(toSnakeCase(cellClass)) : undefined;
+  const control = new LayersTrainableControl(model);
+  const names = kerasLayerNames(model);
+  leafLayers(model).forEach(({ layer, ancestors }, i) => {
+    const kerasName = names[i]!;
+    const cellClass = CELL_CLASS[layer.getClassName()];
+    const cellName = cellClass ? uniqueCell(toSnakeCase(cellClass)) : undefined;
+    patchFrozenBatchNorm(layer, ancestors);
     for (const w of layer.weights) {
       const variable = w.read();
       if (!(variable instanceof tf.Variable)) {
@@ -76,10 +112,9 @@ export function parametersFromLayersModel(model: LayersModel, options: LayersAda
       if (mode === 'tfjs') name = w.originalName;
       else if (cellName) name = `${kerasName}/${cellName}/${short}`;
       else name = `${kerasName}/${short}`;
-      set.add(name, variable, { trainable: w.trainable });
+      set.insert(control.parameter(name, variable, { layer, weight: w, ancestors, layerName: kerasName }));
     }
-  };
-  (model as unknown as LayerLike).layers?.forEach(visit);
+  });
   return set;
 }
 

@@ -22,6 +22,18 @@ export interface Parameter {
    * `global_step` is an int32 variable saved as `int64`, as TF writes it.
    */
   saveDtype?: 'int64';
+  /**
+   * Who owns the trainable flag when it is not this object (a LayersModel's layer: see
+   * layers-trainable.ts). `freeze`/`unfreeze` hand the whole selection to it at once, so it can
+   * refuse a selection that covers part of a layer before anything changes.
+   */
+  control?: TrainableControl;
+}
+
+/** Sets the trainable flag of parameters whose flag lives elsewhere (e.g. `layer.trainable`). */
+export interface TrainableControl {
+  /** Make `params` (all owned by this control) trainable or frozen; throws before changing anything when it cannot. */
+  setTrainable(params: readonly Parameter[], value: boolean): void;
 }
 
 /** Selection of parameters by scope and/or regular expression. */
@@ -59,7 +71,23 @@ export class ParameterSet implements Iterable<Parameter> {
   private readonly byName = new Map<string, Parameter>();
 
   constructor(params: Iterable<Parameter> = []) {
-    for (const p of params) this.add(p.name, p.variable, { trainable: p.trainable, saveDtype: p.saveDtype });
+    for (const p of params) {
+      if (p.control) this.insert(p);
+      else this.add(p.name, p.variable, { trainable: p.trainable, saveDtype: p.saveDtype });
+    }
+  }
+
+  /** Add a parameter object as it is (its flag may be owned by a `control`); duplicate names are an error. */
+  insert(param: Parameter): this {
+    const key = stripOutputSuffix(param.name);
+    if (this.byName.has(key)) {
+      throw new InvalidArgumentError('duplicate_parameter', `parameter "${key}" is already in this ParameterSet`, {
+        hint: 'give each variable a unique scoped name (variableScope / nameScope)',
+        details: { name: key },
+      });
+    }
+    this.byName.set(key, param);
+    return this;
   }
 
   /** Add a parameter; a name already present is an error (`duplicate_parameter`). */
@@ -155,14 +183,14 @@ export class ParameterSet implements Iterable<Parameter> {
   }
 
   private setTrainable(options: SelectOptions, value: boolean): string[] {
-    const changed: string[] = [];
-    for (const p of this.select(options)) {
-      if (p.trainable !== value) {
-        p.trainable = value;
-        changed.push(p.name);
-      }
-    }
-    return changed;
+    const changed = this.select(options).toArray().filter((p) => p.trainable !== value);
+    const byControl = new Map<TrainableControl, Parameter[]>();
+    for (const p of changed) if (p.control) byControl.set(p.control, [...(byControl.get(p.control) ?? []), p]);
+    // Every control validates its whole share first (a partial layer is refused), then flags change.
+    for (const [control, params] of byControl) control.setTrainable(params, value);
+    for (const p of changed) if (!p.control) p.trainable = value;
+    // a control may leave some alone (a BatchNorm's moving statistics are never trainable)
+    return changed.filter((p) => p.trainable === value).map((p) => p.name);
   }
 
   /** Plain `{name, dtype, shape, trainable}` records, JSON-serialisable. */

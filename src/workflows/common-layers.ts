@@ -123,9 +123,57 @@ function sameStructure(a: LayerSpec, b: LayerSpec): string | undefined {
   return undefined;
 }
 
-/** Same shapes and dtypes in creation order (names ignored). */
-function sameShapes(a: LayerSpec, b: LayerSpec): boolean {
-  return a.variables.length === b.variables.length && a.variables.every((v, i) => sameSpec(v, b.variables[i]!));
+/**
+ * A weight's role inside its layer, from its leaf name in the TF/Keras, slim, tfjs and PyTorch
+ * spellings (`kernel`/`weights`/`weight`, `gamma`/`scale`, `moving_mean`/`running_mean`, …).
+ */
+const ROLES: Record<string, string> = {
+  kernel: 'kernel', weights: 'kernel', weight: 'kernel', w: 'kernel', W: 'kernel',
+  bias: 'bias', biases: 'bias', b: 'bias',
+  gamma: 'gamma', scale: 'gamma', beta: 'beta', offset: 'beta',
+  moving_mean: 'moving_mean', running_mean: 'moving_mean', moving_variance: 'moving_variance', running_var: 'moving_variance',
+  embeddings: 'embeddings', recurrent_kernel: 'recurrent_kernel', depthwise_kernel: 'depthwise_kernel', pointwise_kernel: 'pointwise_kernel',
+};
+
+/** The role of a variable (by its leaf name), or undefined when the name says none. */
+export function weightRole(name: string): string | undefined {
+  return ROLES[leafOf(name)];
+}
+
+/** Whether the source's variables are in its model's creation order or only in sorted-key order. */
+export type SourceOrder = 'creation' | 'sorted';
+
+/**
+ * Pair the variables of two layers for `shape` matching, never by sorted names: by role when both
+ * layers name every role once; else by creation order (when the source has one); else by shape when
+ * every shape in the layer is distinct. Returns the pairs (destination order) or why it cannot pair.
+ */
+function alignVariables(src: LayerSpec, dst: LayerSpec, order: SourceOrder): { pairs?: [VariableSpec, VariableSpec][]; ambiguous?: string } {
+  if (src.variables.length !== dst.variables.length) return {};
+  const roles = (l: LayerSpec) => l.variables.map((v) => weightRole(v.name));
+  const rs = roles(src);
+  const rd = roles(dst);
+  const uniqueRoles = (r: (string | undefined)[]) => r.every((x) => x !== undefined) && new Set(r).size === r.length;
+  if (uniqueRoles(rs) && uniqueRoles(rd) && rd.every((r) => rs.includes(r))) {
+    const pairs = dst.variables.map((d, i) => [src.variables[rs.indexOf(rd[i])]!, d] as [VariableSpec, VariableSpec]);
+    return pairs.every(([a, b]) => sameSpec(a, b)) ? { pairs } : {};
+  }
+  if (order === 'creation') {
+    return src.variables.every((v, i) => sameSpec(v, dst.variables[i]!)) ? { pairs: dst.variables.map((d, i) => [src.variables[i]!, d]) } : {};
+  }
+  const key = (v: VariableSpec) => `${v.dtype}[${v.shape.join(',')}]`;
+  const count = new Map<string, number>();
+  for (const v of src.variables) count.set(key(v), (count.get(key(v)) ?? 0) + 1);
+  const pairs: [VariableSpec, VariableSpec][] = [];
+  for (const d of dst.variables) {
+    const same = src.variables.filter((v) => key(v) === key(d));
+    if (same.length === 0) return {};
+    if (same.length > 1) {
+      return { ambiguous: `${same.length} source variables of ${src.scope} have shape ${shapeStr(d.shape)} (${same.map((v) => leafOf(v.name)).join(', ')}) and their names give no role or order: refusing to guess` };
+    }
+    pairs.push([same[0]!, d]);
+  }
+  return { pairs };
 }
 
 function pairVariables(src: LayerSpec, dst: LayerSpec, byLeaf: boolean): LayerPairing['variables'] {
@@ -136,7 +184,8 @@ function pairVariables(src: LayerSpec, dst: LayerSpec, byLeaf: boolean): LayerPa
 }
 
 /** Find the layers `destination` shares with `source` (see the file comment for the modes). */
-export function matchCommonLayers(source: readonly VariableSpec[], destination: readonly VariableSpec[], mode: MatchMode = 'structure'): CommonLayersMatch {
+export function matchCommonLayers(source: readonly VariableSpec[], destination: readonly VariableSpec[], mode: MatchMode = 'structure', options: { sourceOrder?: SourceOrder } = {}): CommonLayersMatch {
+  const order = options.sourceOrder ?? 'creation';
   if (mode !== 'name' && mode !== 'shape' && mode !== 'structure') {
     throw new InvalidArgumentError('bad_match_mode', `match mode "${String(mode)}" is not one of name, shape, structure`, { hint: 'use structure (default), shape or name' });
   }
@@ -193,6 +242,18 @@ export function matchCommonLayers(source: readonly VariableSpec[], destination: 
     // longest common subsequence of layers with equal shape lists
     const a = src.layers;
     const b = dst.layers;
+    const ambiguous = new Map<LayerSpec, string>();
+    const memo = new Map<string, ReturnType<typeof alignVariables>>();
+    const align = (i: number, j: number) => {
+      const k = `${i},${j}`;
+      if (!memo.has(k)) memo.set(k, alignVariables(a[i]!, b[j]!, order));
+      return memo.get(k)!;
+    };
+    const sameShapes = (x: LayerSpec, y: LayerSpec): boolean => {
+      const r = align(a.indexOf(x), b.indexOf(y));
+      if (r.ambiguous) ambiguous.set(y, r.ambiguous);
+      return !!r.pairs;
+    };
     const L = Array.from({ length: a.length + 1 }, () => new Int32Array(b.length + 1));
     for (let i = a.length - 1; i >= 0; i--) {
       for (let j = b.length - 1; j >= 0; j--) {
@@ -207,7 +268,7 @@ export function matchCommonLayers(source: readonly VariableSpec[], destination: 
         const d = b[j]!;
         const namesDiffer = s.variables.some((v, k) => leafOf(v.name) !== leafOf(d.variables[k]!.name));
         pairings.push({
-          source: s.scope, destination: d.scope, variables: pairVariables(s, d, false),
+          source: s.scope, destination: d.scope, variables: align(i, j).pairs!.map(([x, y]) => ({ source: x.name, destination: y.name, shape: [...y.shape], dtype: y.dtype })),
           reason: `source layer ${i + 1} ↔ destination layer ${j + 1}: same shapes in order${namesDiffer ? ' (variable names differ)' : ''}${s.scope === d.scope ? '' : ` (scope ${s.scope} → ${d.scope})`}`,
         });
         usedSrc.add(s);
@@ -217,7 +278,8 @@ export function matchCommonLayers(source: readonly VariableSpec[], destination: 
       } else if (L[i + 1]![j]! >= L[i]![j + 1]!) i++;
       else j++;
     }
-    for (const d of b) if (!pairedDst.has(d)) dstReason.set(d, `no source layer with shapes ${d.variables.map((v) => shapeStr(v.shape)).join(' ')} left in order`);
+    for (const d of b) if (!pairedDst.has(d) && ambiguous.has(d)) dstReason.set(d, `ambiguous pairing refused: ${ambiguous.get(d)}`);
+    for (const d of b) if (!pairedDst.has(d) && !ambiguous.has(d)) dstReason.set(d, `no source layer with shapes ${d.variables.map((v) => shapeStr(v.shape)).join(' ')} left in order`);
   }
   for (const d of dst.layers) {
     if (pairedDst.has(d)) continue;

@@ -2,16 +2,19 @@
  * `transferCommon(src, dst, {match, freeze})` (article 003): find the layers two architectures
  * share (common-layers.ts), copy their values from the source into the destination, optionally
  * freeze them, and report every pairing with its reason plus everything left alone and why.
- * The source is a model in memory or a checkpoint (its `.meta.json` model gives the layer order;
- * without one, checkpoint keys are taken in sorted order and the report says so).
+ * The source is a model in memory or any readable checkpoint file (TF bundle, Keras `.h5`,
+ * safetensors, tfjs `model.json`); its `.meta.json` gives the creation order; without one the
+ * file's key order is used, weights inside a layer pair by role or distinct shape — an ambiguous
+ * pairing is refused and reported, never guessed — and the report says so.
  */
 import { InvalidArgumentError } from '../errors.js';
 import { restoreFromCheckpoint } from '../checkpoint/execute-plan.js';
 import { listVariables } from '../checkpoint/reader.js';
 import type { ClassifierModel } from '../models/types.js';
 import type { Parameter, ParameterSet } from '../variables/parameter-set.js';
-import { modelFromCheckpointMeta, readCheckpointMeta, resolveCheckpoint } from './checkpoints.js';
-import { matchCommonLayers, type LayerPairing, type LeftAlone, type MatchMode, type VariableSpec } from './common-layers.js';
+import { stat } from 'node:fs/promises';
+import { readCheckpointMeta, resolveCheckpoint } from './checkpoints.js';
+import { matchCommonLayers, type LayerPairing, type LeftAlone, type MatchMode, type SourceOrder, type VariableSpec } from './common-layers.js';
 
 /** A model, its parameters, or a checkpoint path. */
 export type TransferSource = ClassifierModel | ParameterSet | string;
@@ -48,23 +51,26 @@ function specs(params: ParameterSet): VariableSpec[] {
   return params.toArray().map((p) => ({ name: p.name, dtype: p.variable.dtype, shape: [...p.variable.shape] }));
 }
 
-async function sourceSpecs(src: TransferSource, notes: string[]): Promise<{ specs: VariableSpec[]; label: string; params?: ParameterSet; checkpoint?: string }> {
+async function sourceSpecs(src: TransferSource, notes: string[]): Promise<{ specs: VariableSpec[]; label: string; params?: ParameterSet; checkpoint?: string; order: SourceOrder }> {
   if (typeof src !== 'string') {
     const params = paramsOf(src);
-    return { specs: specs(params), label: 'name' in src && typeof src.name === 'string' ? `model ${src.name}` : 'parameters in memory', params };
+    return { specs: specs(params), label: 'name' in src && typeof src.name === 'string' ? `model ${src.name}` : 'parameters in memory', params, order: 'creation' };
   }
-  const ckpt = await resolveCheckpoint(src);
+  // a TF checkpoint (prefix or directory), else any file the readers open (.h5, .safetensors, model.json, …)
+  const ckpt = await resolveCheckpoint(src).catch(async (e: unknown) => {
+    if ((await stat(src).catch(() => undefined))?.isFile()) return src;
+    throw e;
+  });
   const meta = await readCheckpointMeta(ckpt).catch(() => undefined);
   const inCkpt = new Map((await listVariables(ckpt)).map((v) => [v.name, v] as const));
-  if (meta?.model) {
-    const m = await modelFromCheckpointMeta(meta, ckpt);
-    const ordered = specs(m.params).filter((s) => inCkpt.has(s.name));
-    m.params.toArray().forEach((p) => p.variable.dispose());
-    const rest = [...inCkpt.values()].filter((v) => !ordered.some((o) => o.name === v.name)).map((v) => ({ name: v.name, dtype: v.dtype, shape: [...v.shape] }));
-    return { specs: [...ordered, ...rest], label: ckpt, checkpoint: ckpt };
+  if (meta) {
+    // the meta lists the variables in the model's creation order (built-in model or LayersModel alike)
+    const ordered = meta.variables.filter((v) => inCkpt.has(v.name)).map((v) => inCkpt.get(v.name)!);
+    const rest = [...inCkpt.values()].filter((v) => !ordered.includes(v));
+    return { specs: [...ordered, ...rest].map((v) => ({ name: v.name, dtype: v.dtype, shape: [...v.shape] })), label: ckpt, checkpoint: ckpt, order: 'creation' };
   }
-  notes.push(`${ckpt} has no .meta.json naming its model: layer order taken from the sorted checkpoint keys`);
-  return { specs: [...inCkpt.values()].map((v) => ({ name: v.name, dtype: v.dtype, shape: [...v.shape] })), label: ckpt, checkpoint: ckpt };
+  notes.push(`${ckpt} has no .meta.json giving its model's order: layers taken in the file's key order; inside a layer weights pair by role (kernel, bias, gamma, beta, moving_mean, …) or by distinct shapes, never by sorted names`);
+  return { specs: [...inCkpt.values()].map((v) => ({ name: v.name, dtype: v.dtype, shape: [...v.shape] })), label: ckpt, checkpoint: ckpt, order: 'sorted' };
 }
 
 /**
@@ -78,7 +84,7 @@ export async function transferCommon(src: TransferSource, dst: ClassifierModel |
   const notes: string[] = [];
   const source = await sourceSpecs(src, notes);
   const dstParams = paramsOf(dst);
-  const m = matchCommonLayers(source.specs, specs(dstParams), match);
+  const m = matchCommonLayers(source.specs, specs(dstParams), match, { sourceOrder: source.order });
   const pairs = m.pairings.flatMap((p) => p.variables);
   const report: TransferCommonReport = { match, source: source.label, pairings: m.pairings, leftAlone: m.leftAlone, copied: [], frozen: [], dryRun: !!options.dryRun, notes };
   if (options.dryRun || pairs.length === 0) {
@@ -100,8 +106,9 @@ export async function transferCommon(src: TransferSource, dst: ClassifierModel |
   }
   report.copied = pairs.map((v) => v.destination);
   if (options.freeze) {
-    for (const name of report.copied) dstParams.require(name).trainable = false;
-    report.frozen = [...report.copied];
+    // through freeze(), so a LayersModel destination gets layer.trainable = false (whole layers)
+    dstParams.freeze({ include: report.copied });
+    report.frozen = report.copied.filter((n) => !dstParams.require(n).trainable);
   }
   return report;
 }

@@ -17,7 +17,7 @@ import { LAYOUT_FLAGS, LAYOUT_HELP, parseLayoutFlags } from '../layout-flags.js'
 const HELP = `graft convert — convert between TF bundle, safetensors and tfjs weights
 
 usage: graft convert SRC DST [--rename FROM=TO]… [--include SCOPE]… [--exclude SCOPE]…
-                             [--to FORMAT] [--max-shard-size SIZE] [--overwrite] [--layout pytorch …] [--json]
+                             [--to FORMAT] [--num-shards N] [--max-shard-size SIZE] [--overwrite] [--layout pytorch …] [--json]
 
 SRC   any checkpoint Graft reads: TF prefix or directory, *.safetensors, tfjs model.json, Keras *.h5,
       PyTorch *.pt / *.pth / pytorch_model.bin (read without executing its pickle)
@@ -40,6 +40,8 @@ flags:
                      (its modelTopology)                        (default: the source's own, if any)
   --keras3-names tf-keras  from a Keras 3 source, write the TF-Keras names its paths map to
                      (dense/vars/0 → dense/kernel)                            (default: keras3 paths)
+  --num-shards N     TF bundle DST: write N data files DST.data-0000i-of-0000N and one merged
+                     index, as TF's sharded Saver does                        (default: 1)
   --max-shard-size SIZE  write Hugging Face sharded safetensors: shards of at most SIZE bytes
                      ("2GB", "500MB": decimal units as HF; or bytes) named model-00001-of-0000N
                      .safetensors + model.safetensors.index.json; DST a folder or *.safetensors
@@ -96,6 +98,7 @@ export const convertCommand: Command<ConvertReport> = {
     include: { type: 'string', multiple: true },
     exclude: { type: 'string', multiple: true },
     to: { type: 'string' },
+    'num-shards': { type: 'string' },
     config: { type: 'string' },
     'keras3-names': { type: 'string' },
     'max-shard-size': { type: 'string' },
@@ -113,6 +116,11 @@ export const convertCommand: Command<ConvertReport> = {
     const to = stringFlag(args, 'to');
     if (to !== undefined && !FORMATS.includes(to as FormatName)) {
       throw new UsageError('bad_usage', `--to must be one of ${FORMATS.join(', ')}, got "${to}"`, { hint: 'or leave --to out and let the DST path decide' });
+    }
+    const shardsRaw = stringFlag(args, 'num-shards');
+    const numShards = shardsRaw === undefined ? undefined : Number(shardsRaw);
+    if (numShards !== undefined && (!/^\d+$/.test(shardsRaw!) || numShards < 1)) {
+      throw new UsageError('bad_usage', `--num-shards must be a positive integer, got "${shardsRaw}"`, { hint: 'e.g. --num-shards 4' });
     }
     const renameRaw = ((args.values.rename as string[] | undefined) ?? []);
     const configPath = stringFlag(args, 'config');
@@ -135,6 +143,7 @@ export const convertCommand: Command<ConvertReport> = {
       exclude: listFlag(args, 'exclude'),
       format: to as FormatName | undefined,
       overwrite: boolFlag(args, 'overwrite'),
+      numShards,
       maxShardSize,
       layout: parseLayoutFlags(args),
     });

@@ -10,11 +10,19 @@
  * - Finish: flush, write an empty metaindex block, add the last index entry keyed by
  *   FindShortSuccessor(last_key), write the index block, then the 48-byte footer.
  *
+ * - compression 'snappy' (TF 1.1's default `table::Options`): each block is snappy-compressed and
+ *   kept compressed (type 1) only if that saves at least 1/8 (table_builder.cc `WriteBlock`);
+ *   the CRC covers the stored bytes plus the type byte.
+ *
  * The table is built in memory: an index holds one small entry per tensor, never tensor data.
  */
 import { crc32c, maskCrc } from '../crc32c.js';
 import { ProtoWriter } from '../proto/wire.js';
 import { BLOCK_TRAILER_SIZE, FOOTER_SIZE, NO_COMPRESSION, TABLE_MAGIC_NUMBER, compareBytes, type BlockHandle } from './table.js';
+import { maybeCompressSnappy } from './snappy.js';
+
+/** Block compression of a table: TF ≥ 1.2 writes 'none'; TF 1.1 wrote 'snappy'. */
+export type TableCompression = 'none' | 'snappy';
 
 /** TF's `table::Options::block_size` default. */
 export const TABLE_BLOCK_SIZE = 262144;
@@ -95,7 +103,14 @@ export class TableBuilder {
   private lastKey: Uint8Array | undefined;
   private pending: BlockHandle | undefined;
 
-  constructor(private readonly blockSize = TABLE_BLOCK_SIZE) {}
+  /**
+   * @param blockSize  flush a data block when its size estimate reaches this (TF: 262144)
+   * @param compression  'none' (default, TF ≥ 1.2) or 'snappy' (TF 1.1)
+   */
+  constructor(
+    private readonly blockSize = TABLE_BLOCK_SIZE,
+    private readonly compression: TableCompression = 'none',
+  ) {}
 
   /** Append one key/value pair. */
   add(key: Uint8Array, value: Uint8Array): void {
@@ -117,9 +132,10 @@ export class TableBuilder {
     this.data = new BlockBuilder(TABLE_RESTART_INTERVAL);
   }
 
-  private writeBlock(contents: Uint8Array): BlockHandle {
+  private writeBlock(raw: Uint8Array): BlockHandle {
+    const { contents, type } = this.compression === 'snappy' ? maybeCompressSnappy(raw) : { contents: raw, type: NO_COMPRESSION };
     const handle = { offset: this.offset, size: contents.length };
-    const trailer = new Uint8Array([NO_COMPRESSION]);
+    const trailer = new Uint8Array([type]);
     const crc = crc32c(trailer, crc32c(contents));
     this.out.raw(contents).raw(trailer).fixed32(maskCrc(crc));
     this.offset += contents.length + BLOCK_TRAILER_SIZE;

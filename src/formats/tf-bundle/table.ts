@@ -3,7 +3,8 @@
  * (tensorflow/core/lib/io/{format.cc,block.cc,table.cc}, later tsl/lib/io/; TF-SEMANTICS.md §4.3).
  *
  *   file   = data block… | metaindex block | index block | footer (48 bytes)
- *   block  = contents | type (1 byte, 0 = no compression) | fixed32 Mask(crc32c(contents ‖ type))
+ *   block  = stored | type (1 byte: 0 = none, 1 = snappy) | fixed32 Mask(crc32c(stored ‖ type))
+ *            (stored = the contents, or their snappy compression for type 1: snappy.ts)
  *   footer = BlockHandle metaindex | BlockHandle index | zero padding to 40 bytes
  *            | fixed64 magic 0xdb4775248b80fb57 (little-endian)
  *   BlockHandle = varint64 offset | varint64 size   (size excludes the 5-byte trailer)
@@ -11,13 +12,17 @@
  *   entry  = varint32 shared | varint32 non_shared | varint32 value_len | key[shared:] | value
  *   index block: key = separator ≥ last key of the data block, value = BlockHandle of that block.
  *
- * Checked: magic; every handle inside the file; every block CRC; type byte; restart array inside
+ * Checked: magic; every handle inside the file; every block CRC (over the stored, i.e. compressed,
+ * bytes plus the type byte, as TF's ReadBlock); type byte 0 or 1; restart array inside
  * the block and restart offsets inside the entry area with shared = 0 there; shared ≤ previous
  * key length; every length inside the block; keys strictly increasing across the whole table.
  */
 import { crc32c, unmaskCrc } from '../crc32c.js';
 import { ProtoReader } from '../proto/wire.js';
 import { bundleError } from './errors.js';
+import { NO_COMPRESSION, SNAPPY_COMPRESSION, uncompressSnappyBlock } from './snappy.js';
+
+export { NO_COMPRESSION, SNAPPY_COMPRESSION };
 
 /** SSTable footer magic (table/format.h `kTableMagicNumber`). */
 export const TABLE_MAGIC_NUMBER = 0xdb4775248b80fb57n;
@@ -25,8 +30,6 @@ export const TABLE_MAGIC_NUMBER = 0xdb4775248b80fb57n;
 export const FOOTER_SIZE = 48;
 /** Block trailer: 1 type byte + 4 CRC bytes. */
 export const BLOCK_TRAILER_SIZE = 5;
-/** Block type for uncompressed contents (the only one BundleWriter produces). */
-export const NO_COMPRESSION = 0;
 
 /** Where a block lives in the file. */
 export interface BlockHandle {
@@ -75,7 +78,7 @@ export function readFooter(data: Uint8Array, file: string): { metaindex: BlockHa
   return { metaindex, index };
 }
 
-/** Read one block's contents, checking its type byte and masked CRC. */
+/** Read one block's contents, checking its masked CRC and type byte, decompressing snappy blocks. */
 export function readBlock(data: Uint8Array, handle: BlockHandle, file: string, what: string): Uint8Array {
   const end = handle.offset + handle.size;
   if (end + BLOCK_TRAILER_SIZE > data.length) {
@@ -85,21 +88,22 @@ export function readBlock(data: Uint8Array, handle: BlockHandle, file: string, w
   }
   const withType = data.subarray(handle.offset, end + 1);
   const dv = new DataView(data.buffer, data.byteOffset, data.length);
-  const stored = dv.getUint32(end + 1, true);
+  const storedCrc = dv.getUint32(end + 1, true);
   const actual = crc32c(withType);
-  if (unmaskCrc(stored) !== actual) {
-    throw bundleError('block_checksum_mismatch', file, `block checksum mismatch in ${what} at offset ${handle.offset} (size ${handle.size}): stored 0x${unmaskCrc(stored).toString(16)}, computed 0x${actual.toString(16)}`, {
-      details: { field: what, offset: handle.offset, stored: unmaskCrc(stored), computed: actual },
+  if (unmaskCrc(storedCrc) !== actual) {
+    throw bundleError('block_checksum_mismatch', file, `block checksum mismatch in ${what} at offset ${handle.offset} (size ${handle.size}): stored 0x${unmaskCrc(storedCrc).toString(16)}, computed 0x${actual.toString(16)}`, {
+      details: { field: what, offset: handle.offset, stored: unmaskCrc(storedCrc), computed: actual },
     });
   }
   const type = data[end]!;
-  if (type !== NO_COMPRESSION) {
-    throw bundleError('unsupported_compression', file, `${what} at offset ${handle.offset} has compression type ${type}; TensorFlow bundles are written uncompressed (type 0)`, {
-      hint: 'this SSTable was not written by TensorFlow\'s BundleWriter; re-save the checkpoint with TensorFlow',
-      details: { field: what, type },
-    });
-  }
-  return data.subarray(handle.offset, end);
+  const stored = data.subarray(handle.offset, end);
+  if (type === NO_COMPRESSION) return stored;
+  if (type === SNAPPY_COMPRESSION) return uncompressSnappyBlock(stored, file, what, handle.offset);
+  // TF's ReadBlock: any other type is DataLoss "bad block type".
+  throw bundleError('unsupported_compression', file, `${what} at offset ${handle.offset} has block type ${type} (bad block type): TensorFlow's table reader accepts only 0 (no compression) and 1 (snappy)`, {
+    hint: 'this SSTable was not written by TensorFlow (or its type byte is damaged although its CRC matches); re-save the checkpoint with TensorFlow',
+    details: { field: what, type },
+  });
 }
 
 /** Decode every entry of a block's contents (restart points validated). */

@@ -1,5 +1,6 @@
 /** The public shape of an open tensor bundle. */
 import type { CheckpointReader } from '../types.js';
+import type { PartitionedTensor } from './partitioned.js';
 
 /** An open TensorFlow V2 checkpoint: a CheckpointReader plus bundle specifics. */
 export interface BundleReader extends CheckpointReader {
@@ -25,6 +26,17 @@ export interface BundleReader extends CheckpointReader {
 export interface WriteBundleOptions {
   /** fsync the data and index files and their directory before returning (default true). */
   fsync?: boolean;
+  /**
+   * Number of data files (default 1). N > 1 writes what TF's sharded Saver + MergeV2Checkpoints
+   * leave: `prefix.data-0000i-of-0000N` and one merged index with shard_id per entry.
+   */
+  numShards?: number;
+  /** Shard of each tensor (name, arrival index) → 0..numShards-1; default: see writeBundle. */
+  shardOf?: (name: string, index: number) => number;
+  /** Index block compression: 'none' (default; TF ≥ 1.2) or 'snappy' (what TF 1.1 wrote). */
+  compression?: 'none' | 'snappy';
+  /** Partitioned variables, written as slices (partitioned.ts `PartitionedTensor`). */
+  partitioned?: readonly PartitionedTensor[];
 }
 
 /** What writeBundle wrote. */
@@ -35,4 +47,6 @@ export interface WriteBundleReport {
   bytes: number;
   /** Number of tensors written. */
   tensors: number;
+  /** Number of data files written. */
+  shards: number;
 }

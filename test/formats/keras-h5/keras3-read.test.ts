@@ -151,8 +151,11 @@ test('detection: a .keras under another name is found by its zip directory; othe
     assert.equal(await detectFormat(renamed), 'keras-h5');
     await using r = await openCheckpoint(renamed);
     assert.equal(r.list().length, 26);
-    const other = join(dir, 'archive.zip');
-    await writeFile(other, zipSync({ 'archive/data.pkl': new Uint8Array([0x80, 2]) }, { level: 0 }));
+    const torchZip = join(dir, 'archive.zip');
+    await writeFile(torchZip, zipSync({ 'archive/data.pkl': new Uint8Array([0x80, 2]) }, { level: 0 }));
+    assert.equal(await detectFormat(torchZip), 'pytorch', 'a zip led by <archive>/data.pkl is torch.save\'s layout, not Keras');
+    const other = join(dir, 'notes.zip');
+    await writeFile(other, zipSync({ 'notes.txt': new TextEncoder().encode('hello') }, { level: 0 }));
     assert.equal(await detectFormat(other), null);
   } finally {
     await rm(dir, { recursive: true, force: true });

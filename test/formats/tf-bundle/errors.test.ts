@@ -84,8 +84,13 @@ test('block_checksum_mismatch: a byte of the data block flipped', async () => {
   await expectError(files(b), 'block_checksum_mismatch', /model\.ckpt\.index: block checksum mismatch in data block 0 \(offset 0\)/);
 });
 
-test('unsupported_compression: block type 1 (snappy) with a valid CRC', async () => {
-  await expectError(files(rawTable(blockContents([[u8(''), HEADER]]), { type: 1 })), 'unsupported_compression', /compression type 1/);
+test('unsupported_compression: block type 2 with a valid CRC is TF\'s "bad block type"', async () => {
+  await expectError(files(rawTable(blockContents([[u8(''), HEADER]]), { type: 2 })), 'unsupported_compression', /block type 2 \(bad block type\)/);
+});
+
+test('bad_block: block type 1 (snappy) whose stored bytes are not a snappy stream', async () => {
+  // Raw contents labelled snappy: the preamble reads 0 uncompressed bytes but elements follow.
+  await expectError(files(rawTable(blockContents([[u8(''), HEADER]]), { type: 1 })), 'bad_block', /corrupted compressed block contents \(snappy\)/);
 });
 
 test('bad_block: restart count larger than the block; restart point not at 0', async () => {

@@ -59,20 +59,29 @@ for (const prefix of ['tf2-bundle/charity-keras-save-weights-adam/cp.ckpt', 'sav
   });
 }
 
-test('round trip of the 2-shard TF2 checkpoint: values identical (file layout not reproducible)', async () => {
-  // Not byte-reproducible by design: TF wrote it with MergeV2Checkpoints (one data file per device,
-  // the string object graph on CPU in shard 0); Graft's writer is BundleWriter, which writes one
-  // shard. The tensors themselves survive bit for bit.
+test('2-shard TF2 checkpoint (MergeV2Checkpoints output) rewritten with numShards 2: .index and both .data files byte-identical', async () => {
+  // TF wrote it with one BundleWriter per device then MergeBundles: the string object graph on
+  // CPU in shard 0, the variables in shard 1, each data file in Add order. Given the same shard
+  // of each tensor and the same order, Graft's sharded writer reproduces every byte.
   const src = `${FIXTURES}tf2-bundle/little-ruan-keras-adam-2shards/model.ckpt`;
-  const tensors = await readAll(src, 'sorted');
+  const tensors = await readAll(src, 'offset');
+  const idx = readTable(new Uint8Array(readFileSync(`${src}.index`)), src).slice(1);
+  const shardOf = new Map(idx.map((e) => {
+    const name = new TextDecoder().decode(e.key);
+    return [name, decodeBundleEntry(e.value, src, name).shardId] as const;
+  }));
+  assert.deepEqual(new Set(shardOf.values()), new Set([0, 1]));
   const out = join(tmp, 'two-shards');
-  await writeBundle(out, tensors, { fsync: false });
-  await using r = await openBundle(out);
-  assert.equal(r.numShards, 1);
-  for (const t of tensors) {
-    const v = await r.read(t.name);
-    assert.deepEqual(v, t);
+  async function* stream(): AsyncIterable<TensorValue> {
+    yield* tensors;
   }
+  const rep = await writeBundle(out, stream(), { fsync: false, numShards: 2, shardOf: (n) => shardOf.get(n)! });
+  assert.equal(rep.shards, 2);
+  assert.ok(same(`${src}.index`, `${out}.index`), 'index differs');
+  for (const f of ['data-00000-of-00002', 'data-00001-of-00002']) assert.ok(same(`${src}.${f}`, `${out}.${f}`), `${f} differs`);
+  await using r = await openBundle(out);
+  assert.equal(r.numShards, 2);
+  for (const t of tensors) assert.deepEqual(await r.read(t.name), t);
 });
 
 test('TF-SEMANTICS §4.7 worked example: writer output equals the spec bytes; real TF index has the same framing', async () => {
