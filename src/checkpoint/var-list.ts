@@ -7,7 +7,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { ParameterSet, type Parameter, stripOutputSuffix } from '../variables/parameter-set.js';
-import { scopedNameOf } from '../variables/create.js';
+import { scopedNameOf, declaredInt64 } from '../variables/create.js';
 import { InvalidArgumentError } from '../errors.js';
 
 /** Anything that can stand for "these variables" in Saver and restore APIs. */
@@ -30,8 +30,11 @@ export function isParameter(x: unknown): x is Parameter {
   return typeof x === 'object' && x !== null && typeof (x as { variable?: unknown }).variable === 'object';
 }
 
+/** A bare variable as a Parameter; one declared int64 is saved as DT_INT64, as TF's Saver writes it. */
 function fromVariable(v: tf.Variable): Parameter {
-  return { name: scopedNameOf(v), variable: v, trainable: v.trainable };
+  const p: Parameter = { name: scopedNameOf(v), variable: v, trainable: v.trainable };
+  if (declaredInt64(v)) p.saveDtype = 'int64';
+  return p;
 }
 
 /**

@@ -25,6 +25,21 @@ export interface ExponentialMovingAverageOptions {
    * estimate in `<shadow>/biased` and t in `<shadow>/local_step`. Default false, as TF.
    */
   zeroDebias?: boolean;
+  /**
+   * The VariableStore whose scopes name the shadows, as TF's graph does: `apply` creates each
+   * shadow with `slot_creator.create_slot`, i.e. `variable_scope(None, var_name + "/" + name)`
+   * under the CURRENT variable scope, so inside `variable_scope("scope2")` the average of
+   * `scope1/v0` is `scope2/scope1/v0/<name>`; `averageName` of a not-yet-applied variable uses the
+   * current name scope (`graph.unique_name`). Without it (or at the root scope) names are
+   * `<var>/<name>`.
+   */
+  store?: EmaScopeSource;
+}
+
+/** What the EMA reads from a VariableStore to name shadows (a VariableStore satisfies it). */
+export interface EmaScopeSource {
+  getNameScope(): string;
+  getVariableScope(): { readonly name: string };
 }
 
 interface TrackedValue {
@@ -50,6 +65,7 @@ export class ExponentialMovingAverage {
   private readonly shadows = new ParameterSet();
   private readonly values = new Map<string, TrackedValue>();
   private readonly zeroDebias: boolean;
+  private readonly store?: EmaScopeSource;
 
   constructor(decay: number, options: ExponentialMovingAverageOptions = {}) {
     if (!(decay >= 0 && decay <= 1)) {
@@ -59,11 +75,19 @@ export class ExponentialMovingAverage {
     if (options.numUpdates !== undefined) this.numUpdates = options.numUpdates;
     this.name = options.name ?? 'ExponentialMovingAverage';
     this.zeroDebias = options.zeroDebias ?? false;
+    if (options.store) this.store = options.store;
+  }
+
+  /** `scope/` of the current variable scope (where create_slot puts shadows), `''` at the root or without a store. */
+  private slotPrefix(): string {
+    const n = this.store?.getVariableScope().name ?? '';
+    return n ? `${n}/` : '';
   }
 
   private uniqueShadowName(base: string, taken?: ParameterSet): string {
-    let name = `${base}/${this.name}`;
-    for (let i = 1; this.shadows.has(name) || taken?.has(name); i++) name = `${base}/${this.name}_${i}`;
+    const full = this.slotPrefix() + base;
+    let name = `${full}/${this.name}`;
+    for (let i = 1; this.shadows.has(name) || taken?.has(name); i++) name = `${full}/${this.name}_${i}`;
     return name;
   }
 
@@ -88,8 +112,12 @@ export class ExponentialMovingAverage {
       const shadowName = this.uniqueShadowName(key);
       const t: TrackedValue = { shadowName, shadow: this.zerosVariable(shadowName, shape) };
       if (this.zeroDebias) {
-        t.biased = this.zerosVariable(`${shadowName}/biased`, shape);
-        t.localStep = this.zerosVariable(`${shadowName}/local_step`, []);
+        // TF's _zero_debias creates these under the scope once more: inside variable_scope("scope2")
+        // they are scope2/scope2/scope1/add/foo/biased (moving_averages_test.py
+        // averageVariablesNamesRespectScopeHelper: `sc + ema.average_name(tensor2) + "/biased"`).
+        const debiasName = this.slotPrefix() + shadowName;
+        t.biased = this.zerosVariable(`${debiasName}/biased`, shape);
+        t.localStep = this.zerosVariable(`${debiasName}/local_step`, []);
       }
       this.values.set(key, t);
     }
@@ -207,7 +235,8 @@ export class ExponentialMovingAverage {
         hint: 'pass the scoped name instead of the variable',
       });
     }
-    return `${stripOutputSuffix(nameOrVariable)}/${this.name}`;
+    const scope = this.store?.getNameScope() ?? '';
+    return `${scope ? scope + '/' : ''}${stripOutputSuffix(nameOrVariable)}/${this.name}`;
   }
 
   /** The shadow variables under their checkpoint names (not trainable). */

@@ -5,7 +5,7 @@
  * ParameterSet marks it `saveDtype: 'int64'` so checkpoints carry TF's dtype.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError } from '../errors.js';
+import { checkGlobalStep } from '../variables/global-step-check.js';
 import { ParameterSet } from '../variables/parameter-set.js';
 import { newVariable } from '../variables/create.js';
 
@@ -15,7 +15,7 @@ export const GLOBAL_STEP_NAME = 'global_step';
 /** A fresh global step variable (value 0) and a ParameterSet holding it as `global_step`. */
 export function createGlobalStep(options: { initialValue?: number } = {}): { variable: tf.Variable; params: ParameterSet } {
   const initial = tf.scalar(options.initialValue ?? 0, 'int32');
-  const variable = newVariable(GLOBAL_STEP_NAME, initial, { trainable: false, dtype: 'int32' });
+  const variable = newVariable(GLOBAL_STEP_NAME, initial, { trainable: false, dtype: 'int32', declaredDtype: 'int64' });
   initial.dispose();
   const params = new ParameterSet().add(GLOBAL_STEP_NAME, variable, { trainable: false, saveDtype: 'int64' });
   return { variable, params };
@@ -28,17 +28,12 @@ export function globalStepValue(variable: tf.Variable): number {
 }
 
 /**
- * TF's `assert_global_step`: an integer scalar variable.
+ * TF's `assert_global_step` (training_util.py): an integer scalar variable, with TF's messages
+ * (`Existing "global_step" does not have integer type: …`, `Existing "global_step" is not scalar: …`).
  * @throws InvalidArgumentError `invalid_global_step`.
  */
 export function assertGlobalStep(variable: tf.Variable): void {
-  if (variable.dtype !== 'int32' || variable.rank !== 0) {
-    throw new InvalidArgumentError(
-      'invalid_global_step',
-      `global step "${variable.name}" must be an int32 scalar variable, got ${variable.dtype} of shape [${variable.shape.join(',')}]`,
-      { hint: 'create it with createGlobalStep()', details: { name: variable.name, dtype: variable.dtype, shape: [...variable.shape] } },
-    );
-  }
+  checkGlobalStep(variable);
 }
 
 /** `global_step += 1` (int32 add, kept on the device). */

@@ -13,6 +13,8 @@ export {
   cosineDecay,
   cosineDecayRestarts,
   linearWarmup,
+  linearCosineDecay,
+  noisyLinearCosineDecay,
   learningRateAt,
 } from './schedules.js';
 export type {
@@ -23,6 +25,8 @@ export type {
   CosineDecayOptions,
   CosineDecayRestartsOptions,
   LinearWarmupOptions,
+  LinearCosineDecayOptions,
+  NoisyLinearCosineDecayOptions,
 } from './schedules.js';
 export { ExponentialMovingAverage } from './ema.js';
 export { EarlyStopping, stopIfNoIncrease, stopIfNoDecrease } from './early-stopping.js';

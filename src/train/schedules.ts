@@ -9,6 +9,7 @@
  * flushed to zero, as TF's CPU kernels do.
  */
 import { InvalidArgumentError } from '../errors.js';
+import { seededRng } from '../models/data/random.js';
 
 /** A learning rate as a function of the global step (the value TF's decayed tensor would hold). */
 export type LearningRateSchedule = (step: number) => number;
@@ -233,4 +234,80 @@ export function linearWarmup(schedule: LearningRate, options: LinearWarmupOption
     const stepSize = f(f(target - init) / f(w));
     return f(init + f(f(step) * stepSize));
   };
+}
+
+/** Options of {@link linearCosineDecay}. */
+export interface LinearCosineDecayOptions {
+  /** Steps to decay over; must be > 0. */
+  decaySteps: number;
+  /** Number of periods in the cosine part; default 0.5. */
+  numPeriods?: number;
+  /** Added to the linear part; default 0. */
+  alpha?: number;
+  /** Added at the end (the floor); default 0.001. */
+  beta?: number;
+}
+
+/**
+ * The float32 op chain shared by linear_cosine_decay and its noisy variant
+ * (learning_rate_schedule.py `LinearCosineDecay.__call__` / `NoisyLinearCosineDecay.__call__`):
+ * `(alpha + linear) * 0.5 * (1 + cos(pi * 2 * num_periods * min(step, D) / D)) + beta`, times lr.
+ */
+function linearCosine(learningRate: number, o: LinearCosineDecayOptions, noise?: (s: number, step: number) => number): LearningRateSchedule {
+  const lr = f(learningRate);
+  const ds = f(o.decaySteps);
+  const twoPeriods = f(2 * f(o.numPeriods ?? 0.5)); // `2.0 * num_periods` (num_periods cast first)
+  const alpha = f(o.alpha ?? 0);
+  const beta = f(o.beta ?? 0.001);
+  return (step) => {
+    const s = Math.min(f(step), ds);
+    let linear = f(f(ds - s) / ds);
+    if (noise) linear = f(linear + noise(s, step));
+    const fraction = f(twoPeriods * f(s / ds));
+    const cosined = f(0.5 * f(1 + f(Math.cos(f(PI32 * fraction)))));
+    return f(lr * f(f(f(alpha + linear) * cosined) + beta));
+  };
+}
+
+/**
+ * `tf.train.linear_cosine_decay` (learning_rate_decay.py; v2 `LinearCosineDecay`):
+ * `lr * ((alpha + (D - s) / D) * 0.5 * (1 + cos(pi * 2 * num_periods * s / D)) + beta)`,
+ * `s = min(step, D)`, in float32 op order.
+ */
+export function linearCosineDecay(learningRate: number, options: LinearCosineDecayOptions): LearningRateSchedule {
+  positive('linearCosineDecay', 'decaySteps', options.decaySteps);
+  return linearCosine(learningRate, options);
+}
+
+/** Options of {@link noisyLinearCosineDecay}. */
+export interface NoisyLinearCosineDecayOptions extends LinearCosineDecayOptions {
+  /** Initial variance of the noise; default 1. */
+  initialVariance?: number;
+  /** Decay of the noise variance; default 0.55. */
+  varianceDecay?: number;
+  /** Seed of the noise; default 0. */
+  seed?: number;
+}
+
+/**
+ * `tf.train.noisy_linear_cosine_decay` (learning_rate_decay.py; v2 `NoisyLinearCosineDecay`):
+ * linear_cosine_decay with `N(0, std)` added to the linear part, `std = sqrt(initial_variance /
+ * (1 + s)^variance_decay)`. RNG difference: TF draws with its own (Philox) `random_normal`, a new
+ * sample every evaluation; here the sample is a Box-Muller normal from a Mulberry32 stream keyed
+ * by (seed, step), so the rate is a pure function of the step (a resumed run sees the same rates)
+ * and never TF's numbers — only its distribution.
+ */
+export function noisyLinearCosineDecay(learningRate: number, options: NoisyLinearCosineDecayOptions): LearningRateSchedule {
+  positive('noisyLinearCosineDecay', 'decaySteps', options.decaySteps);
+  const variance0 = f(options.initialVariance ?? 1);
+  const varianceDecay = f(options.varianceDecay ?? 0.55);
+  const seed = options.seed ?? 0;
+  return linearCosine(learningRate, options, (s, step) => {
+    const std = f(Math.sqrt(f(variance0 / f(Math.pow(f(1 + s), varianceDecay)))));
+    const rng = seededRng((Math.imul(seed | 0, 0x9e3779b1) + Math.imul(Math.floor(step) | 0, 0x85ebca77)) >>> 0);
+    const u1 = 1 - rng();
+    const u2 = rng();
+    const z = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+    return f(f(z) * std);
+  });
 }

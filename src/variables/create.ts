@@ -14,12 +14,28 @@ export interface NewVariableOptions {
   trainable?: boolean;
   /** Dtype of the variable; default the initial value's. */
   dtype?: tf.DataType;
+  /**
+   * The dtype the variable was DECLARED with when TF.js cannot hold it: `'int64'` (held as
+   * int32). Remembered per variable ({@link declaredInt64}) so every way of listing it for a
+   * Saver (a bare variable, `{name: v}`, a ParameterSet) writes DT_INT64 as TF does.
+   */
+  declaredDtype?: 'int64';
+}
+
+/** Variables declared int64 (held as int32); weak, so disposal is not blocked. */
+const int64Vars = new WeakSet<tf.Variable>();
+
+/** Whether `variable` was created by {@link newVariable} with `declaredDtype: 'int64'`. */
+export function declaredInt64(variable: tf.Variable): boolean {
+  return int64Vars.has(variable);
 }
 
 /** Create a TF.js variable for the scoped name `name` holding `initialValue` (copied). */
 export function newVariable(name: string, initialValue: tf.Tensor, options: NewVariableOptions = {}): tf.Variable {
   counter += 1;
-  return tf.variable(initialValue, options.trainable ?? true, `${name}#${counter}`, options.dtype);
+  const v = tf.variable(initialValue, options.trainable ?? true, `${name}#${counter}`, options.dtype);
+  if (options.declaredDtype === 'int64') int64Vars.add(v);
+  return v;
 }
 
 /** The scoped name a variable was created with by {@link newVariable} (its TF.js name without the suffix). */

@@ -29,9 +29,18 @@ export function glorotUniformInitializer(): Initializer {
   };
 }
 
-/** `tf.zeros_initializer()`: TF's default for integer and bool variables. */
+/**
+ * `tf.zeros_initializer()`: TF's default for integer, bool and string variables. For `string`
+ * the zero is the empty string (TF's `array_ops.zeros` of DT_STRING is `""`); TF.js's `tf.zeros`
+ * rejects strings (and the wasm backend's `fill` has no string kernel), so they are built from
+ * `''` values on the JS side.
+ */
 export function zerosInitializer(): Initializer {
-  return (shape, dtype) => tf.zeros(shape, dtype);
+  return (shape, dtype) => {
+    if (dtype !== 'string') return tf.zeros(shape, dtype);
+    const size = shape.reduce((a, b) => a * b, 1);
+    return tf.tensor(new Array<string>(size).fill(''), shape, 'string');
+  };
 }
 
 /** `tf.ones_initializer()`. */

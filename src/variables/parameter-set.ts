@@ -8,6 +8,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors.js';
+import { declaredInt64 } from './create.js';
 
 /** One named parameter. */
 export interface Parameter {
@@ -99,7 +100,8 @@ export class ParameterSet implements Iterable<Parameter> {
       });
     }
     const param: Parameter = { name: key, variable, trainable: options.trainable ?? variable.trainable };
-    if (options.saveDtype) param.saveDtype = options.saveDtype;
+    // A variable declared int64 (store int64 variables, the global step) keeps TF's DT_INT64.
+    if (options.saveDtype || declaredInt64(variable)) param.saveDtype = 'int64';
     this.byName.set(key, param);
     return this;
   }

@@ -26,6 +26,7 @@ import { checkScopeName, formatShape } from './names.js';
 import { Collections } from './collections.js';
 import type { VariableScope } from './variable-scope.js';
 import { ParameterSet, type SelectOptions } from './parameter-set.js';
+import { checkGlobalStep } from './global-step-check.js';
 import { ScopeStack, type VariableDtype, type VariableScopeOptions } from './scope-stack.js';
 
 export type { VariableDtype, VariableScopeOptions } from './scope-stack.js';
@@ -242,7 +243,7 @@ export class VariableStore {
   }
 
   private register(opName: string, initial: tf.Tensor, dtype: VariableDtype, trainable: boolean, collections: string[] | undefined): tf.Variable {
-    const v = newVariable(opName, initial, { trainable, dtype: storageDtype(dtype) });
+    const v = newVariable(opName, initial, { trainable, dtype: storageDtype(dtype), declaredDtype: dtype === 'int64' ? 'int64' : undefined });
     this.opNames.set(v, opName);
     if (dtype === 'int64') this.int64.add(v);
     const keys = [...(collections && collections.length > 0 ? collections : [GraphKeys.GLOBAL_VARIABLES])];
@@ -351,20 +352,39 @@ export class VariableStore {
 
   /**
    * `tf.train.get_global_step()`: the one variable in the `global_step` collection, else a
-   * variable whose op name is `global_step`, else undefined.
+   * variable whose op name is `global_step`, else undefined; what is found must be an integer
+   * scalar (training_util.py `get_global_step` calls `assert_global_step`).
    * @throws ScopeError `multiple_global_steps`
+   * @throws InvalidArgumentError `invalid_global_step` (TF's "does not have integer type" / "is not scalar")
    */
   getGlobalStep(): tf.Variable | undefined {
     const inCollection = this.getCollection(GraphKeys.GLOBAL_STEP);
-    if (inCollection.length === 1) return inCollection[0];
+    let found: tf.Variable | undefined;
+    if (inCollection.length === 1) found = inCollection[0];
     if (inCollection.length > 1) {
       throw new ScopeError('multiple_global_steps', 'Multiple tensors in global_step collection.', {
         hint: 'create the global step once, with getOrCreateGlobalStep()',
         details: { count: inCollection.length },
       });
     }
-    for (const [v, n] of this.opNames) if (n === 'global_step') return v;
-    return undefined;
+    if (found === undefined) for (const [v, n] of this.opNames) if (n === 'global_step') found = v;
+    if (found !== undefined) checkGlobalStep(found, this.opNames.get(found) ?? found.name);
+    return found;
+  }
+
+  /**
+   * `tf.train.create_global_step()`: like {@link getOrCreateGlobalStep} but refuses when this
+   * store already has one (training_util.py: `ValueError('"global_step" already exists.')`).
+   * @throws ScopeError `global_step_exists`
+   */
+  createGlobalStep(): tf.Variable {
+    if (this.getGlobalStep() !== undefined) {
+      throw new ScopeError('global_step_exists', '"global_step" already exists.', {
+        hint: 'use getOrCreateGlobalStep() / getGlobalStep() to reuse the existing one',
+        details: { name: this.opNames.get(this.getGlobalStep()!) },
+      });
+    }
+    return this.getOrCreateGlobalStep();
   }
 
   /**
@@ -407,10 +427,14 @@ function shapesCompatible(asked: readonly number[], found: readonly number[]): b
   return asked.every((d, i) => d === null || d < 0 || d === found[i]);
 }
 
-/** TF `_get_default_initializer`: glorot uniform for floats, zeros for ints/bool, else required. */
+/**
+ * variable_scope.py `_VariableStore._get_default_initializer`: glorot uniform for floats, zeros
+ * for ints/bool/string (`dtype.is_integer or … or dtype == dtypes.string`; a string's zero is
+ * `""`), else required (complex).
+ */
 function defaultInitializer(name: string, dtype: VariableDtype): Initializer {
   if (dtype === 'float32') return glorotUniformInitializer();
-  if (dtype === 'int32' || dtype === 'int64' || dtype === 'bool') return zerosInitializer();
+  if (dtype === 'int32' || dtype === 'int64' || dtype === 'bool' || dtype === 'string') return zerosInitializer();
   throw new ScopeError('initializer_required', `An initializer for variable ${name} of ${dtype} is required`, {
     hint: 'pass initializer for this dtype',
     details: { name, dtype },

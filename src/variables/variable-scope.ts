@@ -5,7 +5,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Initializer } from './initializers.js';
-import type { ReuseMode } from './graph-keys.js';
+import { GraphKeys, type ReuseMode } from './graph-keys.js';
 
 /** What a scope remembers; see VariableStore.variableScope for how children inherit it. */
 export interface VariableScopeInit {
@@ -54,8 +54,27 @@ export class VariableScope {
     this.reuse = true;
   }
 
-  /** `scope.get_collection(key)`: the collection filtered by `name + "/"` (TF's regex match). */
+  /**
+   * `scope.get_collection(key)`: the collection filtered by `name + "/"` (TF's regex match); at
+   * the root scope the filter is `''`, so every named item (variable_scope.py
+   * `VariableScope.get_collection`: `scope = self._name + "/" if self._name else ""`).
+   */
   getCollection<T = unknown>(key: string): T[] {
-    return this.owner.getCollection<T>(key, this.name + '/');
+    return this.owner.getCollection<T>(key, this.name ? this.name + '/' : '');
+  }
+
+  /** `scope.trainable_variables()`: `get_collection(TRAINABLE_VARIABLES)` of this scope. */
+  trainableVariables(): tf.Variable[] {
+    return this.getCollection<tf.Variable>(GraphKeys.TRAINABLE_VARIABLES);
+  }
+
+  /** `scope.global_variables()`: `get_collection(GLOBAL_VARIABLES)` of this scope. */
+  globalVariables(): tf.Variable[] {
+    return this.getCollection<tf.Variable>(GraphKeys.GLOBAL_VARIABLES);
+  }
+
+  /** `scope.local_variables()`: `get_collection(LOCAL_VARIABLES)` of this scope. */
+  localVariables(): tf.Variable[] {
+    return this.getCollection<tf.Variable>(GraphKeys.LOCAL_VARIABLES);
   }
 }

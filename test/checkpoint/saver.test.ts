@@ -7,7 +7,10 @@ import {
   Saver, latestCheckpoint, getCheckpointState, listVariables, readMeta, checkpointExists, restoreFromCheckpoint,
 } from '../../src/checkpoint/index.js';
 import { RestoreMismatchError, CheckpointNotFoundError, InvalidArgumentError } from '../../src/errors.js';
+import * as tf from '@tensorflow/tfjs-core';
 import { ParameterSet } from '../../src/variables/parameter-set.js';
+import { VariableStore } from '../../src/variables/store.js';
+import { createGlobalStep } from '../../src/train/global-step.js';
 import { makeParams, valuesOf, tempDir } from './helpers.js';
 
 before(async () => {
@@ -83,6 +86,45 @@ test('article 000: two Savers save two parts into two dirs with global steps; fr
     const report = await new Saver({ varList: fourth }).restore(path);
     assert.equal(report.summary.restored, 6);
     assert.deepEqual(valuesOf(fourth), valuesOf(model));
+  } finally {
+    await cleanup();
+  }
+});
+
+// TF's Saver writes a variable with its own dtype (saver.py BaseSaverBuilder / saveable_object_util
+// op_list_to_dict: the saveable is the variable itself), so an int64 variable, the global step
+// included (training_util.py create_global_step: dtype=dtypes.int64), is DT_INT64 in the bundle
+// however it is listed: a ParameterSet, a bare list [v], or a record {name: v}.
+test('an int64-declared variable and the global step are written int64 from [v], {name: v} and ParameterSets', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const store = new VariableStore();
+    const counter = store.variable(7, { name: 'counter', dtype: 'int64', trainable: false });
+    const step = store.getOrCreateGlobalStep();
+    step.assign(tf.scalar(42, 'int32'));
+    const plain = store.variable(3, { name: 'plain', trainable: false });
+    const gs = createGlobalStep({ initialValue: 9 });
+    const asList = await new Saver({ varList: [counter, step, plain], fsync: false }).save(join(dir, 'list.ckpt'));
+    assert.deepEqual(await listVariables(asList), [
+      { name: 'counter', dtype: 'int64', shape: [] },
+      { name: 'global_step', dtype: 'int64', shape: [] },
+      { name: 'plain', dtype: 'int32', shape: [] },
+    ]);
+    const asRecord = await new Saver({ varList: { c: counter, step: gs.variable }, fsync: false }).save(join(dir, 'rec.ckpt'));
+    assert.deepEqual(await listVariables(asRecord), [
+      { name: 'c', dtype: 'int64', shape: [] },
+      { name: 'step', dtype: 'int64', shape: [] },
+    ]);
+    const asSet = await new Saver({ varList: new ParameterSet().add('gs', gs.variable), fsync: false }).save(join(dir, 'set.ckpt'));
+    assert.deepEqual(await listVariables(asSet), [{ name: 'gs', dtype: 'int64', shape: [] }]);
+    // read back into int32-held variables (range-checked int64 -> int32)
+    const back = new VariableStore();
+    const c2 = back.variable(0, { name: 'counter', dtype: 'int64', trainable: false });
+    const s2 = back.getOrCreateGlobalStep();
+    await new Saver({ varList: [c2, s2], fsync: false }).restore(asList);
+    assert.deepEqual([c2.dataSync()[0], s2.dataSync()[0]], [7, 42]);
+    for (const x of [store, back]) x.dispose();
+    gs.variable.dispose();
   } finally {
     await cleanup();
   }

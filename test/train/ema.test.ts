@@ -8,6 +8,7 @@ import { initBackend } from '../../src/runtime/backend.js';
 import { ParameterSet } from '../../src/variables/parameter-set.js';
 import { newVariable } from '../../src/variables/create.js';
 import { ExponentialMovingAverage } from '../../src/train/ema.js';
+import { VariableStore } from '../../src/variables/store.js';
 import { createGlobalStep } from '../../src/train/global-step.js';
 import { GraftError } from '../../src/errors.js';
 
@@ -157,4 +158,46 @@ test('plain values (TF apply([tensor])): zero-initialised averages; zeroDebias d
   assert.ok(Math.abs(k.average('lr').dataSync()[0]! - 0.125) < 1e-7);
   assert.throws(() => k.updateValues({ loss: 1 }), (e: unknown) => e instanceof GraftError && e.code === 'not_averaged');
   assert.throws(() => k.updateValues({ lr: tf.tensor1d([1, 2]) }), (e: unknown) => e instanceof GraftError && e.code === 'shape_mismatch');
+});
+
+// moving_averages_test.py averageVariablesNamesRespectScopeHelper: variables made in
+// variable_scope("scope1"), the EMA (name "foo") created and applied in variable_scope("scope2"):
+// average_name(v0) == "scope2/scope1/v0/foo" before and after apply (slot_creator.create_slot opens
+// variable_scope(None, prefix + "/" + name) under the current scope); variables_to_restore maps
+// those names and "scope1/v2" (not trainable); with zero_debias the tensor's extra state is
+// "scope2/" + average_name(tensor2) + "/biased" and "/local_step". At the root: "v0/foo".
+test('EMA shadow names follow the variable scope it is applied in (TF averageVariablesNamesRespectScope)', () => {
+  const store = new VariableStore();
+  const { v0, v1, v2 } = store.variableScope('scope1', {}, () => ({
+    v0: store.variable(10, { name: 'v0', dtype: 'float32' }),
+    v1: store.variable(30, { name: 'v1', dtype: 'float32' }),
+    v2: store.variable(20, { name: 'v2', dtype: 'float32', trainable: false }),
+  }));
+  const params = store.parameters();
+  assert.deepEqual(params.names(), ['scope1/v0', 'scope1/v1', 'scope1/v2']);
+  store.variableScope('scope2', {}, () => {
+    const ema = new ExponentialMovingAverage(0.25, { name: 'foo', zeroDebias: true, store });
+    assert.equal(ema.averageName('scope1/v0'), 'scope2/scope1/v0/foo');
+    assert.equal(ema.averageName('scope1/v1'), 'scope2/scope1/v1/foo');
+    assert.equal(ema.averageName('scope1/add'), 'scope2/scope1/add/foo');
+    ema.apply(params.trainable());
+    ema.applyValues({ 'scope1/add': [] });
+    assert.equal(ema.averageName(v0), 'scope2/scope1/v0/foo');
+    assert.equal(ema.averageName('scope1/add'), 'scope2/scope1/add/foo');
+    assert.deepEqual(Object.keys(ema.variablesToRestore(params)).sort(), ['scope1/v2', 'scope2/scope1/v0/foo', 'scope2/scope1/v1/foo']);
+    assert.deepEqual(ema.variables().names().sort(), [
+      'scope2/scope1/add/foo', 'scope2/scope2/scope1/add/foo/biased', 'scope2/scope2/scope1/add/foo/local_step',
+      'scope2/scope1/v0/foo', 'scope2/scope1/v1/foo',
+    ].sort());
+    assert.equal(ema.average(v1).dataSync()[0], 30);
+    ema.variables().toArray().forEach((p) => p.variable.dispose());
+  });
+  // at the root scope (and without a store) the names are unchanged: <var>/<name>
+  const root = new ExponentialMovingAverage(0.25, { name: 'foo_avg', store });
+  assert.equal(root.averageName('scope1/v0'), 'scope1/v0/foo_avg');
+  root.apply(params.select({ include: ['scope1/v0'] }));
+  assert.equal(root.averageName(v0), 'scope1/v0/foo_avg');
+  root.variables().toArray().forEach((p) => p.variable.dispose());
+  void v2;
+  store.dispose();
 });

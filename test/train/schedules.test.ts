@@ -12,6 +12,8 @@ import {
   cosineDecay,
   cosineDecayRestarts,
   linearWarmup,
+  linearCosineDecay,
+  noisyLinearCosineDecay,
   learningRateAt,
 } from '../../src/train/schedules.js';
 import { GraftError } from '../../src/errors.js';
@@ -160,4 +162,62 @@ test('results below the float32 normal range flush to zero, as TF on CPU', () =>
   const e = exponentialDecay(0.1, { decaySteps: 1, decayRate: 0.5 });
   assert.ok(e(100) > 0);
   assert.equal(e(130), 0, '0.1 * 2^-130 is denormal in IEEE; TF flushes it');
+});
+
+// learning_rate_decay_test.py LinearCosineDecayTest (and keras learning_rate_schedule_test.py
+// LinearCosineDecayTestV2): np_linear_cosine_decay in double, steps range(0, 1500, 250), 1000
+// training steps, lr 1.0, assertAllClose(…, 1e-6); testNonDefaultDecay: alpha=0.1, beta=1e-4, num_periods=5.
+function npLinearCosineDecay(step: number, decaySteps: number, alpha = 0.0, beta = 0.001, numPeriods = 0.5): number {
+  step = Math.min(step, decaySteps);
+  const linearDecayed = (decaySteps - step) / decaySteps;
+  const fraction = (2.0 * numPeriods * step) / decaySteps;
+  const cosineDecayed = 0.5 * (1.0 + Math.cos(Math.PI * fraction));
+  return (alpha + linearDecayed) * cosineDecayed + beta;
+}
+
+test('linear_cosine_decay: TF LinearCosineDecayTest testDefaultDecay / testNonDefaultDecay values', () => {
+  const def = linearCosineDecay(1.0, { decaySteps: 1000 });
+  const non = linearCosineDecay(1.0, { decaySteps: 1000, alpha: 0.1, beta: 1e-4, numPeriods: 5 });
+  for (let step = 0; step < 1500; step += 250) {
+    const e1 = npLinearCosineDecay(step, 1000);
+    const e2 = npLinearCosineDecay(step, 1000, 0.1, 1e-4, 5);
+    assert.ok(Math.abs(def(step) - e1) <= 1e-6 + 1e-6 * Math.abs(e1), `default step ${step}: ${def(step)} vs ${e1}`);
+    assert.ok(Math.abs(non(step) - e2) <= 1e-6 + 1e-6 * Math.abs(e2), `non-default step ${step}: ${non(step)} vs ${e2}`);
+  }
+  near(def(250), 0.75 * 0.5 * (1 + Math.SQRT1_2) + 0.001, 'step 250 by hand', 4);
+  assert.equal(def(1000), Math.fround(0.001), 'at and after decay_steps: beta * lr');
+  assert.equal(def(5000), Math.fround(0.001));
+  assert.throws(() => linearCosineDecay(1, { decaySteps: 0 }), (e: unknown) => e instanceof GraftError && e.code === 'invalid_schedule');
+});
+
+// learning_rate_decay_test.py NoisyLinearCosineDecayTest only evaluates (noise: "Cannot be
+// deterministically tested"); here: TF's formula around the noise, the noise's std
+// sqrt(initial_variance / (1 + s)^variance_decay) over many seeds, and determinism per (seed, step).
+test('noisy_linear_cosine_decay: TF formula, noise N(0, sqrt(v0 / (1+s)^decay)), seeded and deterministic', () => {
+  const a = noisyLinearCosineDecay(1.0, { decaySteps: 1000, seed: 3 });
+  const b = noisyLinearCosineDecay(1.0, { decaySteps: 1000, seed: 3 });
+  const c = noisyLinearCosineDecay(1.0, { decaySteps: 1000, seed: 4 });
+  for (let step = 0; step < 1500; step += 250) {
+    assert.equal(a(step), b(step), 'same seed, same step: same rate');
+    assert.ok(Number.isFinite(a(step)));
+  }
+  assert.notEqual(a(250), c(250));
+  assert.equal(a(1000), Math.fround(0.001), 'at decay_steps the cosine part is 0: beta * lr, noise gone');
+  // Non-default (TF testNonDefaultNoisyLinearCosine): initial_variance 0.5, variance_decay 0.1, alpha 0.1, beta 1e-4, num_periods 5.
+  const o = { decaySteps: 1000, initialVariance: 0.5, varianceDecay: 0.1, alpha: 0.1, beta: 1e-4, numPeriods: 5 };
+  for (const step of [0, 250, 400]) {
+    const s = step;
+    const cosined = 0.5 * (1 + Math.cos(Math.PI * 2 * 5 * (s / 1000)));
+    const linear = (1000 - s) / 1000;
+    const noises: number[] = [];
+    for (let seed = 0; seed < 4000; seed++) {
+      const lr = noisyLinearCosineDecay(1.0, { ...o, seed })(step);
+      noises.push((lr - 1e-4) / cosined - 0.1 - linear);
+    }
+    const mean = noises.reduce((x, y) => x + y, 0) / noises.length;
+    const std = Math.sqrt(noises.reduce((x, y) => x + (y - mean) ** 2, 0) / noises.length);
+    const expected = Math.sqrt(0.5 / Math.pow(1 + s, 0.1));
+    assert.ok(Math.abs(mean) < 4 * expected / Math.sqrt(noises.length), `step ${step}: mean ${mean}`);
+    assert.ok(Math.abs(std / expected - 1) < 0.05, `step ${step}: std ${std}, TF's ${expected}`);
+  }
 });

@@ -7,7 +7,8 @@ import { initBackend } from '../../src/runtime/backend.js';
 import {
   VariableStore, AUTO_REUSE, GraphKeys, constantInitializer, zerosInitializer, VariableScope, defaultStore, resetDefaultStore,
 } from '../../src/variables/index.js';
-import { ScopeError } from '../../src/errors.js';
+import { ScopeError, InvalidArgumentError } from '../../src/errors.js';
+import { assertGlobalStep } from '../../src/train/global-step.js';
 
 before(async () => {
   await initBackend();
@@ -163,6 +164,24 @@ test('1.3 default initializers: glorot uniform for floats (bounded, seeded), zer
   for (const s of [a, b, c]) s.dispose();
 });
 
+// variable_scope.py _VariableStore._get_default_initializer: `dtype.is_integer or dtype.is_unsigned
+// or dtype.is_bool or dtype == dtypes.string` -> zeros_initializer, whose zero for DT_STRING is "".
+test('1.3b a string variable without initializer is zeros (""), as TF; bool is false; it holds and reassigns strings', () => {
+  const s = new VariableStore({ seed: 1 });
+  const v = s.getVariable('vocab', { shape: [2, 3], dtype: 'string' });
+  assert.equal(v.dtype, 'string');
+  assert.deepEqual(v.shape, [2, 3]);
+  assert.deepEqual(Array.from(v.dataSync() as unknown as string[]), ['', '', '', '', '', '']);
+  v.assign(tf.tensor([['a', 'b', 'c'], ['d', 'e', 'f']]));
+  assert.deepEqual(Array.from(v.dataSync() as unknown as string[]), ['a', 'b', 'c', 'd', 'e', 'f']);
+  s.variableScope('sc', { dtype: 'string' }, () => {
+    assert.deepEqual(Array.from(s.getVariable('t', { shape: [1] }).dataSync() as unknown as string[]), ['']);
+  });
+  assert.deepEqual(Array.from(s.getVariable('flag', { shape: [2], dtype: 'bool' }).dataSync()), [0, 0]);
+  assert.deepEqual(s.globalVariables().map((x) => s.nameOf(x)), ['vocab', 'sc/t', 'flag']);
+  s.dispose();
+});
+
 test('1.4 scope defaults: initializer, dtype and trainable inherited; reuse inherited and not switchable off', () => {
   const s = new VariableStore();
   s.variableScope('a', { initializer: constantInitializer(0.5), dtype: 'float32' }, () => {
@@ -248,6 +267,33 @@ test('1.4 VariableScope.getCollection uses name + "/" (so scope a does not see a
   s.dispose();
 });
 
+// variable_scope.py VariableScope.get_collection: `scope = self._name + "/" if self._name else ""`,
+// so the root scope sees every named item; VariableScope.trainable_variables / global_variables /
+// local_variables are get_collection of TRAINABLE_VARIABLES / GLOBAL_VARIABLES / LOCAL_VARIABLES.
+test('1.4b root VariableScope.getCollection returns every variable; trainable/global/localVariables', () => {
+  const s = new VariableStore();
+  const root = s.getVariableScope();
+  s.getVariable('a', { shape: [] });
+  s.getVariable('b', { shape: [], trainable: false });
+  s.getVariable('c', { shape: [], collections: [GraphKeys.LOCAL_VARIABLES], trainable: false });
+  const inner = s.variableScope('foo', {}, (sc) => {
+    s.getVariable('d', { shape: [] });
+    s.getVariable('e', { shape: [], collections: [GraphKeys.LOCAL_VARIABLES], trainable: false });
+    return sc;
+  });
+  s.addToCollection(GraphKeys.GLOBAL_VARIABLES, 7); // unnamed: skipped by any scope filter, as TF
+  const n = (vs: tf.Variable[]): string[] => vs.map((v) => s.nameOf(v));
+  assert.equal(root.name, '');
+  assert.deepEqual(n(root.getCollection<tf.Variable>(GraphKeys.GLOBAL_VARIABLES)), ['a', 'b', 'foo/d']);
+  assert.deepEqual(n(root.globalVariables()), ['a', 'b', 'foo/d']);
+  assert.deepEqual(n(root.trainableVariables()), ['a', 'foo/d']);
+  assert.deepEqual(n(root.localVariables()), ['c', 'foo/e']);
+  assert.deepEqual(n(inner.trainableVariables()), ['foo/d']);
+  assert.deepEqual(n(inner.globalVariables()), ['foo/d']);
+  assert.deepEqual(n(inner.localVariables()), ['foo/e']);
+  s.dispose();
+});
+
 test('1.5 slot naming mechanism: get_variable("") in default-name scopes gives w/Adam, w/Adam_1', () => {
   const s = new VariableStore();
   const w = s.getVariable('w', { shape: [2] });
@@ -277,6 +323,35 @@ test('global step: int64 in checkpoints (int32 here), zeros, not trainable, [var
   const v = legacy.variable(0, { name: 'global_step', trainable: false });
   assert.equal(legacy.getGlobalStep(), v, 'get_global_step falls back to the tensor named global_step:0');
   for (const x of [s, root, legacy]) x.dispose();
+});
+
+// training_util.py get_global_step -> assert_global_step: `Existing "global_step" does not have
+// integer type: %s` (dtype) and `Existing "global_step" is not scalar: %s` (shape);
+// create_global_step: `ValueError('"global_step" already exists.')`.
+test('global step: get_global_step asserts an integer scalar with TF texts; create_global_step refuses a second', () => {
+  const bad = (e: unknown, text: string): boolean => e instanceof InvalidArgumentError && e.code === 'invalid_global_step' && e.message === text;
+  const f = new VariableStore();
+  f.variable(0, { name: 'global_step', trainable: false, dtype: 'float32' });
+  assert.throws(() => f.getGlobalStep(), (e) => bad(e, `Existing "global_step" does not have integer type: <dtype: 'float32'>`));
+  assert.throws(() => f.getOrCreateGlobalStep(), (e) => bad(e, `Existing "global_step" does not have integer type: <dtype: 'float32'>`));
+  const r = new VariableStore();
+  r.getVariable('global_step', { shape: [10], dtype: 'int32', trainable: false, collections: [GraphKeys.GLOBAL_VARIABLES, GraphKeys.GLOBAL_STEP] });
+  assert.throws(() => r.getGlobalStep(), (e) => bad(e, 'Existing "global_step" is not scalar: (10,)'));
+  const c = new VariableStore();
+  assert.equal(c.getGlobalStep(), undefined);
+  const step = c.createGlobalStep();
+  assert.equal(c.nameOf(step), 'global_step');
+  assert.equal(c.getGlobalStep(), step);
+  assert.throws(() => c.createGlobalStep(), (e) => e instanceof ScopeError && e.code === 'global_step_exists' && e.message === '"global_step" already exists.');
+  assert.equal(c.getOrCreateGlobalStep(), step, 'get_or_create still returns the existing one');
+  const t = tf.variable(tf.zeros([2, 2]));
+  assert.throws(() => assertGlobalStep(t), (e) => bad(e, `Existing "global_step" does not have integer type: <dtype: 'float32'>`));
+  const t2 = tf.variable(tf.zeros([2, 3], 'int32'));
+  assert.throws(() => assertGlobalStep(t2), (e) => bad(e, 'Existing "global_step" is not scalar: (2, 3)'));
+  assertGlobalStep(step);
+  for (const x of [f, r, c]) x.dispose();
+  t.dispose();
+  t2.dispose();
 });
 
 test('defaultStore is one store until reset', () => {
