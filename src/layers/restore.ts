@@ -18,7 +18,7 @@ import { listVariables } from '../checkpoint/reader.js';
 import { planRestore, type RestorePlanOptions, type RestoreReport } from '../checkpoint/restore-plan.js';
 import { executeRestorePlan } from '../checkpoint/execute-plan.js';
 import { restoreMismatchError } from '../checkpoint/format-report.js';
-import { matchCommonLayers, nonModelReason } from '../workflows/common-layers.js';
+import { matchCommonLayers, nonModelReason } from '../checkpoint/common-layers.js';
 
 /** Options of {@link restoreIntoLayersModel}. */
 export interface RestoreIntoLayersModelOptions extends Pick<RestorePlanOptions, 'include' | 'exclude' | 'ignoreMissing' | 'allowShapeMismatch'> {

@@ -14,7 +14,7 @@ import type { ClassifierModel } from '../models/types.js';
 import type { Parameter, ParameterSet } from '../variables/parameter-set.js';
 import { stat } from 'node:fs/promises';
 import { readCheckpointMeta, resolveCheckpoint } from './checkpoints.js';
-import { matchCommonLayers, type LayerPairing, type LeftAlone, type MatchMode, type SourceOrder, type VariableSpec } from './common-layers.js';
+import { matchCommonLayers, type LayerPairing, type LeftAlone, type MatchMode, type SourceOrder, type VariableSpec } from '../checkpoint/common-layers.js';
 
 /** A model, its parameters, or a checkpoint path. */
 export type TransferSource = ClassifierModel | ParameterSet | string;

@@ -36,7 +36,7 @@ import { disposeBatch, epochOrder, makeBatch, type Batch } from './batches.js';
 import { combinedChecksum } from './checksum.js';
 import { matchesScopes, metaExtras, modelFromCheckpointMeta, readCheckpointMeta, resolveCheckpoint, scopeSelection, type ScopeMatching } from './checkpoints.js';
 import { fit, type DataPosition, type FitReport } from './fit.js';
-import { groupLayers } from './common-layers.js';
+import { groupLayers } from '../checkpoint/common-layers.js';
 import { defaultTaskFor, loadTask, taskClassNames, type TaskSpec } from './tasks.js';
 
 /** The three transfer modes. */

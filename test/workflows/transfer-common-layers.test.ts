@@ -5,7 +5,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { transferCommon } from '../../src/workflows/transfer-common.js';
-import { matchCommonLayers } from '../../src/workflows/common-layers.js';
+import { matchCommonLayers } from '../../src/checkpoint/common-layers.js';
 import { loadVariable } from '../../src/checkpoint/reader.js';
 import { parametersFromLayersModel } from '../../src/variables/index.js';
 import { bytesOf, setupBackend } from '../layers/helpers.js';

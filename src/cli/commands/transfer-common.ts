@@ -15,7 +15,7 @@ import { restoreFromCheckpoint } from '../../checkpoint/execute-plan.js';
 import { buildModel, getModel } from '../../models/registry.js';
 import type { ClassifierModel } from '../../models/types.js';
 import { modelFromCheckpointMeta, readCheckpointMeta, resolveCheckpoint } from '../../workflows/checkpoints.js';
-import type { MatchMode } from '../../workflows/common-layers.js';
+import type { MatchMode } from '../../checkpoint/common-layers.js';
 import { formatTransferCommon, transferCommon, type TransferCommonReport } from '../../workflows/transfer-common.js';
 
 const HELP = `graft transfer-common — copy the layers two architectures share

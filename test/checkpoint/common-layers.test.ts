@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { groupLayers, matchCommonLayers } from '../../src/workflows/common-layers.js';
-import type { VariableSpec } from '../../src/workflows/common-layers.js';
+import { groupLayers, matchCommonLayers } from '../../src/checkpoint/common-layers.js';
+import type { VariableSpec } from '../../src/checkpoint/common-layers.js';
 
 const v = (name: string, ...shape: number[]): VariableSpec => ({ name, dtype: 'float32', shape });
 
