@@ -188,3 +188,20 @@ export async function readRegularFile(path: string, maxBytes: number, options: O
     await f.close();
   }
 }
+
+/**
+ * Read exactly `target.length` bytes at `position` of an open file into `target` (short reads
+ * retried), or fail with FormatError `truncated` naming `what` was being read.
+ */
+export async function readExactly(fh: FileHandle, target: Uint8Array, position: number, path: string, what: string): Promise<void> {
+  let done = 0;
+  while (done < target.length) {
+    const { bytesRead } = await fh.read(target, done, target.length - done, position + done);
+    if (bytesRead === 0) {
+      throw new FormatError('truncated', `${path}: file ended after ${position + done} bytes while reading ${what}`, {
+        hint: 'the file was truncated or changed while open; re-download or re-export it', details: { path, field: what },
+      });
+    }
+    done += bytesRead;
+  }
+}

@@ -16,6 +16,7 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import { FormatError } from '../../errors.js';
+import { readExactly } from '../../io/open-file.js';
 
 /** One central-directory entry. */
 export interface ZipEntry {
@@ -41,19 +42,8 @@ export async function readAt(fh: FileHandle, position: number, n: number, path: 
   return b;
 }
 
-/** Fill `target` from `position` or fail with `truncated`. */
-export async function readInto(fh: FileHandle, target: Uint8Array, position: number, path: string, what: string): Promise<void> {
-  let done = 0;
-  while (done < target.length) {
-    const { bytesRead } = await fh.read(target, done, target.length - done, position + done);
-    if (bytesRead === 0) {
-      throw new FormatError('truncated', `${path}: file ended after ${position + done} bytes while reading ${what}`, {
-        hint: 'the file was truncated or changed while open; re-download or re-export it', details: { path, field: what },
-      });
-    }
-    done += bytesRead;
-  }
-}
+/** Fill `target` from `position` or fail with `truncated` (io/open-file.ts `readExactly`). */
+export const readInto = readExactly;
 
 const bad = (path: string, msg: string): FormatError =>
   new FormatError('zip_invalid', `${path}: ${msg}`, { hint: 'the zip archive is damaged or truncated; re-download or re-save it with torch.save', details: { path } });

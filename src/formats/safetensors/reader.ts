@@ -4,23 +4,10 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import { CheckpointNotFoundError, FormatError, GraftError } from '../../errors.js';
-import { openRegularFile } from '../../io/open-file.js';
+import { openRegularFile, readExactly } from '../../io/open-file.js';
 import type { CheckpointReader, TensorInfo, TensorValue, UnsupportedTensorInfo } from '../types.js';
 import { N_LEN, parseHeader, readHeaderSize, type SafetensorsEntry, type UnsupportedEntry } from './header.js';
 
-/** Read exactly `length` bytes at `position` into `target`, or fail with `truncated`. */
-async function readExactly(fh: FileHandle, target: Uint8Array, position: number, path: string, what: string): Promise<void> {
-  let done = 0;
-  while (done < target.length) {
-    const { bytesRead } = await fh.read(target, done, target.length - done, position + done);
-    if (bytesRead === 0) {
-      throw new FormatError('truncated', `${path}: file ended after ${position + done} bytes while reading ${what}`, {
-        hint: 'the file was truncated or changed while open; re-download or re-export it', details: { path, field: what },
-      });
-    }
-    done += bytesRead;
-  }
-}
 
 function stripZero(name: string): string {
   return name.endsWith(':0') ? name.slice(0, -2) : name;
