@@ -12,6 +12,7 @@ import { buildModel } from '../models/registry.js';
 import type { ClassifierModel } from '../models/types.js';
 import { Vocabulary } from '../models/data/vocabulary.js';
 import type { TaskSpec } from './tasks.js';
+import type { CheckpointManager } from '../checkpoint/manager.js';
 
 /** A part of a model to restore from another checkpoint (`--restore DIR:SCOPE[,SCOPE]`). */
 export interface RestorePart {
@@ -171,4 +172,17 @@ export async function modelFromCheckpointMeta(meta: CheckpointMeta, checkpoint: 
   if (!meta.model) return modelFromMeta(meta, checkpoint);
   const maxDimension = await largestDimension(checkpoint);
   return buildModel(meta.model.name, modelConfigOf(meta, checkpoint), { maxDimension, source: metaPathFor(checkpoint) });
+}
+
+/**
+ * Run `fn` with a list it adds its CheckpointManagers to; every one is closed on every way out
+ * (return, throw, interruption), so the run directories' locks are released.
+ */
+export async function withManagers<R>(fn: (managers: CheckpointManager[]) => Promise<R>): Promise<R> {
+  const managers: CheckpointManager[] = [];
+  try {
+    return await fn(managers);
+  } finally {
+    for (const m of managers) await m.close();
+  }
 }

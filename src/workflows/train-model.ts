@@ -26,7 +26,7 @@ import { dataPositionRecord, resumePosition, stepBudget } from './data-position.
 import { exponentialDecay, naturalExpDecay, inverseTimeDecay, polynomialDecay, cosineDecay, cosineDecayRestarts, piecewiseConstant, linearWarmup, type LearningRateSchedule } from '../train/schedules.js';
 import { ParameterSet } from '../variables/parameter-set.js';
 import { combinedChecksum } from './checksum.js';
-import { largestDimension, matchesScopes, metaExtras, readCheckpointMeta, resolveCheckpoint, scopeSelection, type RestorePart, type ScopeMatching } from './checkpoints.js';
+import { largestDimension, matchesScopes, metaExtras, readCheckpointMeta, resolveCheckpoint, scopeSelection, withManagers, type RestorePart, type ScopeMatching } from './checkpoints.js';
 import { fit, type DataPosition, type EvalRecord, type FitReport } from './fit.js';
 import { classAwareRestore, type ClassAwareRestoreReport } from './class-change.js';
 import { restoreOptimizerState, type OptimizerStateReport } from './class-slots.js';
@@ -218,12 +218,7 @@ export interface TrainModelReport {
  *   checkpoint errors from restores.
  */
 export async function trainModel(options: TrainModelOptions): Promise<TrainModelReport> {
-  const managers: CheckpointManager[] = []; // closed on every way out: the run lock is released
-  try {
-    return await runTrainModel(options, managers);
-  } finally {
-    for (const m of managers) await m.close();
-  }
+  return withManagers((managers) => runTrainModel(options, managers)); // closed on every way out: the run lock is released
 }
 
 async function runTrainModel(options: TrainModelOptions, managers: CheckpointManager[]): Promise<TrainModelReport> {

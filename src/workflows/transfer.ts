@@ -34,7 +34,7 @@ import { linearHeadStep, linearHeadStepAvailable } from '../train/linear-head-st
 import { ParameterSet } from '../variables/parameter-set.js';
 import { disposeBatch, epochOrder, makeBatch, type Batch } from './batches.js';
 import { combinedChecksum } from './checksum.js';
-import { matchesScopes, metaExtras, modelFromCheckpointMeta, readCheckpointMeta, resolveCheckpoint, scopeSelection, type ScopeMatching } from './checkpoints.js';
+import { matchesScopes, metaExtras, modelFromCheckpointMeta, readCheckpointMeta, resolveCheckpoint, scopeSelection, withManagers, type ScopeMatching } from './checkpoints.js';
 import { fit, type DataPosition, type FitReport } from './fit.js';
 import { groupLayers } from '../checkpoint/common-layers.js';
 import { defaultTaskFor, loadTask, taskClassNames, type TaskSpec } from './tasks.js';
@@ -132,12 +132,7 @@ function f32Tensor(name: string, data: Float32Array | Int32Array, shape: number[
  * @throws InvalidArgumentError `bad_transfer_mode`, `meta_without_model`; restore errors.
  */
 export async function transfer(options: TransferOptions): Promise<TransferReport> {
-  const managers: CheckpointManager[] = []; // closed on every way out: the run lock is released
-  try {
-    return await runTransfer(options, managers);
-  } finally {
-    for (const m of managers) await m.close();
-  }
+  return withManagers((managers) => runTransfer(options, managers)); // closed on every way out: the run lock is released
 }
 
 async function runTransfer(options: TransferOptions, managers: CheckpointManager[]): Promise<TransferReport> {
