@@ -23,8 +23,9 @@ usage: graft transfer --mode freeze|features|finetune --from CKPT [--digits …|
   --from CKPT              pretrained checkpoint or directory; its .meta.json names the model
                            (alias --checkpoint-path, --checkpoint_path)        (required)
   --digits 0,1,… / --categories a,b,…   the new task's classes                 (default: all)
-  --exclude-scopes S,…     not restored from CKPT (slim checkpoint_exclude_scopes; regex at
-                           the start of the name, as slim)                     (default: the head)
+  --exclude-scopes S,…     not restored from CKPT (slim checkpoint_exclude_scopes; whole
+                           scope names: Logits excludes Logits/… but not Logits2, where slim's
+                           plain startswith would)                             (default: the head)
   --trainable-scopes S,…   trained in freeze/features mode                     (default: the head)
   --unfreeze-last K        finetune: body layers trained besides the head      (default 1)
   --ignore-missing-vars    variables CKPT lacks keep their initial values      (default: off)

@@ -33,6 +33,9 @@ const BY_ENUM = new Map<number, DType>(Object.entries(TF_DTYPE_ENUM).map(([k, v]
 const OTHER_NAMES: Readonly<Record<number, string>> = {
   0: 'DT_INVALID', 11: 'DT_QINT8', 12: 'DT_QUINT8', 13: 'DT_QINT32', 15: 'DT_QINT16', 16: 'DT_QUINT16',
   20: 'DT_RESOURCE', 21: 'DT_VARIANT',
+  // newer enum values (docs/design/TF-SEMANTICS.md §4.4, from TensorBoard's synced types.proto)
+  26: 'DT_FLOAT8_E4M3FNUZ', 27: 'DT_FLOAT8_E4M3B11FNUZ', 28: 'DT_FLOAT8_E5M2FNUZ', 29: 'DT_INT4',
+  30: 'DT_UINT4', 31: 'DT_INT2', 32: 'DT_UINT2', 33: 'DT_FLOAT4_E2M1FN',
 };
 
 /** Graft dtype for a DataType number, or undefined when Graft cannot read it. */
