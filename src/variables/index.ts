@@ -7,6 +7,20 @@ export {
   type VariableDtype, type VariableScopeOptions, type GetVariableOptions, type VariableOptions,
 } from './store.js';
 export { VariableScope } from './variable-scope.js';
+export {
+  type Regularizer, l1Regularizer, l2Regularizer, l1L2Regularizer, sumRegularizer, noRegularizer, RegularizationLoss,
+} from './regularizers.js';
+export {
+  type Partitioner, fixedSizePartitioner, minMaxVariablePartitioner, variableAxisSizePartitioner,
+  type MinMaxVariablePartitionerOptions, type VariableAxisSizePartitionerOptions,
+} from './partitioners.js';
+export { PartitionedVariable } from './partitioned-variable.js';
+export { embeddingLookupPartitioned, type PartitionedLookupOptions } from './partitioned-lookup.js';
+export {
+  type CustomGetter, type VariableGetter, type GetVariableResult, type VariableCreator, type VariableCreatorArgs,
+} from './custom-getter.js';
+export { type Constraint, type SaveSliceInfo, saveSliceSpec, saveSliceInfoOf, constraintOf, applyConstraints } from './create.js';
+export type { InitializerLike } from './single-variable.js';
 export { tfScopeRegex } from './collections.js';
 export {
   type Initializer, glorotUniformInitializer, zerosInitializer, onesInitializer, constantInitializer,
