@@ -14,7 +14,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Constraint } from './create.js';
-import type { GetVariableOptions } from './store.js';
+import type { GetVariableOptions } from './get-variable.js';
 import type { PartitionedVariable } from './partitioned-variable.js';
 import type { VariableDtype } from './scope-stack.js';
 

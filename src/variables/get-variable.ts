@@ -16,11 +16,58 @@ import { getPartitionedVariable, type PartitionedVariable } from './partitioned-
 import type { VariableDtype } from './scope-stack.js';
 import { getSingleVariable, inferDtype, storageDtype, type SingleVariableRequest, type StoreCore } from './single-variable.js';
 import type { ReuseMode } from './graph-keys.js';
-import type { GetVariableOptions } from './store.js';
 import type { VariableScope } from './variable-scope.js';
+import type { Constraint } from './create.js';
+import type { CustomGetter } from './custom-getter.js';
+import type { Partitioner } from './partitioners.js';
+import type { Regularizer } from './regularizers.js';
+import type { InitializerLike } from './single-variable.js';
+
+/** Options of `VariableStore.getVariable`. */
+export interface GetVariableOptions {
+  /** Required unless `initializer` is a constant (then it must be omitted, as in TF) or a zero-argument function. */
+  shape?: number[];
+  /** Default: the scope's dtype, else float32 (or the constant's dtype). */
+  dtype?: VariableDtype;
+  /**
+   * An initializer function of (shape, dtype, seed); a constant initial value (tensor or
+   * numbers; no shape); or, without shape, a zero-argument function returning the value.
+   * Default: the scope's initializer, else glorot uniform (floats) / zeros (ints, bool, string).
+   */
+  initializer?: InitializerLike;
+  /** Penalty recorded in `regularization_losses` when the variable is created; default the scope's. `noRegularizer` turns the scope's off. */
+  regularizer?: Regularizer | null;
+  /** Default: the scope's `trainable`, else true. */
+  trainable?: boolean;
+  /** Collections to add to; default `[variables]` (+ `trainable_variables` when trainable). */
+  collections?: string[];
+  /** Overrides the scope's reuse for this call. */
+  reuse?: ReuseMode;
+  /** Split the variable into parts (`<name>/part_<i>`); default the scope's. Returns a PartitionedVariable. */
+  partitioner?: Partitioner;
+  /** Custom getter for this call; default the scope's (composed ones included). */
+  customGetter?: CustomGetter;
+  /** Projection applied after each optimizer update (`var.assign(constraint(var))`); default the scope's. */
+  constraint?: Constraint;
+}
+
 
 /** The options the custom getter (and then the true getter) receives. */
 export function completeOptions(scope: VariableScope, fullName: string, options: GetVariableOptions): GetVariableOptions {
+  const getter = options.customGetter ?? scope.customGetter;
+  if (getter !== undefined && typeof getter !== 'function') {
+    throw new ScopeError('custom_getter_not_callable', `Passed a custom_getter which is not callable: ${String(getter)}`, {
+      hint: 'pass a function (getter, name, options) => variable',
+      details: { name: fullName },
+    });
+  }
+  const partitioner = options.partitioner ?? scope.partitioner;
+  if (partitioner !== undefined && typeof partitioner !== 'function') {
+    throw new ScopeError('partitioner_not_callable', `Partitioner must be callable, but received: ${String(partitioner)}`, {
+      hint: 'pass a partitioner such as fixedSizePartitioner(2)',
+      details: { name: fullName },
+    });
+  }
   const init = options.initializer;
   const constant = init !== undefined && typeof init !== 'function';
   if (constant && options.dtype !== undefined) {
@@ -39,7 +86,7 @@ export function completeOptions(scope: VariableScope, fullName: string, options:
     dtype,
     initializer: init ?? scope.initializer,
     regularizer: options.regularizer ?? scope.regularizer,
-    partitioner: options.partitioner ?? scope.partitioner,
+    partitioner,
     constraint: options.constraint ?? scope.constraint,
     trainable: options.trainable ?? scope.trainable ?? true,
     reuse: options.reuse ?? scope.reuse,

@@ -124,3 +124,12 @@ export function sumLosses(losses: tf.Tensor[]): tf.Scalar {
   for (const l of losses) l.dispose();
   return total;
 }
+
+/** The values of `regularization_losses` items now: lazy losses evaluated, tensors cloned, others skipped. */
+export function evaluateLosses(items: readonly unknown[]): tf.Tensor[] {
+  return items.flatMap((item) => {
+    if (item instanceof RegularizationLoss) return [item.value()];
+    if (item instanceof tf.Tensor) return [tf.clone(item)];
+    return [];
+  });
+}

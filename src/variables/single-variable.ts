@@ -22,7 +22,7 @@ import { RegularizationLoss, type Regularizer } from './regularizers.js';
 import type { VariableDtype } from './scope-stack.js';
 
 /** An initial value: initializer function, constant (tensor or numbers), or a zero-argument function. */
-export type InitializerLike = Initializer | tf.Tensor | number[] | (() => tf.Tensor);
+export type InitializerLike = Initializer | tf.Tensor | number[] | (() => tf.Tensor | number[]);
 
 /** What the getters need from the store that owns the variables. */
 export interface StoreCore {
@@ -128,12 +128,19 @@ function initialValue(core: StoreCore, fullName: string, req: SingleVariableRequ
   if (Array.isArray(init)) return { initial: tf.tensor(init, undefined, storage), owned: true };
   const shape = req.shape;
   const known = shape !== undefined && !shape.some((d) => d === null || d < 0);
-  if (!known && typeof init === 'function' && init.length === 0) {
-    // TF: a callable that needs no arguments is the initial value itself when there is no shape.
-    const value = (init as () => tf.Tensor)();
+  if (!known && typeof init === 'function') {
+    if (init.length > 0) {
+      throw new ScopeError('bad_initializer', "The initializer passed is not valid. It should be a callable with no arguments and the shape should not be provided or an instance of `tf.keras.initializers.*' and `shape` should be fully defined.", {
+        hint: `pass shape for ${fullName}, or an initializer that takes no arguments and returns the value`,
+        details: { name: fullName },
+      });
+    }
+    // TF `_needs_no_arguments`: a callable that needs no arguments is the initial value itself.
+    const value = (init as () => tf.Tensor | number[])();
+    if (Array.isArray(value)) return { initial: tf.tensor(value, undefined, storage), owned: true };
     if (!(value instanceof tf.Tensor)) {
       throw new ScopeError('bad_initializer', `The initializer of ${fullName} returned ${typeof value}, not a tensor.`, {
-        hint: 'a zero-argument initializer must return the initial tf.Tensor',
+        hint: 'a zero-argument initializer must return the initial tf.Tensor (or an array of numbers)',
         details: { name: fullName },
       });
     }

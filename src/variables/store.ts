@@ -23,43 +23,16 @@ import type { VariableScope } from './variable-scope.js';
 import { ParameterSet, type SelectOptions } from './parameter-set.js';
 import { findGlobalStep, GLOBAL_STEP_OPTIONS } from './global-step-check.js';
 import { ScopeStack, type VariableDtype, type VariableScopeOptions } from './scope-stack.js';
-import { inferDtype, storageDtype, type InitializerLike, type StoreCore } from './single-variable.js';
+import { inferDtype, storageDtype, type StoreCore } from './single-variable.js';
 import type { PartitionedVariable } from './partitioned-variable.js';
-import { completeOptions, getTrueVariable } from './get-variable.js';
+import { completeOptions, getTrueVariable, type GetVariableOptions } from './get-variable.js';
 import type { Partitioner } from './partitioners.js';
-import { RegularizationLoss, sumLosses, type Regularizer } from './regularizers.js';
-import { chainCreators, type CustomGetter, type GetVariableResult, type VariableCreator, type VariableCreatorArgs } from './custom-getter.js';
+import { evaluateLosses, sumLosses } from './regularizers.js';
+import { chainCreators, type GetVariableResult, type VariableCreator, type VariableCreatorArgs } from './custom-getter.js';
 
 export type { VariableDtype, VariableScopeOptions } from './scope-stack.js';
 export { storageDtype };
-
-/** Options of {@link VariableStore.getVariable}. */
-export interface GetVariableOptions {
-  /** Required unless `initializer` is a constant (then it must be omitted, as in TF) or a zero-argument function. */
-  shape?: number[];
-  /** Default: the scope's dtype, else float32 (or the constant's dtype). */
-  dtype?: VariableDtype;
-  /**
-   * An initializer function of (shape, dtype, seed); a constant initial value (tensor or
-   * numbers; no shape); or, without shape, a zero-argument function returning the value.
-   * Default: the scope's initializer, else glorot uniform (floats) / zeros (ints, bool, string).
-   */
-  initializer?: InitializerLike;
-  /** Penalty recorded in `regularization_losses` when the variable is created; default the scope's. `noRegularizer` turns the scope's off. */
-  regularizer?: Regularizer | null;
-  /** Default: the scope's `trainable`, else true. */
-  trainable?: boolean;
-  /** Collections to add to; default `[variables]` (+ `trainable_variables` when trainable). */
-  collections?: string[];
-  /** Overrides the scope's reuse for this call. */
-  reuse?: ReuseMode;
-  /** Split the variable into parts (`<name>/part_<i>`); default the scope's. Returns a PartitionedVariable. */
-  partitioner?: Partitioner;
-  /** Custom getter for this call; default the scope's (composed ones included). */
-  customGetter?: CustomGetter;
-  /** Projection applied after each optimizer update (`var.assign(constraint(var))`); default the scope's. */
-  constraint?: Constraint;
-}
+export type { GetVariableOptions } from './get-variable.js';
 
 /** Options of {@link VariableStore.variable} (`tf.Variable`). */
 export interface VariableOptions {
@@ -242,7 +215,7 @@ export class VariableStore {
   private register(opName: string, initial: tf.Tensor, dtype: VariableDtype, trainable: boolean, collections: string[] | undefined, extra: { constraint?: Constraint; saveSliceInfo?: SaveSliceInfo } = {}): tf.Variable {
     const keys = [...(collections && collections.length > 0 ? collections : [GraphKeys.GLOBAL_VARIABLES])];
     const args: VariableCreatorArgs = { initialValue: initial, name: opName, trainable, dtype, collections: keys, constraint: extra.constraint };
-    const create = chainCreators(this.creators, (a) => this.defaultCreator(a, extra.saveSliceInfo));
+    const create = chainCreators(this.creators, (a) => this.defaultCreator(a, opName, extra.saveSliceInfo));
     const v = create(args);
     if (!(v instanceof tf.Variable)) {
       throw new ScopeError('bad_variable_creator', `a variable creator returned ${typeof v} for ${opName}, not a tf.Variable`, {
@@ -259,16 +232,18 @@ export class VariableStore {
   }
 
   /** TF's `default_variable_creator`: a TF.js variable named by `args.name`, in `args.collections` (+ trainable_variables). */
-  private defaultCreator(args: VariableCreatorArgs, saveSliceInfo: SaveSliceInfo | undefined): tf.Variable {
+  private defaultCreator(args: VariableCreatorArgs, reserved: string, saveSliceInfo: SaveSliceInfo | undefined): tf.Variable {
+    // A creator that renamed the variable gets the new name made unique, as an op name would be.
+    const name = args.name === reserved ? reserved : this.scopes.registry.uniqueName(args.name, '');
     const stored = storageDtype(args.dtype);
     const value = args.initialValue.dtype === stored ? args.initialValue : tf.cast(args.initialValue, stored);
     let v: tf.Variable;
     try {
-      v = newVariable(args.name, value, { trainable: args.trainable, dtype: stored, declaredDtype: args.dtype === 'int64' ? 'int64' : undefined, constraint: args.constraint, saveSliceInfo });
+      v = newVariable(name, value, { trainable: args.trainable, dtype: stored, declaredDtype: args.dtype === 'int64' ? 'int64' : undefined, constraint: args.constraint, saveSliceInfo });
     } finally {
       if (value !== args.initialValue) value.dispose();
     }
-    this.opNames.set(v, args.name);
+    this.opNames.set(v, name);
     if (args.dtype === 'int64') this.int64.add(v);
     const keys = [...args.collections];
     if (args.trainable && !keys.includes(GraphKeys.TRAINABLE_VARIABLES)) keys.push(GraphKeys.TRAINABLE_VARIABLES);
@@ -381,11 +356,7 @@ export class VariableStore {
    * penalties are differentiated. Tensors already in the collection are returned as they are.
    */
   getRegularizationLosses(scope?: string): tf.Tensor[] {
-    return this.getCollection<unknown>(GraphKeys.REGULARIZATION_LOSSES, scope).flatMap((item) => {
-      if (item instanceof RegularizationLoss) return [item.value()];
-      if (item instanceof tf.Tensor) return [tf.clone(item)];
-      return [];
-    });
+    return evaluateLosses(this.getCollection<unknown>(GraphKeys.REGULARIZATION_LOSSES, scope));
   }
 
   /**
