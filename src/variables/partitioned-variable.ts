@@ -167,10 +167,12 @@ export function getPartitionedVariable(core: StoreCore, partitioned: Map<string,
 }
 
 function fullInitialValue(core: StoreCore, name: string, shape: number[], req: PartitionedRequest): tf.Tensor {
-  const init = req.initializer;
-  if (typeof init === 'function' && init.length === 0) {
-    throw scopeError('bad_initializer', `A zero-argument initializer cannot make the parts of partitioned variable ${name}.`, name, 'pass an initializer function of (shape, dtype, seed), or a tensor of the full shape');
+  const fn = (req.initializer as Initializer | undefined) ?? defaultInitializer(name, req.dtype);
+  const value = fn([...shape], storageDtype(req.dtype), deriveSeed(core.seed, name));
+  const made = value instanceof tf.Tensor ? value : tf.tensor(value as number[], undefined, storageDtype(req.dtype));
+  if (!shapesCompatible(shape, made.shape)) {
+    made.dispose();
+    throw scopeError('initializer_shape_mismatch', `Initializer of ${name} made shape ${formatShape(made.shape)}, but the variable's shape is ${formatShape(shape)}.`, name, 'make the initializer return a value of the full shape');
   }
-  const fn = (init as Initializer | undefined) ?? defaultInitializer(name, req.dtype);
-  return fn([...shape], storageDtype(req.dtype), deriveSeed(core.seed, name));
+  return made;
 }
