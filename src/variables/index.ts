@@ -9,6 +9,7 @@ export {
 export { VariableScope } from './variable-scope.js';
 export {
   type Regularizer, l1Regularizer, l2Regularizer, l1L2Regularizer, sumRegularizer, noRegularizer, RegularizationLoss,
+  RegularizationPenalty, applyRegularization,
 } from './regularizers.js';
 export {
   type Partitioner, fixedSizePartitioner, minMaxVariablePartitioner, variableAxisSizePartitioner,

@@ -18,6 +18,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors.js';
+import { GraphKeys } from './graph-keys.js';
 
 /** A regularizer: a scalar penalty of the weights, or null when disabled. */
 export type Regularizer = ((weights: tf.Tensor) => tf.Tensor | null) & {
@@ -128,8 +129,56 @@ export function sumLosses(losses: tf.Tensor[]): tf.Scalar {
 /** The values of `regularization_losses` items now: lazy losses evaluated, tensors cloned, others skipped. */
 export function evaluateLosses(items: readonly unknown[]): tf.Tensor[] {
   return items.flatMap((item) => {
-    if (item instanceof RegularizationLoss) return [item.value()];
+    if (item instanceof RegularizationLoss || item instanceof RegularizationPenalty) return [item.value()];
     if (item instanceof tf.Tensor) return [tf.clone(item)];
     return [];
   });
+}
+
+/** What {@link applyRegularization} needs of a store (a VariableStore satisfies it). */
+export interface RegularizationHost {
+  getCollection<T = unknown>(key: string, scope?: string): T[];
+  addToCollection(key: string, value: unknown): void;
+}
+
+/**
+ * The penalty of {@link applyRegularization}: `add_n(regularizer(w) for w in weights)` (a null
+ * penalty counts 0), named `get_regularization_penalty:0`, evaluated on demand like the others.
+ */
+export class RegularizationPenalty {
+  readonly name = 'get_regularization_penalty:0';
+  constructor(readonly weights: readonly tf.Tensor[], readonly regularizer: Regularizer) {}
+
+  /** The summed penalty now (a new scalar). @throws InvalidArgumentError `regularizer_not_scalar` */
+  value(): tf.Tensor {
+    const penalties = this.weights.map((w) => this.regularizer(w) ?? tf.scalar(0));
+    for (const p of penalties) {
+      if (p.rank !== 0) {
+        const rank = p.rank;
+        tf.dispose(penalties);
+        throw new InvalidArgumentError('regularizer_not_scalar', `regularizer must return a scalar Tensor instead of a Tensor with rank ${rank}.`, {
+          hint: 'make the regularizer reduce to a scalar (tf.sum / tf.mean)',
+          details: { rank },
+        });
+      }
+    }
+    return sumLosses(penalties);
+  }
+}
+
+/**
+ * `tf.contrib.layers.apply_regularization(regularizer, weights_list=None)`: the summed penalty of
+ * `weightsList` (default: the `weights` collection), recorded in `regularization_losses` and
+ * returned as its current value.
+ * @throws InvalidArgumentError `no_weights` ("No weights to regularize."), `regularizer_not_scalar`
+ */
+export function applyRegularization(store: RegularizationHost, regularizer: Regularizer, weightsList?: readonly tf.Tensor[]): tf.Tensor {
+  const weights = weightsList && weightsList.length > 0 ? weightsList : store.getCollection<tf.Tensor>(GraphKeys.WEIGHTS);
+  if (weights.length === 0) {
+    throw new InvalidArgumentError('no_weights', 'No weights to regularize.', { hint: 'pass the weights, or add them to the "weights" collection' });
+  }
+  const penalty = new RegularizationPenalty([...weights], regularizer);
+  const value = penalty.value();
+  store.addToCollection(GraphKeys.REGULARIZATION_LOSSES, penalty);
+  return value;
 }

@@ -413,5 +413,6 @@ export class VariableStore {
     for (const v of this.opNames.keys()) if (!v.isDisposed) v.dispose();
     this.opNames.clear();
     this.vars.clear();
+    this.partitionedVars.clear();
   }
 }

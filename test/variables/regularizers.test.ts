@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/runtime/backend.js';
 import {
   VariableStore, GraphKeys, constantInitializer, l1Regularizer, l2Regularizer, l1L2Regularizer, sumRegularizer, noRegularizer,
-  RegularizationLoss, conv2d, fullyConnected, type Regularizer,
+  RegularizationLoss, conv2d, fullyConnected, applyRegularization, type Regularizer,
 } from '../../src/variables/index.js';
 import { InvalidArgumentError } from '../../src/errors.js';
 import { GradientDescentOptimizer } from '../../src/train/index.js';
@@ -50,6 +50,18 @@ test('regularizers_test.py test_l1_l2: ones [5,5,5] → 125 + 125/2, op name l1_
   assert.equal(l1L2Regularizer(0, 0)(w), null);
   assert.equal(sumRegularizer([null, l1Regularizer(0)])(w), null);
   w.dispose();
+});
+
+test('regularizers_test.py test_apply_regularization / zero / invalid regularizer; the penalty joins regularization_losses', () => {
+  const s = new VariableStore();
+  const weights = [[1.5], [2, 3, 4.2], [10, 42, 666.6]].map((w) => tf.tensor(w));
+  const expected = 2 * (1.5 + 2 + 3 + 4.2 + 10 + 42 + 666.6);
+  assert.ok(Math.abs(scalar(applyRegularization(s, (x) => tf.sum(tf.mul(2, x)), weights)) - expected) < 1e-3);
+  assert.equal(scalar(applyRegularization(s, l2Regularizer(0), weights)), 0);
+  assert.throws(() => applyRegularization(s, (x) => tf.tile(x, [2]), weights), (e: unknown) => e instanceof InvalidArgumentError && e.code === 'regularizer_not_scalar' && e.message === 'regularizer must return a scalar Tensor instead of a Tensor with rank 1.');
+  assert.throws(() => applyRegularization(s, l2Regularizer(1)), (e: unknown) => e instanceof InvalidArgumentError && e.message === 'No weights to regularize.');
+  assert.equal(s.getCollection(GraphKeys.REGULARIZATION_LOSSES).length, 2);
+  assert.ok(Math.abs(scalar(s.getRegularizationLoss('get_regularization_penalty')) - expected) < 1e-3);
 });
 
 test('variable_scope_test.py testVarScopeRegularizer: inheritance, set_regularizer, no_regularizer, values 0.4 0.4 0.5, reuse adds none', () => {
