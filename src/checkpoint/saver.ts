@@ -197,7 +197,7 @@ export class Saver {
     const tensors = options.tensors ?? this.snapshot(); // read every value before writing anything
     const bridge = (options.writeState ?? true) ? await this.prepareOverwrite(dir, stem, path, tensors, latestFilename) : null;
     await this.writeFiles(path, tensors);
-    if (options.meta) await writeMeta(path, buildMeta(this.pairs.reduce<Record<string, Parameter>>((r, p) => ((r[p.slice ? p.param.name : p.key] = p.param), r), {}), options.meta), { fsync: this.fsync });
+    if (options.meta) await writeMeta(path, buildMeta(this.pairs.reduce<Record<string, Parameter>>((r, p) => ((r[p.key] = p.param), r), {}), options.meta), { fsync: this.fsync });
     if (options.writeState ?? true) {
       this.recordLastCheckpoint(path);
       const doomed = this.takeCheckpointToDelete();

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/runtime/backend.js';
-import { Saver, planRestore } from '../../src/checkpoint/index.js';
+import { Saver, planRestore, planRestoreFromSpecs, readMeta } from '../../src/checkpoint/index.js';
 import { openBundle, readTable, decodeBundleEntry, encodeTensorNameSlice } from '../../src/formats/tf-bundle/index.js';
 import { openSafetensors } from '../../src/formats/safetensors/index.js';
 import { VariableStore, fixedSizePartitioner, minMaxVariablePartitioner, PartitionedVariable, embeddingLookupPartitioned } from '../../src/variables/index.js';
@@ -183,4 +183,20 @@ test('op_list_to_dict: mixing a slice and a whole variable under one name is ref
   const pv = s.getVariable('x', { shape: [4], partitioner: fixedSizePartitioner(2) });
   const whole = s.variableScope('other', {}, () => s.getVariable<tf.Variable>('x', { shape: [4] }));
   assert.throws(() => new Saver({ varList: { x: whole, ...Object.fromEntries([['x:0', pv]]) } }), (e: unknown) => e instanceof InvalidArgumentError && e.code === 'mixed_slices' && e.message === 'Mixing slices and non-slices with the same name: x');
+});
+
+test('.meta.json lists a partitioned variable once, as the checkpoint holds it; a dry run from it matches the checkpoint', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const s = new VariableStore({ seed: 2 });
+    s.getVariable('emb', { shape: [6, 2], partitioner: fixedSizePartitioner(3) });
+    s.getVariable('b', { shape: [2] });
+    const path = await new Saver({ varList: s, fsync: false }).save(join(dir, 'm'), { writeState: false, meta: {} });
+    const meta = await readMeta(path);
+    assert.deepEqual(meta!.variables.map((v) => [v.name, v.shape]), [['emb', [6, 2]], ['b', [2]]]);
+    const plan = await planRestoreFromSpecs(meta!.variables, path);
+    assert.deepEqual(plan.entries.map((e) => [e.name, e.status]), [['emb', 'restored'], ['b', 'restored']]);
+  } finally {
+    await cleanup();
+  }
 });
