@@ -239,7 +239,8 @@ export function classify(targets: readonly PlanTarget[], reader: CheckpointReade
   const exclude = options.exclude ?? [];
   targets.forEach(({ name, key: defaultKey, expected, slice }, index) => {
     const selected = (include.length === 0 || include.some((s) => inScope(name, s))) && !exclude.some((s) => inScope(name, s));
-    const mapped = isEmptyMap(map) ? undefined : mappedKeyFor(map, name);
+    // A part of a partitioned variable is mapped by its full name, as TF's init_from_checkpoint does.
+    const mapped = isEmptyMap(map) ? undefined : mappedKeyFor(map, slice ? defaultKey : name);
     if (!selected || (options.onlyMapped && mapped === undefined)) {
       entries.push({ name, status: 'excluded', expected });
       return;
@@ -263,7 +264,7 @@ export function classify(targets: readonly PlanTarget[], reader: CheckpointReade
       entries.push({ name, status: 'shape_mismatch', source: key, expected: slice ? { ...expected, shape: [...slice.fullShape] } : expected, found });
     } else {
       // A part is "restored" from the full tensor it was saved in (its own name is `<key>/part_<i>`).
-      const own = slice && mapped === undefined ? defaultKey : name;
+      const own = slice ? defaultKey : name;
       const entry: RestoreEntry = { name, status: key === own ? 'restored' : 'renamed', source: key, expected, found };
       const layoutNote = (reader as Partial<LayoutReader>).layoutNote?.(key);
       const sliceNote = slice ? `slice [${slice.varOffset.map((o, d) => `${o}:${o + slice.varShape[d]!}`).join(',')}] of [${slice.fullShape.join(',')}]` : undefined;

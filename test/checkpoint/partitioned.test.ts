@@ -200,3 +200,25 @@ test('.meta.json lists a partitioned variable once, as the checkpoint holds it; 
     await cleanup();
   }
 });
+
+test('init_from_checkpoint style: an assignment map renames a partitioned variable by its full name', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const a = new VariableStore({ seed: 1 });
+    const src = a.variableScope('old', {}, () => a.getVariable('emb', { shape: [5, 3], partitioner: fixedSizePartitioner(2) }));
+    const path = await new Saver({ varList: a, fsync: false }).save(join(dir, 'm'), { writeState: false });
+    const b = new VariableStore({ seed: 2 });
+    const dst = b.variableScope('new', {}, () => b.getVariable('emb', { shape: [5, 3], partitioner: fixedSizePartitioner(3) }));
+    for (const map of [{ 'old/emb': 'new/emb' }, { 'old/': 'new/' }] as Record<string, string>[]) {
+      const plan = await planRestore(b.parameters(), path, { assignmentMap: map });
+      assert.deepEqual(plan.entries.map((e) => [e.name, e.status, e.source]), [
+        ['new/emb/part_0', 'renamed', 'old/emb'], ['new/emb/part_1', 'renamed', 'old/emb'], ['new/emb/part_2', 'renamed', 'old/emb'],
+      ]);
+    }
+    const { executeRestorePlan } = await import('../../src/checkpoint/index.js');
+    await executeRestorePlan(await planRestore(b.parameters(), path, { assignmentMap: { 'old/': 'new/' } }));
+    assert.deepEqual(values(dst.asTensor()), values(src.asTensor()));
+  } finally {
+    await cleanup();
+  }
+});
