@@ -185,3 +185,28 @@ export function defaultInitializer(name: string, dtype: VariableDtype): Initiali
     details: { name, dtype },
   });
 }
+
+/**
+ * The initial value of `tf.Variable(initial_value)`: a tensor (cast to `dtype`), numbers (int32
+ * when all are integers, as Python ints, else float32), or a zero-argument function called once
+ * (TF accepts a callable `initial_value`). `release()` frees what was made here.
+ */
+export function variableInitialValue(initialValue: tf.Tensor | number | number[] | (() => tf.Tensor), declared: VariableDtype | undefined): { initial: tf.Tensor; dtype: VariableDtype; release: () => void } {
+  const given = typeof initialValue === 'function' ? initialValue() : initialValue;
+  const ownsGiven = given !== initialValue;
+  let dtype: VariableDtype;
+  let initial: tf.Tensor;
+  if (given instanceof tf.Tensor) {
+    dtype = declared ?? given.dtype;
+    initial = given.dtype === storageDtype(dtype) ? given : tf.cast(given, storageDtype(dtype));
+  } else {
+    const values = typeof given === 'number' ? [given] : given;
+    dtype = declared ?? inferDtype(values);
+    initial = typeof given === 'number' ? tf.scalar(given, storageDtype(dtype)) : tf.tensor(given, undefined, storageDtype(dtype));
+  }
+  const release = (): void => {
+    if (initial !== given) initial.dispose();
+    if (ownsGiven && given instanceof tf.Tensor && !given.isDisposed) given.dispose();
+  };
+  return { initial, dtype, release };
+}

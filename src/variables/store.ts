@@ -23,7 +23,7 @@ import type { VariableScope } from './variable-scope.js';
 import { ParameterSet, type SelectOptions } from './parameter-set.js';
 import { findGlobalStep, GLOBAL_STEP_OPTIONS } from './global-step-check.js';
 import { ScopeStack, type VariableDtype, type VariableScopeOptions } from './scope-stack.js';
-import { inferDtype, storageDtype, type StoreCore } from './single-variable.js';
+import { storageDtype, variableInitialValue, type StoreCore } from './single-variable.js';
 import type { PartitionedVariable } from './partitioned-variable.js';
 import { completeOptions, getTrueVariable, type GetVariableOptions } from './get-variable.js';
 import type { Partitioner } from './partitioners.js';
@@ -188,26 +188,11 @@ export class VariableStore {
    */
   variable(initialValue: tf.Tensor | number | number[] | (() => tf.Tensor), options: VariableOptions = {}): tf.Variable {
     const opName = this.scopes.variableOpName(options.name || 'Variable');
-    let dtype: VariableDtype;
-    let initial: tf.Tensor;
-    let owned = true;
-    // A callable initial value (TF: `initial_value` may be a callable taking no arguments) is called once.
-    const given = typeof initialValue === 'function' ? initialValue() : initialValue;
-    const ownsGiven = given !== initialValue;
-    if (given instanceof tf.Tensor) {
-      dtype = options.dtype ?? given.dtype;
-      initial = given.dtype === storageDtype(dtype) ? given : tf.cast(given, storageDtype(dtype));
-      owned = initial !== given;
-    } else {
-      const values = typeof given === 'number' ? [given] : given;
-      dtype = options.dtype ?? inferDtype(values);
-      initial = typeof given === 'number' ? tf.scalar(given, storageDtype(dtype)) : tf.tensor(given, undefined, storageDtype(dtype));
-    }
+    const { initial, dtype, release } = variableInitialValue(initialValue, options.dtype);
     try {
       return this.register(opName, initial, dtype, options.trainable ?? true, options.collections, { constraint: options.constraint });
     } finally {
-      if (owned) initial.dispose();
-      if (ownsGiven && given instanceof tf.Tensor && !given.isDisposed) given.dispose();
+      release();
     }
   }
 
