@@ -133,6 +133,11 @@ export function callPartitioner(partitioner: Partitioner, name: string, shape: r
   if (partitions.some((p) => !Number.isInteger(p) || p < 1)) throw fail(`Partitioner returned zero partitions for some axes: [${partitions.join(', ')}]`);
   if (partitions.filter((p) => p > 1).length > 1) throw fail(`Can only slice a variable along one dimension: shape: (${shape.join(', ')}), partitioning: [${partitions.join(', ')}]`);
   const sliceDim = partitions.findIndex((p) => p > 1);
+  // TF would make empty parts past the dimension; refused here so a bad partitioner cannot ask
+  // for millions of variables (TF's own partitioners never exceed the dimension).
+  if (sliceDim >= 0 && partitions[sliceDim]! > shape[sliceDim]!) {
+    throw fail(`Partitioner returned ${partitions[sliceDim]} partitions for axis ${sliceDim} of size ${shape[sliceDim]}`);
+  }
   return sliceDim < 0 ? { partitions, sliceDim: 0, numSlices: 1 } : { partitions, sliceDim, numSlices: partitions[sliceDim]! };
 }
 

@@ -159,6 +159,8 @@ test('variable_scope_test partitioning: reuse returns the same object, reuse wit
   throwsScope(() => s.getVariable('bad', { shape: [4, 4], partitioner: () => [2, 2] }), 'bad_partitions', 'Can only slice a variable along one dimension: shape: (4, 4), partitioning: [2, 2]');
   throwsScope(() => s.getVariable('bad2', { shape: [4, 4], partitioner: () => [2] }), 'bad_partitions', "Partitioner returned a partition list that does not match the Variable's rank: [2] vs. (4, 4)");
   throwsScope(() => s.getVariable('bad3', { shape: [4], partitioner: () => [0] }), 'bad_partitions', 'Partitioner returned zero partitions for some axes: [0]');
+  throwsScope(() => s.getVariable('bad5', { shape: [3], partitioner: () => [1e9] }), 'bad_partitions', 'Partitioner returned 1000000000 partitions for axis 0 of size 3');
+  throwsScope(() => s.getVariable('bad6', { shape: [3], partitioner: fixedSizePartitioner(Number.NaN) }), 'bad_partitions', 'Partitioner returned zero partitions for some axes: [NaN]');
   throwsScope(() => s.getVariable('bad4', { partitioner: axis0Into2 }), 'shape_not_fully_defined', 'Shape of a new partitioned variable must be fully defined, but instead was <unknown>.');
 });
 
