@@ -7,6 +7,19 @@ export {
   type VariableDtype, type VariableScopeOptions, type GetVariableOptions, type VariableOptions,
 } from './store.js';
 export { VariableScope } from './variable-scope.js';
+export { tfScopeRegex } from './collections.js';
+export {
+  type Initializer, glorotUniformInitializer, zerosInitializer, onesInitializer, constantInitializer,
+  truncatedNormalInitializer, randomNormalInitializer, randomUniformInitializer, computeFans, deriveSeed,
+} from './initializers.js';
+export { VALID_OP_NAME_REGEX, VALID_SCOPE_NAME_REGEX } from './names.js';
+export {
+  getVariables, getModelVariables, getVariablesByName, getVariablesBySuffix, getUniqueVariable,
+  getVariablesToRestore, filterVariables,
+} from './slim-variables.js';
+export { parametersFromLayersModel, toSnakeCase, type LayersAdapterOptions } from './layers-adapter.js';
+export * from './layers/index.js';
+export * from './rnn/index.js';
 export {
   type Regularizer, l1Regularizer, l2Regularizer, l1L2Regularizer, sumRegularizer, noRegularizer, RegularizationLoss,
   RegularizationPenalty, applyRegularization,
@@ -22,16 +35,3 @@ export {
 } from './custom-getter.js';
 export { type Constraint, type SaveSliceInfo, saveSliceSpec, saveSliceInfoOf, constraintOf, applyConstraints } from './create.js';
 export type { InitializerLike } from './single-variable.js';
-export { tfScopeRegex } from './collections.js';
-export {
-  type Initializer, glorotUniformInitializer, zerosInitializer, onesInitializer, constantInitializer,
-  truncatedNormalInitializer, randomNormalInitializer, randomUniformInitializer, computeFans, deriveSeed,
-} from './initializers.js';
-export { VALID_OP_NAME_REGEX, VALID_SCOPE_NAME_REGEX } from './names.js';
-export {
-  getVariables, getModelVariables, getVariablesByName, getVariablesBySuffix, getUniqueVariable,
-  getVariablesToRestore, filterVariables,
-} from './slim-variables.js';
-export { parametersFromLayersModel, toSnakeCase, type LayersAdapterOptions } from './layers-adapter.js';
-export * from './layers/index.js';
-export * from './rnn/index.js';
