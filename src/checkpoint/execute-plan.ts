@@ -14,6 +14,7 @@ import { restoreMismatchError, formatShape } from './format-report.js';
 import { openSource } from './reader.js';
 import { withLayout } from '../formats/layout/index.js';
 import { tensorFromTensorValue } from './tensor-bytes.js';
+import { takeSlice } from './slices.js';
 
 /**
  * Restore what `plan` says; returns the plan, which is the report of what happened.
@@ -37,9 +38,16 @@ export async function executeRestorePlan(plan: RestorePlan): Promise<RestorePlan
   const { reader, owned } = await openSource(exec.source);
   const laidOut = exec.layout ? withLayout(reader, exec.layout) : reader;
   const staged: [tf.Variable, tf.Tensor][] = [];
+  const fullTensors = new Map<string, tf.Tensor>(); // full tensors the parts of partitioned variables come from
   try {
     for (const [entry, param] of exec.params) {
       const key = entry.source!;
+      const slice = exec.slices?.get(entry);
+      const cached = slice ? fullTensors.get(key) : undefined;
+      if (slice && cached) {
+        staged.push([param.variable, takeSlice(cached, slice)]);
+        continue;
+      }
       const value = await laidOut.read(key);
       const found = entry.found!;
       if (value.dtype !== found.dtype || formatShape(value.shape) !== formatShape(found.shape)) {
@@ -48,7 +56,13 @@ export async function executeRestorePlan(plan: RestorePlan): Promise<RestorePlan
           details: { path: reader.path, name: key },
         });
       }
-      staged.push([param.variable, tensorFromTensorValue(value, param.variable)]);
+      if (slice) {
+        const full = tensorFromTensorValue(value, param.variable, slice.fullShape);
+        fullTensors.set(key, full);
+        staged.push([param.variable, takeSlice(full, slice)]);
+      } else {
+        staged.push([param.variable, tensorFromTensorValue(value, param.variable)]);
+      }
     }
   } catch (e) {
     for (const [, t] of staged) t.dispose();
@@ -59,6 +73,7 @@ export async function executeRestorePlan(plan: RestorePlan): Promise<RestorePlan
       cause: e,
     });
   } finally {
+    for (const t of fullTensors.values()) t.dispose();
     if (owned) await reader.close();
   }
   for (const [variable, t] of staged) {

@@ -64,8 +64,10 @@ export function buildMeta(varList: VarList, input: MetaInput = {}): CheckpointMe
     format: META_FORMAT,
     version: META_VERSION,
     model: input.model ?? null,
+    // the checkpoint's tensors: the parts of a partitioned variable are one tensor of the full shape
     variables: normalizeVarList(varList)
-      .map(({ key, param }) => ({ name: key, dtype: checkpointDtypeOf(param.variable, param.saveDtype), shape: [...param.variable.shape], trainable: param.trainable })),
+      .filter(({ key, slice }, i, all) => !slice || all.findIndex((p) => p.key === key) === i)
+      .map(({ key, param, slice }) => ({ name: key, dtype: checkpointDtypeOf(param.variable, param.saveDtype), shape: [...(slice ? slice.fullShape : param.variable.shape)], trainable: param.trainable })),
   };
   if (input.labels) meta.labels = [...input.labels];
   if (input.extra) meta.extra = input.extra;

@@ -13,7 +13,7 @@ import type { CheckpointReader, DType, FormatName } from '../formats/types.js';
 import type { Parameter } from '../variables/parameter-set.js';
 import { inScope } from '../variables/parameter-set.js';
 import { compileAssignmentMap, isEmptyMap, mappedKeyFor, type AssignmentMap } from './assignment-map.js';
-import { normalizeVarList, type VarList } from './var-list.js';
+import { normalizeVarList, type NamedParameter, type VarList } from './var-list.js';
 import { objectGraphAliases, openSource } from './reader.js';
 import { checkpointDtypeOf, conversionFor } from './tensor-bytes.js';
 import { formatRestorePlan } from './format-report.js';
@@ -97,6 +97,8 @@ export interface PlanInternals {
   source: string | CheckpointReader;
   /** entry → parameter, for the entries to load (`restored` / `renamed`). */
   params: Map<RestoreEntry, Parameter>;
+  /** entry → the part's box, for parts of partitioned variables (read from the full tensor). */
+  slices?: Map<RestoreEntry, NonNullable<PlanTarget['slice']>>;
   /** Layout rules to apply when the source is reopened by path. */
   layout?: LayoutOptions;
 }
@@ -161,6 +163,8 @@ export interface PlanTarget {
   name: string;
   key: string;
   expected: TensorSpec;
+  /** A part of a partitioned variable: the tensor `key` must have `fullShape`; the part is read from its box. */
+  slice?: { fullShape: number[]; varOffset: number[]; varShape: number[] };
 }
 
 /**
@@ -174,16 +178,25 @@ export interface PlanTarget {
  * await executeRestorePlan(plan);
  */
 export async function planRestore(target: VarList, source: string | CheckpointReader, options: RestorePlanOptions = {}): Promise<RestorePlan> {
-  const pairs = normalizeVarList(target);
-  const targets = pairs.map(({ key, param }) => ({ name: param.name, key, expected: specOf(param.variable, param.saveDtype) }));
+  return planRestorePairs(normalizeVarList(target), source, options);
+}
+
+/** @internal {@link planRestore} over pairs already normalised (a Saver's, whose parts share a key). */
+export async function planRestorePairs(pairs: readonly NamedParameter[], source: string | CheckpointReader, options: RestorePlanOptions = {}): Promise<RestorePlan> {
+  const targets = pairs.map(({ key, param, slice }): PlanTarget => ({ name: param.name, key, expected: specOf(param.variable, param.saveDtype), slice }));
   const { reader, owned } = await openSource(source);
   try {
     const { entries, loads } = classify(targets, options.layout ? withLayout(reader, options.layout) : reader, options);
     const params = new Map<RestoreEntry, Parameter>();
-    for (const [entry, i] of loads) params.set(entry, pairs[i]!.param);
+    const slices = new Map<RestoreEntry, NonNullable<PlanTarget['slice']>>();
+    for (const [entry, i] of loads) {
+      params.set(entry, pairs[i]!.param);
+      if (pairs[i]!.slice) slices.set(entry, pairs[i]!.slice!);
+    }
     return makePlan(entries, { path: reader.path, format: reader.format }, options, {
       source: typeof source === 'string' ? reader.path : source,
       params,
+      slices,
       layout: options.layout,
     });
   } finally {
@@ -224,9 +237,10 @@ export function classify(targets: readonly PlanTarget[], reader: CheckpointReade
   const unreadable = new Map((reader.unreadable?.() ?? []).map((u) => [u.name, u]));
   const include = options.include ?? [];
   const exclude = options.exclude ?? [];
-  targets.forEach(({ name, key: defaultKey, expected }, index) => {
+  targets.forEach(({ name, key: defaultKey, expected, slice }, index) => {
     const selected = (include.length === 0 || include.some((s) => inScope(name, s))) && !exclude.some((s) => inScope(name, s));
-    const mapped = isEmptyMap(map) ? undefined : mappedKeyFor(map, name);
+    // A part of a partitioned variable is mapped by its full name, as TF's init_from_checkpoint does.
+    const mapped = isEmptyMap(map) ? undefined : mappedKeyFor(map, slice ? defaultKey : name);
     if (!selected || (options.onlyMapped && mapped === undefined)) {
       entries.push({ name, status: 'excluded', expected });
       return;
@@ -246,12 +260,15 @@ export function classify(targets: readonly PlanTarget[], reader: CheckpointReade
     const conv = conversionFor(expected.dtype, found.dtype);
     if (conv === false) {
       entries.push({ name, status: 'dtype_mismatch', source: key, expected, found });
-    } else if (!sameShape(expected.shape, found.shape)) {
-      entries.push({ name, status: 'shape_mismatch', source: key, expected, found });
+    } else if (!sameShape(slice ? slice.fullShape : expected.shape, found.shape)) {
+      entries.push({ name, status: 'shape_mismatch', source: key, expected: slice ? { ...expected, shape: [...slice.fullShape] } : expected, found });
     } else {
-      const entry: RestoreEntry = { name, status: key === name ? 'restored' : 'renamed', source: key, expected, found };
+      // A part is "restored" from the full tensor it was saved in (its own name is `<key>/part_<i>`).
+      const own = slice ? defaultKey : name;
+      const entry: RestoreEntry = { name, status: key === own ? 'restored' : 'renamed', source: key, expected, found };
       const layoutNote = (reader as Partial<LayoutReader>).layoutNote?.(key);
-      const note = [layoutNote, conv.note].filter(Boolean).join('; ');
+      const sliceNote = slice ? `slice [${slice.varOffset.map((o, d) => `${o}:${o + slice.varShape[d]!}`).join(',')}] of [${slice.fullShape.join(',')}]` : undefined;
+      const note = [layoutNote, sliceNote, conv.note].filter(Boolean).join('; ');
       if (note) entry.note = note;
       entries.push(entry);
       loads.set(entry, index);

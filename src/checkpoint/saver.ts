@@ -24,10 +24,11 @@ import type { Parameter } from '../variables/parameter-set.js';
 import { CheckpointNotFoundError, InvalidArgumentError } from '../errors.js';
 import { isParameter, normalizeVarList, type NamedParameter, type VarList } from './var-list.js';
 import { tensorValueFromVariable } from './tensor-bytes.js';
+import { assembleSlices, splitSlices, type SnapshotTensor } from './slices.js';
 import { buildMeta, writeMeta, type MetaInput } from './meta.js';
 import { deleteOwnedCheckpoint } from './run-files.js';
 import { checkpointExists, getCheckpointState, updateCheckpointState } from './state.js';
-import { planRestore, type RestorePlan } from './restore-plan.js';
+import { planRestorePairs, type RestorePlan } from './restore-plan.js';
 import { executeRestorePlan } from './execute-plan.js';
 
 /** Checkpoint file formats a Saver writes. */
@@ -134,7 +135,7 @@ export class Saver {
 
   /** The checkpoint names this saver writes, sorted. */
   get names(): string[] {
-    return this.pairs.map((p) => p.key).sort();
+    return [...new Set(this.pairs.map((p) => p.key))].sort();
   }
 
   /** Paths of the recent checkpoints still kept, oldest first (TF `last_checkpoints`). */
@@ -157,11 +158,18 @@ export class Saver {
     if (lastPreservedTimestamp) this.nextCheckpointTime = Math.min(lastPreservedTimestamp, now) + this.keepEveryNHours * 3600;
   }
 
-  /** The current values as checkpoint tensors, sorted by name (TF sorts before SaveV2). */
+  /**
+   * The current values as checkpoint tensors, sorted by name (TF sorts before SaveV2); the parts
+   * of a partitioned variable share its full name and carry their `slice` (slices.ts).
+   */
   snapshot(): TensorValue[] {
     return [...this.pairs]
       .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-      .map(({ key, param }) => tensorValueFromVariable(key, param.variable, param.saveDtype));
+      .map(({ key, param, slice }): SnapshotTensor => {
+        const t: SnapshotTensor = tensorValueFromVariable(key, param.variable, param.saveDtype);
+        if (slice) t.slice = slice;
+        return t;
+      });
   }
 
   /**
@@ -251,8 +259,12 @@ export class Saver {
   }
 
   private async writeFiles(path: string, tensors: TensorValue[]): Promise<void> {
-    if (this.format === 'safetensors') await writeSafetensors(path, tensors, { fsync: this.fsync });
-    else await writeBundle(path, tensors, { fsync: this.fsync });
+    if (this.format === 'safetensors') {
+      await writeSafetensors(path, assembleSlices(tensors), { fsync: this.fsync });
+    } else {
+      const { plain, partitioned } = splitSlices(tensors);
+      await writeBundle(path, plain, { fsync: this.fsync, partitioned });
+    }
   }
 
   private recordLastCheckpoint(path: string): void {
@@ -297,8 +309,6 @@ export class Saver {
         details: { path },
       });
     }
-    const record: Record<string, Parameter> = {};
-    for (const { key, param } of this.pairs) record[key] = param;
-    return executeRestorePlan(await planRestore(record, path));
+    return executeRestorePlan(await planRestorePairs(this.pairs, path));
   }
 }

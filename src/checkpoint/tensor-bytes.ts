@@ -131,7 +131,7 @@ export function dtypeBytes(dtype: DType): number {
  * Build a TF.js tensor (not a variable) of the variable's dtype and shape from checkpoint bytes.
  * The caller owns (and disposes) the result.
  */
-export function tensorFromTensorValue(value: TensorValue, variable: tf.Variable): tf.Tensor {
+export function tensorFromTensorValue(value: TensorValue, variable: tf.Variable, shape: readonly number[] = variable.shape): tf.Tensor {
   const target = variable.dtype;
   if (target !== 'float32' && target !== 'int32' && target !== 'bool') {
     throw new InvalidArgumentError('dtype_mismatch', `variable for "${value.name}" has TF.js dtype ${target}, which Graft cannot restore`, {
@@ -140,7 +140,7 @@ export function tensorFromTensorValue(value: TensorValue, variable: tf.Variable)
     });
   }
   const values = valuesFromTensorValue(value, target);
-  return tf.tensor(values, [...variable.shape], target);
+  return tf.tensor(values, [...shape], target);
 }
 
 /**

@@ -7,15 +7,16 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { ParameterSet, type Parameter, stripOutputSuffix } from '../variables/parameter-set.js';
-import { scopedNameOf, declaredInt64 } from '../variables/create.js';
+import { scopedNameOf, declaredInt64, saveSliceInfoOf, type SaveSliceInfo } from '../variables/create.js';
+import { PartitionedVariable } from '../variables/partitioned-variable.js';
 import { InvalidArgumentError } from '../errors.js';
 
 /** Anything that can stand for "these variables" in Saver and restore APIs. */
 export type VarList =
   | ParameterSet
   | readonly Parameter[]
-  | readonly tf.Variable[]
-  | Readonly<Record<string, tf.Variable | Parameter>>
+  | readonly (tf.Variable | PartitionedVariable)[]
+  | Readonly<Record<string, tf.Variable | Parameter | PartitionedVariable>>
   | { parameters(): ParameterSet };
 
 /** One variable with the checkpoint name it is saved under. */
@@ -23,6 +24,11 @@ export interface NamedParameter {
   /** Checkpoint key. */
   key: string;
   param: Parameter;
+  /**
+   * Set for a part of a partitioned variable: the part is the slice `varOffset`/`varShape` of the
+   * tensor `key` of shape `fullShape` (TF saves every part as a slice of one entry).
+   */
+  slice?: Omit<SaveSliceInfo, 'fullName'>;
 }
 
 /** Whether `x` is a Parameter (a tf.Variable also has a `variable` member: a method). */
@@ -34,7 +40,20 @@ export function isParameter(x: unknown): x is Parameter {
 function fromVariable(v: tf.Variable): Parameter {
   const p: Parameter = { name: scopedNameOf(v), variable: v, trainable: v.trainable };
   if (declaredInt64(v)) p.saveDtype = 'int64';
+  const slice = saveSliceInfoOf(v);
+  if (slice) p.saveSliceInfo = slice;
   return p;
+}
+
+/** The pair of a parameter listed by itself: a part is saved under its full name (TF op_list_to_dict). */
+function pairOf(p: Parameter): NamedParameter {
+  const s = p.saveSliceInfo;
+  return s ? { key: s.fullName, param: p, slice: { fullShape: s.fullShape, varOffset: s.varOffset, varShape: s.varShape } } : { key: p.name, param: p };
+}
+
+function sliceOf(p: Parameter): NamedParameter['slice'] {
+  const s = p.saveSliceInfo;
+  return s ? { fullShape: s.fullShape, varOffset: s.varOffset, varShape: s.varShape } : undefined;
 }
 
 /**
@@ -46,19 +65,20 @@ function fromVariable(v: tf.Variable): Parameter {
 export function normalizeVarList(varList: VarList): NamedParameter[] {
   let pairs: NamedParameter[];
   if (varList instanceof ParameterSet) {
-    pairs = varList.toArray().map((p) => ({ key: p.name, param: p }));
+    pairs = varList.toArray().map(pairOf);
   } else if (Array.isArray(varList)) {
-    pairs = (varList as readonly (Parameter | tf.Variable)[]).map((x) => {
-      const p = isParameter(x) ? x : fromVariable(x as tf.Variable);
-      return { key: p.name, param: p };
+    pairs = (varList as readonly (Parameter | tf.Variable | PartitionedVariable)[]).flatMap((x) => {
+      if (x instanceof PartitionedVariable) return x.variables.map((v) => pairOf(fromVariable(v)));
+      return [pairOf(isParameter(x) ? x : fromVariable(x as tf.Variable))];
     });
   } else if (typeof (varList as { parameters?: unknown }).parameters === 'function') {
     return normalizeVarList((varList as { parameters(): ParameterSet }).parameters());
   } else {
-    pairs = Object.entries(varList as Record<string, tf.Variable | Parameter>).map(([key, x]) => ({
-      key: stripOutputSuffix(key),
-      param: isParameter(x) ? x : fromVariable(x as tf.Variable),
-    }));
+    pairs = Object.entries(varList as Record<string, tf.Variable | Parameter | PartitionedVariable>).flatMap(([key, x]) => {
+      // `Saver({name: partitioned})`: every part under `name`, each with its slice.
+      const params = x instanceof PartitionedVariable ? x.variables.map(fromVariable) : [isParameter(x) ? x : fromVariable(x as tf.Variable)];
+      return params.map((param) => ({ key: stripOutputSuffix(key), param, slice: sliceOf(param) }));
+    });
     const seen = new Map<tf.Variable, string>();
     for (const { key, param } of pairs) {
       const other = seen.get(param.variable);
@@ -72,14 +92,24 @@ export function normalizeVarList(varList: VarList): NamedParameter[] {
     }
   }
   const keys = new Set<string>();
-  for (const { key } of pairs) {
-    if (keys.has(key)) {
+  const sliced = new Map<string, boolean>();
+  for (const { key, slice } of pairs) {
+    const other = sliced.get(key);
+    if (other !== undefined && other !== (slice !== undefined)) {
+      throw new InvalidArgumentError('mixed_slices', `Mixing slices and non-slices with the same name: ${key}`, {
+        hint: 'save a partitioned variable under a name no whole variable uses',
+        details: { name: key },
+      });
+    }
+    sliced.set(key, slice !== undefined);
+    const id = slice ? `${key}\u0000${slice.varOffset.join(',')}` : key;
+    if (keys.has(id)) {
       throw new InvalidArgumentError('duplicate_variable_name', `At least two variables have the same name: ${key}`, {
         hint: 'give the variables distinct scoped names, or pass a record from checkpoint name to variable',
         details: { name: key },
       });
     }
-    keys.add(key);
+    keys.add(id);
   }
   return pairs;
 }

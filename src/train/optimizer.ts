@@ -15,6 +15,7 @@ import { ParameterSet } from '../variables/parameter-set.js';
 import { newVariable, scopedNameOf } from '../variables/create.js';
 import { globalStepValue, incrementGlobalStep } from './global-step.js';
 import { learningRateAt, type LearningRate } from './schedules.js';
+import { applyConstraints } from '../variables/create.js';
 import type { ExponentialMovingAverage } from './ema.js';
 
 /** Options every optimizer takes. */
@@ -301,6 +302,7 @@ export abstract class Optimizer {
     this.createSlotsFor(items.map((i) => i.variable));
     this.applyDense(items, lr);
     this.finish();
+    applyConstraints(items.map((i) => i.variable)); // TF: var.assign(var.constraint(var)) after the update
     this.iterations += 1;
     return lr;
   }

@@ -20,6 +20,62 @@ export interface NewVariableOptions {
    * Saver (a bare variable, `{name: v}`, a ParameterSet) writes DT_INT64 as TF does.
    */
   declaredDtype?: 'int64';
+  /** TF `Variable.SaveSliceInfo` of a part of a partitioned variable (remembered: {@link saveSliceInfoOf}). */
+  saveSliceInfo?: SaveSliceInfo;
+  /** TF `constraint=`: projection applied after each optimizer update (remembered: {@link constraintOf}). */
+  constraint?: Constraint;
+}
+
+/**
+ * TF's `Variable.SaveSliceInfo` (python/ops/variables.py): the part `varOffset`/`varShape` of the
+ * full variable `fullName` of shape `fullShape`. A Saver writes every part under `fullName` as
+ * a TensorSliceProto slice of one full-shape entry, as TF's saver does.
+ */
+export interface SaveSliceInfo {
+  fullName: string;
+  fullShape: number[];
+  varOffset: number[];
+  varShape: number[];
+}
+
+/** TF's `SaveSliceInfo.spec`: `"<full shape> <o0>,<l0>:<o1>,<l1>…"` (e.g. `"20 43 0,20:22,21"`). */
+export function saveSliceSpec(info: SaveSliceInfo): string {
+  return `${info.fullShape.join(' ')} ${info.varOffset.map((o, i) => `${o},${info.varShape[i]}`).join(':')}`;
+}
+
+/** A variable constraint (`tf.get_variable(constraint=…)`): new value from the updated value. */
+export type Constraint = (value: tf.Tensor) => tf.Tensor;
+
+const sliceInfos = new WeakMap<tf.Variable, SaveSliceInfo>();
+const constraints = new WeakMap<tf.Variable, Constraint>();
+
+/** The SaveSliceInfo of a part of a partitioned variable, or undefined for a whole variable. */
+export function saveSliceInfoOf(variable: tf.Variable): SaveSliceInfo | undefined {
+  return sliceInfos.get(variable);
+}
+
+/** The constraint given when the variable was created, or undefined. */
+export function constraintOf(variable: tf.Variable): Constraint | undefined {
+  return constraints.get(variable);
+}
+
+/**
+ * Apply the constraints of `variables` after an optimizer update, as TF1's optimizer does
+ * (optimizer.py `_RefVariableProcessor.update_op` / `_DenseResourceVariableProcessor.update_op`:
+ * after `_apply_dense`, `var.assign(var.constraint(var))`). Variables without one are untouched.
+ */
+export function applyConstraints(variables: Iterable<tf.Variable>): void {
+  for (const v of variables) {
+    const c = constraints.get(v);
+    if (!c) continue;
+    const next = tf.tidy(() => {
+      const y = c(v);
+      return y.dtype === v.dtype ? y : tf.cast(y, v.dtype);
+    });
+    if (next === v) continue; // an identity constraint
+    v.assign(next);
+    next.dispose();
+  }
 }
 
 /** Variables declared int64 (held as int32); weak, so disposal is not blocked. */
@@ -35,6 +91,8 @@ export function newVariable(name: string, initialValue: tf.Tensor, options: NewV
   counter += 1;
   const v = tf.variable(initialValue, options.trainable ?? true, `${name}#${counter}`, options.dtype);
   if (options.declaredDtype === 'int64') int64Vars.add(v);
+  if (options.saveSliceInfo) sliceInfos.set(v, options.saveSliceInfo);
+  if (options.constraint) constraints.set(v, options.constraint);
   return v;
 }
 

@@ -20,3 +20,18 @@ export {
 export { parametersFromLayersModel, toSnakeCase, type LayersAdapterOptions } from './layers-adapter.js';
 export * from './layers/index.js';
 export * from './rnn/index.js';
+export {
+  type Regularizer, l1Regularizer, l2Regularizer, l1L2Regularizer, sumRegularizer, noRegularizer, RegularizationLoss,
+  RegularizationPenalty, applyRegularization,
+} from './regularizers.js';
+export {
+  type Partitioner, fixedSizePartitioner, minMaxVariablePartitioner, variableAxisSizePartitioner,
+  type MinMaxVariablePartitionerOptions, type VariableAxisSizePartitionerOptions,
+} from './partitioners.js';
+export { PartitionedVariable } from './partitioned-variable.js';
+export { embeddingLookupPartitioned, type PartitionedLookupOptions } from './partitioned-lookup.js';
+export {
+  type CustomGetter, type VariableGetter, type GetVariableResult, type VariableCreator, type VariableCreatorArgs,
+} from './custom-getter.js';
+export { type Constraint, type SaveSliceInfo, saveSliceSpec, saveSliceInfoOf, constraintOf, applyConstraints } from './create.js';
+export type { InitializerLike } from './single-variable.js';

@@ -8,7 +8,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors.js';
-import { declaredInt64 } from './create.js';
+import { declaredInt64, saveSliceInfoOf, type SaveSliceInfo } from './create.js';
 
 /** One named parameter. */
 export interface Parameter {
@@ -22,6 +22,11 @@ export interface Parameter {
    * `global_step` is an int32 variable saved as `int64`, as TF writes it.
    */
   saveDtype?: 'int64';
+  /**
+   * A part of a partitioned variable (`emb/part_1`): savers write it as a slice of the tensor
+   * `saveSliceInfo.fullName` and restore it from that slice, as TF's Saver does.
+   */
+  saveSliceInfo?: SaveSliceInfo;
   /**
    * Who owns the trainable flag when it is not this object (a LayersModel's layer: see
    * layers-trainable.ts). `freeze`/`unfreeze` hand the whole selection to it at once, so it can
@@ -73,7 +78,7 @@ export class ParameterSet implements Iterable<Parameter> {
   constructor(params: Iterable<Parameter> = []) {
     for (const p of params) {
       if (p.control) this.insert(p);
-      else this.add(p.name, p.variable, { trainable: p.trainable, saveDtype: p.saveDtype });
+      else this.add(p.name, p.variable, { trainable: p.trainable, saveDtype: p.saveDtype, saveSliceInfo: p.saveSliceInfo });
     }
   }
 
@@ -91,7 +96,7 @@ export class ParameterSet implements Iterable<Parameter> {
   }
 
   /** Add a parameter; a name already present is an error (`duplicate_parameter`). */
-  add(name: string, variable: tf.Variable, options: { trainable?: boolean; saveDtype?: 'int64' } = {}): this {
+  add(name: string, variable: tf.Variable, options: { trainable?: boolean; saveDtype?: 'int64'; saveSliceInfo?: SaveSliceInfo } = {}): this {
     const key = stripOutputSuffix(name);
     if (this.byName.has(key)) {
       throw new InvalidArgumentError('duplicate_parameter', `parameter "${key}" is already in this ParameterSet`, {
@@ -102,6 +107,8 @@ export class ParameterSet implements Iterable<Parameter> {
     const param: Parameter = { name: key, variable, trainable: options.trainable ?? variable.trainable };
     // A variable declared int64 (store int64 variables, the global step) keeps TF's DT_INT64.
     if (options.saveDtype || declaredInt64(variable)) param.saveDtype = 'int64';
+    const slice = options.saveSliceInfo ?? saveSliceInfoOf(variable);
+    if (slice) param.saveSliceInfo = slice;
     this.byName.set(key, param);
     return this;
   }

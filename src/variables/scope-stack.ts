@@ -7,7 +7,11 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { ScopeError } from '../errors.js';
 import { AUTO_REUSE, type ReuseMode } from './graph-keys.js';
-import type { Initializer } from './initializers.js';
+import type { Constraint } from './create.js';
+import { wrapCustomGetter, type CustomGetter } from './custom-getter.js';
+import type { Partitioner } from './partitioners.js';
+import type { Regularizer } from './regularizers.js';
+import type { InitializerLike } from './single-variable.js';
 import { NameRegistry, checkScopeName } from './names.js';
 import { VariableScope, type ScopeOwner } from './variable-scope.js';
 
@@ -20,8 +24,16 @@ export interface VariableScopeOptions {
   reuse?: ReuseMode;
   /** Name to uniquify (`Conv` → `Conv_1`) when `nameOrScope` is null. */
   defaultName?: string;
-  /** Default initializer of getVariable inside (inherited by children). */
-  initializer?: Initializer;
+  /** Default initializer of getVariable inside (inherited by children): a function, a constant, or a zero-argument function. */
+  initializer?: InitializerLike;
+  /** Default regularizer of getVariable inside (inherited; `noRegularizer` turns an outer one off). */
+  regularizer?: Regularizer | null;
+  /** Default partitioner of getVariable inside (inherited). */
+  partitioner?: Partitioner;
+  /** Custom getter; composed with the enclosing scope's (this one runs first and its `getter` is the outer one). */
+  customGetter?: CustomGetter;
+  /** Default constraint of getVariable inside (inherited). */
+  constraint?: Constraint;
   /** Default dtype of getVariable inside (inherited; TF default float32). */
   dtype?: VariableDtype;
   /** Default trainable flag of getVariable inside (Graft extension; inherited). */
@@ -127,6 +139,10 @@ export class ScopeStack {
         initializer: opts.initializer ?? nameOrScope.initializer,
         dtype: opts.dtype ?? nameOrScope.dtype,
         trainable: opts.trainable ?? nameOrScope.trainable,
+        regularizer: opts.regularizer ?? nameOrScope.regularizer,
+        partitioner: opts.partitioner ?? nameOrScope.partitioner,
+        customGetter: opts.customGetter ? wrapCustomGetter(opts.customGetter, nameOrScope.customGetter) : nameOrScope.customGetter,
+        constraint: opts.constraint ?? nameOrScope.constraint,
         originalNameScope: nameOrScope.originalNameScope,
       });
       this.scopeCounts.set(scope.name, (this.scopeCounts.get(scope.name) ?? 0) + 1);
@@ -141,6 +157,10 @@ export class ScopeStack {
       initializer: opts.initializer ?? old.initializer,
       dtype: opts.dtype ?? old.dtype,
       trainable: opts.trainable ?? old.trainable,
+      regularizer: opts.regularizer ?? old.regularizer,
+      partitioner: opts.partitioner ?? old.partitioner,
+      customGetter: opts.customGetter ? wrapCustomGetter(opts.customGetter, old.customGetter) : old.customGetter,
+      constraint: opts.constraint ?? old.constraint,
       originalNameScope: oldNameScope ?? nameOrScope,
     });
     this.scopeCounts.set(newName, (this.scopeCounts.get(newName) ?? 0) + 1);
@@ -178,7 +198,8 @@ export class ScopeStack {
     return this.nameStack + '/';
   }
 
-  private runSync<T>(value: T): T {
+  /** Refuse a Promise returned by a scope body (scopes cover synchronous code only). */
+  runSync<T>(value: T): T {
     if (value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function') {
       throw new ScopeError('async_scope_body', 'a variableScope/nameScope body returned a Promise; scopes only cover synchronous code', {
         hint: 'build the model synchronously inside the scope and await outside it',

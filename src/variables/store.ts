@@ -2,50 +2,37 @@
  * VariableStore: what a TF1 graph is to its variables — the `_VariableStore` of get_variable, the
  * name-scope stack, the variable-scope stack and the collections — on TF.js variables.
  * One store per model. Rules reproduced (docs/design/TF-SEMANTICS.md §1–2, python/ops/variable_scope.py,
- * python/framework/ops.py, python/training/training_util.py):
+ * python/framework/ops.py, python/training/training_util.py); each concern has its file:
  *
- * - `getVariable(name)` names `<variable scope>/<name>` and ignores name scopes; `variable()`
- *   (`tf.Variable`) names `<name stack>/<name>`, uniquified (`w`, `w_1`); both ops are uniquified
- *   case-insensitively in one namespace, so a `tf.Variable` holding `foo/v` makes a later
+ * - scopes, reuse inheritance, default-name counting: scope-stack.ts;
+ * - get_variable of one variable (reuse checks, initial values, regularization losses):
+ *   single-variable.ts; of a partitioned one: partitioned-variable.ts, partitioners.ts;
+ * - custom getters and variable creators: custom-getter.ts; regularizers: regularizers.ts;
+ * - `tf.Variable` (`variable()`) is named by the name scope and uniquified (`w`, `w_1`); both ops
+ *   share one case-insensitive namespace, so a `tf.Variable` holding `foo/v` makes a later
  *   get_variable `foo/v` get the op name `foo/v_1` (its store key stays `foo/v`).
- * - Reuse: store key present + reuse false → "already exists"; + reuse true/AUTO_REUSE → shape and
- *   dtype checks, then the same variable; absent + reuse true → "does not exist"; else create.
- * - `variableScope(string)` does not uniquify the variable-scope name, but its auxiliary name
- *   scope is (`foo`, `foo_1`); reuse is inherited by children and cannot be switched off inside.
- *   Re-entering a scope object jumps to its name, keeps the object's reuse unless `reuse: true`.
- *   `defaultName` scopes are uniquified per parent (`Conv`, `Conv_1`) with TF's count/reset rules.
  *
  * Scope bodies run synchronously (TF.js compute is synchronous); an async body is refused.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ScopeError } from '../errors.js';
-import { newVariable } from './create.js';
+import { newVariable, type Constraint, type SaveSliceInfo } from './create.js';
 import { GraphKeys, type ReuseMode } from './graph-keys.js';
-import { glorotUniformInitializer, zerosInitializer, deriveSeed, type Initializer } from './initializers.js';
-import { checkScopeName, formatShape } from './names.js';
 import { Collections } from './collections.js';
 import type { VariableScope } from './variable-scope.js';
 import { ParameterSet, type SelectOptions } from './parameter-set.js';
-import { checkGlobalStep } from './global-step-check.js';
+import { findGlobalStep, GLOBAL_STEP_OPTIONS } from './global-step-check.js';
 import { ScopeStack, type VariableDtype, type VariableScopeOptions } from './scope-stack.js';
+import { storageDtype, variableInitialValue, type StoreCore } from './single-variable.js';
+import type { PartitionedVariable } from './partitioned-variable.js';
+import { completeOptions, getTrueVariable, type GetVariableOptions } from './get-variable.js';
+import type { Partitioner } from './partitioners.js';
+import { evaluateLosses, sumLosses } from './regularizers.js';
+import { chainCreators, type GetVariableResult, type VariableCreator, type VariableCreatorArgs } from './custom-getter.js';
 
 export type { VariableDtype, VariableScopeOptions } from './scope-stack.js';
-
-/** Options of {@link VariableStore.getVariable}. */
-export interface GetVariableOptions {
-  /** Required unless `initializer` is a constant (then it must be omitted, as in TF). */
-  shape?: number[];
-  /** Default: the scope's dtype, else float32 (or the constant's dtype). */
-  dtype?: VariableDtype;
-  /** An initializer function, or a constant initial value (tensor or numbers). */
-  initializer?: Initializer | tf.Tensor | number[];
-  /** Default: the scope's `trainable`, else true. */
-  trainable?: boolean;
-  /** Collections to add to; default `[variables]` (+ `trainable_variables` when trainable). */
-  collections?: string[];
-  /** Overrides the scope's reuse for this call. */
-  reuse?: ReuseMode;
-}
+export { storageDtype };
+export type { GetVariableOptions } from './get-variable.js';
 
 /** Options of {@link VariableStore.variable} (`tf.Variable`). */
 export interface VariableOptions {
@@ -57,6 +44,8 @@ export interface VariableOptions {
   collections?: string[];
   /** Default: the tensor's dtype; for numbers int32 if all are integers (as Python ints), else float32. */
   dtype?: VariableDtype;
+  /** Projection applied after each optimizer update. */
+  constraint?: Constraint;
 }
 
 type Item = unknown;
@@ -80,14 +69,26 @@ export class VariableStore {
   readonly seed: number;
   private readonly scopes: ScopeStack;
   private readonly vars = new Map<string, tf.Variable>();
+  private readonly partitionedVars = new Map<string, PartitionedVariable>();
   private readonly opNames = new Map<tf.Variable, string>();
   private readonly int64 = new Set<tf.Variable>();
   private readonly collections: Collections;
+  private readonly creators: VariableCreator[] = [];
+  private readonly core: StoreCore;
 
   constructor(options: { seed?: number } = {}) {
     this.seed = options.seed ?? 0;
     this.scopes = new ScopeStack(this);
     this.collections = new Collections((item) => this.itemName(item));
+    this.core = {
+      seed: this.seed,
+      vars: this.vars,
+      isInt64: (v) => this.int64.has(v),
+      hasPartitioned: (n) => this.partitionedVars.has(n),
+      uniqueOpName: (n) => this.scopes.registry.uniqueName(n, ''),
+      create: (opName, initial, dtype, trainable, collections, extra) => this.register(opName, initial, dtype, trainable, collections, extra),
+      addToCollection: (k, v) => this.collections.add(k, v),
+    };
   }
 
   // ---- scopes -------------------------------------------------------------------------------
@@ -125,92 +126,54 @@ export class VariableStore {
   // ---- variables ----------------------------------------------------------------------------
 
   /**
-   * `tf.get_variable(name, shape, dtype, initializer, trainable, collections)` in the current
-   * variable scope, with TF's reuse rules and error texts.
+   * `tf.get_variable(name, shape, dtype, initializer, regularizer, trainable, collections,
+   * partitioner, custom_getter, constraint)` in the current variable scope, with TF's reuse rules
+   * and error texts. Options the call leaves out come from the scope (initializer, regularizer,
+   * partitioner, custom getter, constraint, dtype, trainable), then the scope's custom getter (if
+   * any) is called with the full name and the completed options (custom-getter.ts).
+   * With a partitioner it returns a {@link PartitionedVariable}; under a custom getter, whatever
+   * the getter returns (the type parameter says what the caller expects; default tf.Variable).
    * @throws ScopeError `variable_exists`, `variable_not_found`, `shape_mismatch`, `dtype_mismatch`,
-   *   `constant_initializer_with_shape`, `shape_not_fully_defined`, `initializer_dtype_mismatch`, `initializer_required`
+   *   `constant_initializer_with_shape`, `shape_not_fully_defined`, `initializer_dtype_mismatch`,
+   *   `initializer_required`, `partitioned_variable_exists`, `unpartitioned_variable_exists`,
+   *   `partitions_mismatch`, `bad_partitions`
    */
-  getVariable(name: string, options: GetVariableOptions = {}): tf.Variable {
+  getVariable(name: string, options: GetVariableOptions & { partitioner: Partitioner }): PartitionedVariable;
+  getVariable<T extends GetVariableResult = tf.Variable>(name: string, options?: GetVariableOptions): T;
+  getVariable(name: string, options: GetVariableOptions = {}): GetVariableResult {
     const scope = this.scopes.current;
-    const reuse = options.reuse ?? scope.reuse;
     const fullName = scope.name ? `${scope.name}/${name}` : name;
-    const constant = options.initializer !== undefined && typeof options.initializer !== 'function';
-    if (constant && options.dtype !== undefined) {
-      const initDtype = options.initializer instanceof tf.Tensor ? options.initializer.dtype : inferDtype(options.initializer as number[]);
-      if (initDtype !== storageDtype(options.dtype)) {
-        throw new ScopeError('initializer_dtype_mismatch', `Initializer type '${initDtype}' and explicit dtype '${options.dtype}' don't match.`, {
-          hint: 'make the constant initial value the same dtype as the variable',
-          details: { name: fullName, initializer: initDtype, dtype: options.dtype },
-        });
-      }
+    const completed = completeOptions(scope, fullName, options);
+    const customGetter = options.customGetter ?? scope.customGetter;
+    const trueGetter = (n: string, o: GetVariableOptions = {}): GetVariableResult => getTrueVariable(this.core, this.partitionedVars, n, o);
+    return customGetter ? customGetter(trueGetter, fullName, completed) : trueGetter(fullName, completed);
+  }
+
+  /**
+   * `tf.get_local_variable`: getVariable with `trainable: false` and collections
+   * `[...collections, local_variables]` (not `variables`, so a default Saver leaves it out).
+   */
+  getLocalVariable<T extends GetVariableResult = tf.Variable>(name: string, options: GetVariableOptions = {}): T {
+    const collections = [...(options.collections ?? []), GraphKeys.LOCAL_VARIABLES];
+    return this.getVariable<T>(name, { ...options, trainable: false, collections });
+  }
+
+  /** The partitioned variables made by getVariable, by full name. */
+  partitionedVariables(): PartitionedVariable[] {
+    return [...this.partitionedVars.values()];
+  }
+
+  /**
+   * `tf.variable_creator_scope(creator)`: every variable created inside `fn` (getVariable's and
+   * variable()'s) goes through `creator(next, args)`; nested creators run innermost first.
+   */
+  variableCreatorScope<T>(creator: VariableCreator, fn: () => T): T {
+    this.creators.push(creator);
+    try {
+      return this.scopes.runSync(fn());
+    } finally {
+      this.creators.pop();
     }
-    if (constant && options.shape !== undefined) {
-      throw new ScopeError('constant_initializer_with_shape', 'If initializer is a constant, do not specify shape.', {
-        hint: `drop shape for "${fullName}": it is taken from the constant`,
-        details: { name: fullName },
-      });
-    }
-    let dtype: VariableDtype = options.dtype ?? scope.dtype ?? 'float32';
-    if (constant && options.dtype === undefined) {
-      dtype = options.initializer instanceof tf.Tensor ? options.initializer.dtype : inferDtype(options.initializer as number[]);
-    }
-    const found = this.vars.get(fullName);
-    if (found) {
-      if (reuse === false) {
-        throw new ScopeError('variable_exists', `Variable ${fullName} already exists, disallowed. Did you mean to set reuse=True or reuse=tf.AUTO_REUSE in VarScope?`, {
-          hint: 'open the scope with { reuse: true } or { reuse: AUTO_REUSE } to share it, or use another name',
-          details: { name: fullName },
-        });
-      }
-      if (options.shape !== undefined && !shapesCompatible(options.shape, found.shape)) {
-        throw new ScopeError('shape_mismatch', `Trying to share variable ${fullName}, but specified shape ${formatShape(options.shape)} and found shape ${formatShape(found.shape)}.`, {
-          hint: 'ask for the shape the variable was created with, or use another name',
-          details: { name: fullName, expected: options.shape, found: [...found.shape] },
-        });
-      }
-      const foundDtype: VariableDtype = this.int64.has(found) ? 'int64' : found.dtype;
-      if (dtype !== foundDtype) {
-        throw new ScopeError('dtype_mismatch', `Trying to share variable ${fullName}, but specified dtype ${dtype} and found dtype ${foundDtype}.`, {
-          hint: 'ask for the dtype the variable was created with',
-          details: { name: fullName, expected: dtype, found: foundDtype },
-        });
-      }
-      return found;
-    }
-    if (reuse === true) {
-      throw new ScopeError('variable_not_found', `Variable ${fullName} does not exist, or was not created with tf.get_variable(). Did you mean to set reuse=tf.AUTO_REUSE in VarScope?`, {
-        hint: 'create it first (reuse: false), or open the scope with { reuse: AUTO_REUSE }',
-        details: { name: fullName },
-      });
-    }
-    let initial: tf.Tensor;
-    let owned = true;
-    if (options.initializer instanceof tf.Tensor) {
-      initial = options.initializer;
-      owned = false;
-    } else if (Array.isArray(options.initializer)) {
-      initial = tf.tensor(options.initializer, undefined, storageDtype(dtype));
-    } else {
-      const shape = options.shape;
-      if (shape === undefined || shape.some((d) => d === null || d < 0)) {
-        throw new ScopeError('shape_not_fully_defined', `Shape of a new variable (${fullName}) must be fully defined, but instead was ${formatShape(shape)}.`, {
-          hint: 'pass shape with every dimension known, or a constant initializer',
-          details: { name: fullName, shape: shape ?? null },
-        });
-      }
-      const init = (options.initializer as Initializer | undefined) ?? scope.initializer ?? defaultInitializer(fullName, dtype);
-      initial = init([...shape], storageDtype(dtype), deriveSeed(this.seed, fullName));
-    }
-    const trainable = options.trainable ?? scope.trainable ?? true;
-    // get_variable opens name_scope(None): the op is named at the root, uniquified against
-    // tf.Variables. A full name ending in "/" (get_variable("") in a scope, as slot_creator does
-    // for `w/Adam`) is taken as an absolute name scope: the op is the name without the slash.
-    checkScopeName(fullName, true);
-    const opName = fullName.endsWith('/') ? fullName.slice(0, -1) : this.scopes.registry.uniqueName(fullName, '');
-    const v = this.register(opName, initial, dtype, trainable, options.collections);
-    if (owned) initial.dispose();
-    this.vars.set(fullName, v);
-    return v;
   }
 
   /** slim `model_variable`: getVariable, also added to `model_variables`. */
@@ -223,31 +186,52 @@ export class VariableStore {
    * `tf.Variable(initial_value, name=…)`: named by the current NAME scope (variable scopes count
    * only through the name scope they open), uniquified (`w`, `w_1`); never reusable by getVariable.
    */
-  variable(initialValue: tf.Tensor | number | number[], options: VariableOptions = {}): tf.Variable {
+  variable(initialValue: tf.Tensor | number | number[] | (() => tf.Tensor), options: VariableOptions = {}): tf.Variable {
     const opName = this.scopes.variableOpName(options.name || 'Variable');
-    let dtype: VariableDtype;
-    let initial: tf.Tensor;
-    let owned = true;
-    if (initialValue instanceof tf.Tensor) {
-      dtype = options.dtype ?? initialValue.dtype;
-      initial = initialValue.dtype === storageDtype(dtype) ? initialValue : tf.cast(initialValue, storageDtype(dtype));
-      owned = initial !== initialValue;
-    } else {
-      const values = typeof initialValue === 'number' ? [initialValue] : initialValue;
-      dtype = options.dtype ?? inferDtype(values);
-      initial = typeof initialValue === 'number' ? tf.scalar(initialValue, storageDtype(dtype)) : tf.tensor(initialValue, undefined, storageDtype(dtype));
+    const { initial, dtype, release } = variableInitialValue(initialValue, options.dtype);
+    try {
+      return this.register(opName, initial, dtype, options.trainable ?? true, options.collections, { constraint: options.constraint });
+    } finally {
+      release();
     }
-    const v = this.register(opName, initial, dtype, options.trainable ?? true, options.collections);
-    if (owned) initial.dispose();
+  }
+
+  /** Create a variable through the creator stack (variable_creator_scope); the last creator is {@link defaultCreator}. */
+  private register(opName: string, initial: tf.Tensor, dtype: VariableDtype, trainable: boolean, collections: string[] | undefined, extra: { constraint?: Constraint; saveSliceInfo?: SaveSliceInfo } = {}): tf.Variable {
+    const keys = [...(collections && collections.length > 0 ? collections : [GraphKeys.GLOBAL_VARIABLES])];
+    const args: VariableCreatorArgs = { initialValue: initial, name: opName, trainable, dtype, collections: keys, constraint: extra.constraint };
+    const create = chainCreators(this.creators, (a) => this.defaultCreator(a, opName, extra.saveSliceInfo));
+    const v = create(args);
+    if (!(v instanceof tf.Variable)) {
+      throw new ScopeError('bad_variable_creator', `a variable creator returned ${typeof v} for ${opName}, not a tf.Variable`, {
+        hint: 'a creator must return next(args) (or another tf.Variable)',
+        details: { name: opName },
+      });
+    }
+    if (!this.opNames.has(v)) {
+      // A creator that made its own tf.Variable: adopt it under the name asked for.
+      this.opNames.set(v, opName);
+      for (const k of new Set(args.collections)) this.collections.add(k, v);
+    }
     return v;
   }
 
-  private register(opName: string, initial: tf.Tensor, dtype: VariableDtype, trainable: boolean, collections: string[] | undefined): tf.Variable {
-    const v = newVariable(opName, initial, { trainable, dtype: storageDtype(dtype), declaredDtype: dtype === 'int64' ? 'int64' : undefined });
-    this.opNames.set(v, opName);
-    if (dtype === 'int64') this.int64.add(v);
-    const keys = [...(collections && collections.length > 0 ? collections : [GraphKeys.GLOBAL_VARIABLES])];
-    if (trainable && !keys.includes(GraphKeys.TRAINABLE_VARIABLES)) keys.push(GraphKeys.TRAINABLE_VARIABLES);
+  /** TF's `default_variable_creator`: a TF.js variable named by `args.name`, in `args.collections` (+ trainable_variables). */
+  private defaultCreator(args: VariableCreatorArgs, reserved: string, saveSliceInfo: SaveSliceInfo | undefined): tf.Variable {
+    // A creator that renamed the variable gets the new name made unique, as an op name would be.
+    const name = args.name === reserved ? reserved : this.scopes.registry.uniqueName(args.name, '');
+    const stored = storageDtype(args.dtype);
+    const value = args.initialValue.dtype === stored ? args.initialValue : tf.cast(args.initialValue, stored);
+    let v: tf.Variable;
+    try {
+      v = newVariable(name, value, { trainable: args.trainable, dtype: stored, declaredDtype: args.dtype === 'int64' ? 'int64' : undefined, constraint: args.constraint, saveSliceInfo });
+    } finally {
+      if (value !== args.initialValue) value.dispose();
+    }
+    this.opNames.set(v, name);
+    if (args.dtype === 'int64') this.int64.add(v);
+    const keys = [...args.collections];
+    if (args.trainable && !keys.includes(GraphKeys.TRAINABLE_VARIABLES)) keys.push(GraphKeys.TRAINABLE_VARIABLES);
     for (const k of new Set(keys)) this.collections.add(k, v);
     return v;
   }
@@ -348,6 +332,28 @@ export class VariableStore {
     return options ? set.select(options) : set;
   }
 
+  // ---- regularization losses ----------------------------------------------------------------
+
+  /**
+   * `tf.losses.get_regularization_losses(scope)`: the penalties of `regularization_losses`
+   * (TF regex `scope` on their names, `<var>/Regularizer/<op>:0`), each computed NOW from the
+   * variables' current values — call it inside the loss function of a training step so the
+   * penalties are differentiated. Tensors already in the collection are returned as they are.
+   */
+  getRegularizationLosses(scope?: string): tf.Tensor[] {
+    return evaluateLosses(this.getCollection<unknown>(GraphKeys.REGULARIZATION_LOSSES, scope));
+  }
+
+  /**
+   * `tf.losses.get_regularization_loss(scope)`: `add_n` of {@link getRegularizationLosses}, or
+   * 0.0 when there are none (TF names it `total_regularization_loss`).
+   * @example
+   * opt.minimize(() => tf.add(crossEntropy(batch), store.getRegularizationLoss()));
+   */
+  getRegularizationLoss(scope?: string): tf.Scalar {
+    return sumLosses(this.getRegularizationLosses(scope));
+  }
+
   // ---- global step --------------------------------------------------------------------------
 
   /**
@@ -358,18 +364,7 @@ export class VariableStore {
    * @throws InvalidArgumentError `invalid_global_step` (TF's "does not have integer type" / "is not scalar")
    */
   getGlobalStep(): tf.Variable | undefined {
-    const inCollection = this.getCollection(GraphKeys.GLOBAL_STEP);
-    let found: tf.Variable | undefined;
-    if (inCollection.length === 1) found = inCollection[0];
-    if (inCollection.length > 1) {
-      throw new ScopeError('multiple_global_steps', 'Multiple tensors in global_step collection.', {
-        hint: 'create the global step once, with getOrCreateGlobalStep()',
-        details: { count: inCollection.length },
-      });
-    }
-    if (found === undefined) for (const [v, n] of this.opNames) if (n === 'global_step') found = v;
-    if (found !== undefined) checkGlobalStep(found, this.opNames.get(found) ?? found.name);
-    return found;
+    return findGlobalStep(this.getCollection(GraphKeys.GLOBAL_STEP), this.opNames);
   }
 
   /**
@@ -378,10 +373,11 @@ export class VariableStore {
    * @throws ScopeError `global_step_exists`
    */
   createGlobalStep(): tf.Variable {
-    if (this.getGlobalStep() !== undefined) {
+    const existing = this.getGlobalStep();
+    if (existing !== undefined) {
       throw new ScopeError('global_step_exists', '"global_step" already exists.', {
         hint: 'use getOrCreateGlobalStep() / getGlobalStep() to reuse the existing one',
-        details: { name: this.opNames.get(this.getGlobalStep()!) },
+        details: { name: this.opNames.get(existing) },
       });
     }
     return this.getOrCreateGlobalStep();
@@ -393,16 +389,8 @@ export class VariableStore {
    * get_variable at the root name scope (training_util.py `create_global_step`).
    */
   getOrCreateGlobalStep(): tf.Variable {
-    const existing = this.getGlobalStep();
-    if (existing) return existing;
     // get_variable ignores the name scope, so TF's name_scope(None) changes nothing here.
-    return this.getVariable(GraphKeys.GLOBAL_STEP, {
-      shape: [],
-      dtype: 'int64',
-      initializer: zerosInitializer(),
-      trainable: false,
-      collections: [GraphKeys.GLOBAL_VARIABLES, GraphKeys.GLOBAL_STEP],
-    });
+    return this.getGlobalStep() ?? this.getVariable<tf.Variable>(GraphKeys.GLOBAL_STEP, { ...GLOBAL_STEP_OPTIONS, shape: [] });
   }
 
   /** Dispose every TF.js variable this store created; the store must not be used afterwards. */
@@ -410,33 +398,6 @@ export class VariableStore {
     for (const v of this.opNames.keys()) if (!v.isDisposed) v.dispose();
     this.opNames.clear();
     this.vars.clear();
+    this.partitionedVars.clear();
   }
-}
-
-/** The TF.js dtype that holds a variable of `dtype`. */
-export function storageDtype(dtype: VariableDtype): tf.DataType {
-  return dtype === 'int64' ? 'int32' : dtype;
-}
-
-function inferDtype(values: readonly number[]): tf.DataType {
-  return values.flat(Infinity as 1).every((x) => Number.isInteger(x)) ? 'int32' : 'float32';
-}
-
-function shapesCompatible(asked: readonly number[], found: readonly number[]): boolean {
-  if (asked.length !== found.length) return false;
-  return asked.every((d, i) => d === null || d < 0 || d === found[i]);
-}
-
-/**
- * variable_scope.py `_VariableStore._get_default_initializer`: glorot uniform for floats, zeros
- * for ints/bool/string (`dtype.is_integer or … or dtype == dtypes.string`; a string's zero is
- * `""`), else required (complex).
- */
-function defaultInitializer(name: string, dtype: VariableDtype): Initializer {
-  if (dtype === 'float32') return glorotUniformInitializer();
-  if (dtype === 'int32' || dtype === 'int64' || dtype === 'bool' || dtype === 'string') return zerosInitializer();
-  throw new ScopeError('initializer_required', `An initializer for variable ${name} of ${dtype} is required`, {
-    hint: 'pass initializer for this dtype',
-    details: { name, dtype },
-  });
 }

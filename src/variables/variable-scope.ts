@@ -4,16 +4,24 @@
  * getVariable uses inside it. Scopes are made by {@link VariableStore.variableScope}.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import type { Initializer } from './initializers.js';
 import { GraphKeys, type ReuseMode } from './graph-keys.js';
+import type { Constraint } from './create.js';
+import type { CustomGetter } from './custom-getter.js';
+import type { Partitioner } from './partitioners.js';
+import type { Regularizer } from './regularizers.js';
+import type { InitializerLike } from './single-variable.js';
 
 /** What a scope remembers; see VariableStore.variableScope for how children inherit it. */
 export interface VariableScopeInit {
   name: string;
   reuse: ReuseMode;
-  initializer?: Initializer;
+  initializer?: InitializerLike;
   dtype?: tf.DataType | 'int64';
   trainable?: boolean;
+  regularizer?: Regularizer | null;
+  partitioner?: Partitioner;
+  customGetter?: CustomGetter;
+  constraint?: Constraint;
   /** The name scope opened when the scope was first entered (`foo/`), `''` at the root. */
   originalNameScope: string;
 }
@@ -30,7 +38,15 @@ export class VariableScope {
   /** `true`, `AUTO_REUSE`, or `false` (create; TF's None). Inherited by child scopes. */
   reuse: ReuseMode;
   /** Default initializer for getVariable in this scope (else glorot uniform / zeros). */
-  initializer?: Initializer;
+  initializer?: InitializerLike;
+  /** Default regularizer of getVariable (TF `regularizer`; inherited). */
+  regularizer?: Regularizer | null;
+  /** Default partitioner of getVariable (inherited). */
+  partitioner?: Partitioner;
+  /** The custom getter of this scope: its own composed with its parents' (custom-getter.ts). */
+  customGetter?: CustomGetter;
+  /** Default constraint of getVariable (inherited). */
+  constraint?: Constraint;
   /** Default dtype (TF: float32). */
   dtype?: tf.DataType | 'int64';
   /** Default trainable flag for getVariable (Graft extension; TF's default is true). */
@@ -46,12 +62,41 @@ export class VariableScope {
     this.initializer = init.initializer;
     this.dtype = init.dtype;
     this.trainable = init.trainable;
+    this.regularizer = init.regularizer;
+    this.partitioner = init.partitioner;
+    this.customGetter = init.customGetter;
+    this.constraint = init.constraint;
     this.originalNameScope = init.originalNameScope;
   }
 
   /** `scope.reuse_variables()`: reuse=true for the rest of this block and scopes opened in it. */
   reuseVariables(): void {
     this.reuse = true;
+  }
+
+  /** `scope.set_initializer(initializer)`: the default initializer for the rest of this block. */
+  setInitializer(initializer: InitializerLike | undefined): void {
+    this.initializer = initializer;
+  }
+
+  /** `scope.set_regularizer(regularizer)`. */
+  setRegularizer(regularizer: Regularizer | null | undefined): void {
+    this.regularizer = regularizer;
+  }
+
+  /** `scope.set_partitioner(partitioner)`. */
+  setPartitioner(partitioner: Partitioner | undefined): void {
+    this.partitioner = partitioner;
+  }
+
+  /** `scope.set_custom_getter(getter)`: REPLACES this scope's getter (no composition, as TF). */
+  setCustomGetter(customGetter: CustomGetter | undefined): void {
+    this.customGetter = customGetter;
+  }
+
+  /** `scope.set_dtype(dtype)`. */
+  setDtype(dtype: tf.DataType | 'int64' | undefined): void {
+    this.dtype = dtype;
   }
 
   /**

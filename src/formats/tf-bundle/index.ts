@@ -15,6 +15,7 @@ export type { TableEntry } from './table.js';
 export type { SerializedTensorRef } from './object-graph.js';
 export { buildIndex, MAX_SHARDS } from './writer.js';
 export { planPartitioned } from './partitioned.js';
+export { copyBox } from './assemble.js';
 export type { PartitionedTensor } from './partitioned.js';
 export { MAX_UNCOMPRESSED_BLOCK, SNAPPY_COMPRESSION, NO_COMPRESSION } from './snappy.js';
 export type { TableCompression } from './table-builder.js';

@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { GraphKeys, type ReuseMode } from '../graph-keys.js';
 import { onesInitializer, zerosInitializer } from '../initializers.js';
 import type { VariableStore } from '../store.js';
+import type { Regularizer } from '../regularizers.js';
 import { applyActivation, type Activation } from './common.js';
 
 /** Options of {@link batchNorm} (slim's names and defaults). */
@@ -39,6 +40,8 @@ export interface BatchNormOptions {
   trainable?: boolean;
   /** Activation after normalisation; default null. */
   activation?: Activation;
+  /** slim `param_regularizers`: regularizers of `beta` and `gamma`; default none (the scope's). */
+  paramRegularizers?: { beta?: Regularizer | null; gamma?: Regularizer | null };
 }
 
 /** An update op: a named function, as TF's update ops are named operations. */
@@ -59,8 +62,8 @@ export function batchNorm<T extends tf.Tensor>(store: VariableStore, x: T, optio
   const channels = x.shape[x.rank - 1];
   return store.variableScope(options.scope ?? null, { defaultName: 'BatchNorm', reuse: options.reuse }, (sc) => {
     const trainable = options.trainable ?? true;
-    const gamma = options.scale ? store.modelVariable('gamma', { shape: [channels], initializer: onesInitializer(), trainable }) : undefined;
-    const beta = options.center ?? true ? store.modelVariable('beta', { shape: [channels], initializer: zerosInitializer(), trainable }) : undefined;
+    const gamma = options.scale ? store.modelVariable('gamma', { shape: [channels], initializer: onesInitializer(), regularizer: options.paramRegularizers?.gamma, trainable }) : undefined;
+    const beta = options.center ?? true ? store.modelVariable('beta', { shape: [channels], initializer: zerosInitializer(), regularizer: options.paramRegularizers?.beta, trainable }) : undefined;
     const movingMean = store.modelVariable('moving_mean', { shape: [channels], initializer: zerosInitializer(), trainable: false });
     const movingVariance = store.modelVariable('moving_variance', { shape: [channels], initializer: onesInitializer(), trainable: false });
     const collection = options.updatesCollections === undefined ? GraphKeys.UPDATE_OPS : options.updatesCollections;

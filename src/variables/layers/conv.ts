@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ReuseMode } from '../graph-keys.js';
 import { glorotUniformInitializer, zerosInitializer, type Initializer } from '../initializers.js';
 import type { VariableStore } from '../store.js';
+import type { Regularizer } from '../regularizers.js';
 import { batchNorm, type BatchNormOptions } from './batch-norm.js';
 import { applyActivation, pair, type Activation, type Pair } from './common.js';
 
@@ -31,6 +32,10 @@ export interface Conv2dOptions {
   weightsInitializer?: Initializer;
   /** Default zeros. */
   biasesInitializer?: Initializer;
+  /** slim `weights_regularizer`; default none (the scope's regularizer, if any). */
+  weightsRegularizer?: Regularizer | null;
+  /** slim `biases_regularizer`; default none (the scope's regularizer, if any). */
+  biasesRegularizer?: Regularizer | null;
   /** Default true. */
   trainable?: boolean;
 }
@@ -44,13 +49,14 @@ export function conv2d(store: VariableStore, x: tf.Tensor4D, numOutputs: number,
     const weights = store.modelVariable('weights', {
       shape: [kh, kw, inChannels, numOutputs],
       initializer: options.weightsInitializer ?? glorotUniformInitializer(),
+      regularizer: options.weightsRegularizer,
       trainable,
     });
     let y = tf.conv2d(x, weights as tf.Tensor4D, pair(options.stride ?? 1), options.padding === 'VALID' ? 'valid' : 'same');
     if (options.normalizer === 'batch_norm') {
       y = batchNorm(store, y, options.normalizerParams ?? {});
     } else {
-      const biases = store.modelVariable('biases', { shape: [numOutputs], initializer: options.biasesInitializer ?? zerosInitializer(), trainable });
+      const biases = store.modelVariable('biases', { shape: [numOutputs], initializer: options.biasesInitializer ?? zerosInitializer(), regularizer: options.biasesRegularizer, trainable });
       y = tf.add(y, biases);
     }
     return applyActivation(y, options.activation === undefined ? 'relu' : options.activation);

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ReuseMode } from '../graph-keys.js';
 import { glorotUniformInitializer, zerosInitializer, type Initializer } from '../initializers.js';
 import type { VariableStore } from '../store.js';
+import type { Regularizer } from '../regularizers.js';
 import { batchNorm, type BatchNormOptions } from './batch-norm.js';
 import { applyActivation, type Activation } from './common.js';
 
@@ -25,6 +26,10 @@ export interface FullyConnectedOptions {
   weightsInitializer?: Initializer;
   /** Default zeros. */
   biasesInitializer?: Initializer;
+  /** slim `weights_regularizer`; default none (the scope's regularizer, if any). */
+  weightsRegularizer?: Regularizer | null;
+  /** slim `biases_regularizer`; default none (the scope's regularizer, if any). */
+  biasesRegularizer?: Regularizer | null;
   /** Default true. */
   trainable?: boolean;
 }
@@ -34,13 +39,13 @@ export function fullyConnected(store: VariableStore, x: tf.Tensor, numOutputs: n
   const inDim = x.shape[x.rank - 1];
   return store.variableScope(options.scope ?? null, { defaultName: 'fully_connected', reuse: options.reuse }, () => {
     const trainable = options.trainable ?? true;
-    const weights = store.modelVariable('weights', { shape: [inDim, numOutputs], initializer: options.weightsInitializer ?? glorotUniformInitializer(), trainable });
+    const weights = store.modelVariable('weights', { shape: [inDim, numOutputs], initializer: options.weightsInitializer ?? glorotUniformInitializer(), regularizer: options.weightsRegularizer, trainable });
     const flat = x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [-1, inDim]) as tf.Tensor2D;
     let y: tf.Tensor = tf.matMul(flat, weights as tf.Tensor2D);
     if (options.normalizer === 'batch_norm') {
       y = batchNorm(store, y, options.normalizerParams ?? {});
     } else {
-      const biases = store.modelVariable('biases', { shape: [numOutputs], initializer: options.biasesInitializer ?? zerosInitializer(), trainable });
+      const biases = store.modelVariable('biases', { shape: [numOutputs], initializer: options.biasesInitializer ?? zerosInitializer(), regularizer: options.biasesRegularizer, trainable });
       y = tf.add(y, biases);
     }
     if (x.rank !== 2) y = tf.reshape(y, [...x.shape.slice(0, -1), numOutputs]);
