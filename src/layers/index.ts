@@ -14,3 +14,5 @@ export type { LayerSelection } from './freeze.js';
 export { layersModelMeta, layersModelFromMeta, isLayersModelMeta, LAYERS_MODEL_META_NAME } from './topology.js';
 export { restoreIntoLayersModel } from './restore.js';
 export type { RestoreIntoLayersModelOptions, LayersRestoreReport } from './restore.js';
+export { changeClasses } from './class-change.js';
+export type { ChangeClassesOptions, ChangeClassesReport, ImprintExamples } from './class-change.js';
