@@ -3,7 +3,8 @@
  * its layers, for the formats whose keys are not the variable names or whose listing is sorted:
  * - Keras 3 (`.weights.h5`, `.keras`): `dense_1/vars/0` → `dense_1/kernel`, the reader's own
  *   mapping (formats/keras-h5/keras3-names.ts: from the file's config, else by layer class and
- *   variable count); unmapped paths keep their name;
+ *   variable count); unmapped paths keep their name; layers in the config's order when there is
+ *   one (a `.keras`), weights in `vars/<i>` order (Keras' creation order);
  * - TF2 object-based checkpoints: `layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE` →
  *   the variable path the object graph records (`conv2d/kernel`), layers in `layer_with_weights-N`
  *   order (the model's);
@@ -13,7 +14,8 @@
  * Matching then works on these names and restores read the file's own keys.
  */
 import type { CheckpointReader } from '../formats/types.js';
-import { keras3NameMap } from '../formats/keras-h5/reader.js';
+import { keras3NameMap, type KerasH5Reader } from '../formats/keras-h5/reader.js';
+import { keras3ConfigLayers } from '../formats/keras-h5/keras3-names.js';
 import { objectGraphAliases } from './reader.js';
 
 /** One checkpoint weight under the name it is matched by. */
@@ -46,7 +48,16 @@ export function sourceNames(reader: CheckpointReader): SourceNames {
   if (k3) {
     const n = Object.keys(k3).length;
     if (n > 0) notes.push(`Keras 3 paths read as TF-Keras names (${n} of ${listed.length} weights, e.g. ${Object.entries(k3)[0]!.join(' → ')})`);
-    return { entries: listed.map((t) => ({ key: t.name, name: k3[t.name] ?? t.name, dtype: t.dtype, shape: [...t.shape] })), order: 'sorted', notes };
+    const entries = listed.map((t) => ({ key: t.name, name: k3[t.name] ?? t.name, dtype: t.dtype, shape: [...t.shape] }));
+    // with a config (a .keras, or one given at open) the model's layer order is the config's
+    const info = (reader as Partial<KerasH5Reader>).keras3!;
+    const layers = info.config !== undefined ? keras3ConfigLayers(info.config) : [];
+    if (layers.length === 0) return { entries, order: 'sorted', notes };
+    const rank = new Map(layers.map((l, i) => [l.varsPath, i] as const));
+    const pathOf = new Map(info.names.map((n) => [n.name, n.path.replace(/\/vars\/\d+$/, '')] as const));
+    const r = (key: string) => rank.get(pathOf.get(key) ?? '') ?? Number.MAX_SAFE_INTEGER;
+    const vi = (key: string) => Number(/\/vars\/(\d+)$/.exec(key)?.[1] ?? 0);
+    return { entries: entries.map((e, i) => ({ e, i })).sort((a, b) => r(a.e.key) - r(b.e.key) || vi(a.e.key) - vi(b.e.key) || a.i - b.i).map((x) => x.e), order: 'model', notes };
   }
   const aliases = objectGraphAliases(reader);
   const graph = listed.filter((t) => t.name.endsWith(TF2_SUFFIX) && aliases.has(t.name));
@@ -66,7 +77,8 @@ export function sourceNames(reader: CheckpointReader): SourceNames {
       const p = aliases.get(t.name);
       return { key: t.name, name: p !== undefined && !dup.has(p) && t.name.endsWith(TF2_SUFFIX) ? p : t.name, dtype: t.dtype, shape: [...t.shape] };
     });
-    const ordered = entries.map((e, i) => ({ e, i, l: layerIndex(e.key) })).sort((a, b) => a.l - b.l || a.i - b.i).map((x) => x.e);
+    // only the model's variables take their layer's place; slots, counters and the graph go last
+    const ordered = entries.map((e, i) => ({ e, i, l: e.name !== e.key && !e.key.includes('/.OPTIMIZER_SLOT/') ? layerIndex(e.key) : Number.MAX_SAFE_INTEGER })).sort((a, b) => a.l - b.l || a.i - b.i).map((x) => x.e);
     notes.push(`TF2 object-graph keys read as their variable paths (${graph.length - dup.size} weights), layers in layer_with_weights-N order`);
     return { entries: ordered, order: graph.some((t) => layerIndex(t.name) !== Number.MAX_SAFE_INTEGER) ? 'model' : 'sorted', notes };
   }

@@ -125,3 +125,17 @@ test('a Keras 3.10 .keras CNN into a tfjs model whose layers carry other names: 
   assert.deepEqual(bytesOf(parametersFromLayersModel(m).require('out/kernel').variable), new Uint8Array((await loadVariable(path, 'dense_1/vars/0')).data));
   m.dispose();
 });
+
+test('a Keras-written TF2 SavedModel bundle (layer_with_weights-N keys) restores by the object graph\'s variable paths', async () => {
+  const c = (filters: number, first = false) => tfl.layers.conv2d({ ...(first ? { inputShape: [28, 28, 1] } : {}), filters, kernelSize: 3, activation: 'relu' });
+  const m = tfl.sequential({
+    layers: [c(32, true), tfl.layers.batchNormalization(), tfl.layers.maxPooling2d({ poolSize: 2 }), c(64), tfl.layers.batchNormalization(), tfl.layers.maxPooling2d({ poolSize: 2 }), c(64), tfl.layers.batchNormalization(), tfl.layers.flatten(), tfl.layers.dense({ units: 128, activation: 'relu' }), tfl.layers.dense({ units: 10 })],
+  });
+  const path = `${FIX}savedmodel/mnist-keras-cnn-bn/variables/variables`;
+  const r = await restoreIntoLayersModel(m, path);
+  assert.equal(r.mapping, 'keras');
+  assert.ok(r.pairs.some((p) => p.checkpoint === 'layer_with_weights-3/moving_variance/.ATTRIBUTES/VARIABLE_VALUE' && p.variable === 'batch_normalization_1/moving_variance'));
+  const p = parametersFromLayersModel(m);
+  assert.deepEqual(bytesOf(p.require('batch_normalization_1/beta').variable), new Uint8Array((await loadVariable(path, 'layer_with_weights-3/beta/.ATTRIBUTES/VARIABLE_VALUE')).data));
+  m.dispose();
+});
