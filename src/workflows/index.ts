@@ -11,7 +11,7 @@ export type { EvalCheckpointOptions, EvalCheckpointReport } from './eval-checkpo
 export { transfer } from './transfer.js';
 export type { TransferMode, TransferOptions, TransferReport } from './transfer.js';
 export { transferCommon, formatTransferCommon } from './transfer-common.js';
-export type { TransferCommonOptions, TransferCommonReport, TransferSource } from './transfer-common.js';
+export type { TransferCommonOptions, TransferCommonReport, TransferSource, TransferDestination } from './transfer-common.js';
 export { matchCommonLayers, groupLayers, nonModelReason } from '../checkpoint/common-layers.js';
 export type { MatchMode, VariableSpec, LayerSpec, LayerPairing, LeftAlone, CommonLayersMatch } from '../checkpoint/common-layers.js';
 export { classAwareRestore } from './class-change.js';

@@ -14,14 +14,19 @@ import { InvalidArgumentError } from '../errors.js';
 import { restoreFromCheckpoint } from '../checkpoint/execute-plan.js';
 import { loadCheckpoint } from '../checkpoint/reader.js';
 import { sourceNames, type SourceNames } from '../checkpoint/source-names.js';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { ClassifierModel } from '../models/types.js';
+import { parametersFromLayersModel } from '../variables/layers-adapter.js';
 import type { Parameter, ParameterSet } from '../variables/parameter-set.js';
 import { stat } from 'node:fs/promises';
 import { readCheckpointMeta, resolveCheckpoint } from './checkpoints.js';
 import { matchCommonLayers, type LayerPairing, type LeftAlone, type MatchMode, type SourceOrder, type VariableSpec } from '../checkpoint/common-layers.js';
 
-/** A model, its parameters, or a checkpoint path. */
-export type TransferSource = ClassifierModel | ParameterSet | string;
+/** A built-in model, a tf.LayersModel, parameters, or a checkpoint path. */
+export type TransferSource = ClassifierModel | LayersModel | ParameterSet | string;
+
+/** Where values go: a built-in model, a tf.LayersModel, or parameters. */
+export type TransferDestination = ClassifierModel | LayersModel | ParameterSet;
 
 /** Options of {@link transferCommon}. */
 export interface TransferCommonOptions {
@@ -47,7 +52,11 @@ export interface TransferCommonReport {
   notes: string[];
 }
 
-function paramsOf(x: ClassifierModel | ParameterSet): ParameterSet {
+const isLayersModel = (x: unknown): x is LayersModel => typeof x === 'object' && x !== null && typeof (x as LayersModel).getLayer === 'function' && Array.isArray((x as LayersModel).layers);
+
+function paramsOf(x: TransferDestination): ParameterSet {
+  // a LayersModel under its TF-Keras names (variables/layers-adapter.ts); freezing sets layer.trainable
+  if (isLayersModel(x)) return parametersFromLayersModel(x);
   return 'params' in x && !('select' in x) ? (x as ClassifierModel).params : (x as ParameterSet);
 }
 
@@ -97,7 +106,7 @@ async function sourceSpecs(src: TransferSource, notes: string[]): Promise<{ spec
  * const report = await transferCommon('runs/intent-a', modelB, { match: 'structure', freeze: true });
  * @throws InvalidArgumentError `bad_match_mode`; restore errors from the checkpoint layer.
  */
-export async function transferCommon(src: TransferSource, dst: ClassifierModel | ParameterSet, options: TransferCommonOptions = {}): Promise<TransferCommonReport> {
+export async function transferCommon(src: TransferSource, dst: TransferDestination, options: TransferCommonOptions = {}): Promise<TransferCommonReport> {
   const match = options.match ?? 'structure';
   const notes: string[] = [];
   const source = await sourceSpecs(src, notes);

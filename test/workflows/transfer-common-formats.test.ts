@@ -159,3 +159,17 @@ test('from a config-less Keras 3 .weights.h5 (shape): bn pairs by role; bn_noc (
   assert.deepEqual(bytesOf(p.require('bn_noc/gamma').variable), before, 'nothing guessed');
   m.dispose();
 });
+
+test('LayersModels passed as they are (no adapter by hand): copied under TF-Keras names, freeze sets layer.trainable', async () => {
+  const src = mnistCnn(4);
+  const dst = functionalCnn(8, 3);
+  const r = await transferCommon(src, dst, { match: 'shape', freeze: true });
+  assert.match(r.source, /^model sequential/);
+  // moving statistics count as frozen: a frozen BatchNorm runs in inference mode
+  assert.deepEqual(r.frozen, ['conv2d/kernel', 'conv2d/bias', 'batch_normalization/gamma', 'batch_normalization/beta', 'batch_normalization/moving_mean', 'batch_normalization/moving_variance', 'dense/kernel', 'dense/bias']);
+  assert.ok(sameBytes(parametersFromLayersModel(dst).require('batch_normalization/beta').variable, parametersFromLayersModel(src).require('batch_normalization/beta').variable));
+  assert.equal(dst.getLayer(dst.layers[1]!.name).trainable, false);
+  assert.equal(dst.getLayer('logits').trainable, true);
+  src.dispose();
+  dst.dispose();
+});
