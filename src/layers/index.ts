@@ -14,3 +14,8 @@ export type { LayerSelection } from './freeze.js';
 export { layersModelMeta, layersModelFromMeta, isLayersModelMeta, LAYERS_MODEL_META_NAME } from './topology.js';
 export { restoreIntoLayersModel } from './restore.js';
 export type { RestoreIntoLayersModelOptions, LayersRestoreReport } from './restore.js';
+export { changeClasses } from './class-change.js';
+export type { ChangeClassesOptions, ChangeClassesReport, ImprintExamples } from './class-change.js';
+export { exportLayersModel, layersModelFromTopology } from './export.js';
+export type { ExportLayersModelOptions, ExportLayersModelReport, TopologyKind } from './export.js';
+export { fromKeras3Config } from './keras3-topology.js';

@@ -11,15 +11,15 @@ export type { EvalCheckpointOptions, EvalCheckpointReport } from './eval-checkpo
 export { transfer } from './transfer.js';
 export type { TransferMode, TransferOptions, TransferReport } from './transfer.js';
 export { transferCommon, formatTransferCommon } from './transfer-common.js';
-export type { TransferCommonOptions, TransferCommonReport, TransferSource } from './transfer-common.js';
+export type { TransferCommonOptions, TransferCommonReport, TransferSource, TransferDestination } from './transfer-common.js';
 export { matchCommonLayers, groupLayers, nonModelReason } from '../checkpoint/common-layers.js';
 export type { MatchMode, VariableSpec, LayerSpec, LayerPairing, LeftAlone, CommonLayersMatch } from '../checkpoint/common-layers.js';
 export { classAwareRestore } from './class-change.js';
 export { initNewClassColumns } from './class-init.js';
 export type { NewClassInit, NewClassInitReport } from './class-init.js';
 export type { ClassAwareRestoreOptions, ClassAwareRestoreReport } from './class-change.js';
-export { planClassChange, applyClassChange, parseMergeSpec, parseSplitSpec } from './class-plan.js';
-export type { ClassChangePlan, ClassSlotPlan, RemovedClass, MergeSpec, SplitSpec, ClassChangeOptions } from './class-plan.js';
+export { planClassChange, applyClassChange, parseMergeSpec, parseSplitSpec } from '../checkpoint/class-plan.js';
+export type { ClassChangePlan, ClassSlotPlan, RemovedClass, MergeSpec, SplitSpec, ClassChangeOptions } from '../checkpoint/class-plan.js';
 export { fit } from './fit.js';
 export type { FitOptions, FitReport, StepRecord, EvalRecord } from './fit.js';
 export { evaluate, predict } from './evaluate.js';
