@@ -106,7 +106,7 @@ export async function layersFitScenario(work: string, size: DemoSize): Promise<S
     m.compile({ optimizer: adam(LR), loss: 'categoricalCrossentropy', metrics: ['acc'] });
     return m;
   };
-  /** The six callbacks (+ an accuracy probe) on a model, resuming from `dir` when it holds a checkpoint. */
+  /** Graft's callbacks (+ an accuracy probe; early stopping when asked) on a model, resuming from `dir` when it holds a checkpoint. */
   const callbacks = async (m: tfl.LayersModel, dir: string, probe: boolean, early?: { patience: number }) => {
     const ema = movingAverageCallback(m, { decay: 0.99 });
     const ckpt: CheckpointCallback = await checkpointCallback(m, dir, { extra: ema.variables(), keepBest: { monitor: 'val_acc', mode: 'max' }, maxToKeep: 2 });
@@ -197,7 +197,7 @@ export async function layersFitScenario(work: string, size: DemoSize): Promise<S
     const epochSteps = (e: number) => (e + 1) * stepsPerEpoch;
     return {
       id: 'layers-fit', title: 'A tf.LayersModel with model.fit and Graft\'s callbacks',
-      headline: `tf.sequential CNN, model.fit with 6 Graft callbacks: stopped after ${stopAt}/${epochs} epochs and resumed in a fresh model — ${same.weights && same.optimizer && same.shadows ? 'bit-identical' : 'DIFFERENT'} to the run-through; continued until early stopping at epoch ${stopped === null ? '—' : stopped + 1}: raw ${pct(finalRaw)}% vs EMA ${pct(finalEma)}% on ${test.count} test digits`,
+      headline: `tf.sequential CNN, model.fit with Graft's callbacks: stopped after ${stopAt}/${epochs} epochs and resumed in a fresh model — ${same.weights && same.optimizer && same.shadows ? 'bit-identical' : 'DIFFERENT'} to the run-through; continued until early stopping at epoch ${stopped === null ? '—' : stopped + 1}: raw ${pct(finalRaw)}% vs EMA ${pct(finalEma)}% on ${test.count} test digits`,
       vsBaseline,
       accuracy: Math.max(finalRaw, finalEma), seconds: (Date.now() - t0) / 1000, checks,
       data: {
@@ -211,7 +211,7 @@ export async function layersFitScenario(work: string, size: DemoSize): Promise<S
           `Resume: one run went through ${epochs} epochs; another stopped after ${stopAt}, and a fresh model — its own initial weights drawn, its own optimizer — resumed from that directory with checkpointCallback(…).initialEpoch. At epoch ${epochs} the two agree byte for byte: ${through.weights.length} weights ${same.weights ? '=' : '≠'}, ${through.optimizer.length} optimizer values (iterations, Adam m and v) ${same.optimizer ? '=' : '≠'}, ${through.shadows.length} EMA shadows ${same.shadows ? '=' : '≠'}. (shuffle: false, because tfjs shuffles with Math.random, which cannot be seeded; the digits are loaded shuffled with a seed.)`,
           `Then the run-through was continued from its own checkpoint in a fresh model until early stopping ${stopped === null ? `did not stop it within ${size.maxEpochs + 2} epochs` : `stopped it after epoch ${stopped + 1} and put back the weights of epoch ${cc.es!.bestEpoch! + 1}`}; best/ holds epoch ${bestStep} (val_acc ${pct(Math.max(...valAcc))}%).`,
           `Moving averages across the run: over the second half (${across.evaluations} evaluations every ${evalEvery} steps) the EMA weights average ${pct(across.emaMean)}% vs ${pct(across.rawMean)}% for the raw weights; eval-to-eval swing ${across.emaSwing.toFixed(1)} vs ${across.rawSwing.toFixed(1)} points; the EMA is ahead in ${across.emaAhead} of ${across.evaluations}.`,
-          `Cost of the callbacks: the stopped run (all six, a checkpoint with fsync every epoch, TensorBoard files) took ${stoppedSeconds.toFixed(2)} s for ${stopAt} epoch(s) vs ${plainSeconds.toFixed(2)} s for a plain model.fit of the same model and data: ${overhead >= 0 ? `${(100 * overhead).toFixed(0)}% more` : 'less, i.e. the cost is below the noise'} (the plain run is the mean of one before and one after the stopped run; 1-minute load average ${load.toFixed(1)} on ${cpus().length} cores: on a busy machine these seconds say little; per-step figures for the reference CNN: npm run bench -- train-cnn-layers).`,
+          `Cost of the callbacks: the stopped run (LR schedule, EMA, NaN check, a checkpoint with fsync every epoch, TensorBoard files) took ${stoppedSeconds.toFixed(2)} s for ${stopAt} epoch(s) vs ${plainSeconds.toFixed(2)} s for a plain model.fit of the same model and data: ${overhead >= 0 ? `${(100 * overhead).toFixed(0)}% more` : 'less, i.e. the cost is below the noise'} (the plain run is the mean of one before and one after the stopped run; 1-minute load average ${load.toFixed(1)} on ${cpus().length} cores: on a busy machine these seconds say little; per-step figures for the reference CNN: npm run bench -- train-cnn-layers).`,
         ],
         charts: [
           { title: 'test accuracy during model.fit: raw vs moving averages', xLabel: 'step', yLabel: 'accuracy', series: [
