@@ -16,7 +16,7 @@ before(async () => {
   await setupBackend();
 });
 
-test('tensorBoardCallback: two fit calls and a second callback on one logdir within a second write three files, each readable', async () => {
+test('tensorBoardCallback: two fit calls and a second callback on one logdir in quick succession write three files, each readable', async () => {
   const { x, y } = await mnistTensors(32, 4);
   const dir = await mkdtemp(join(tmpdir(), 'graft-tb-'));
   const m = tfl.sequential({ layers: [tfl.layers.flatten({ inputShape: [28, 28, 1] }), tfl.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }) })] });
