@@ -18,7 +18,7 @@ import type { Workload } from './w1-cnn.js';
 
 /** Which benchmark: its name, the peer's workload id and the peer's threading env (ENGINE-STUDY §1). */
 export interface BenchSpec {
-  bench: 'train-cnn' | 'train-lstm';
+  bench: string;
   peerWorkload: 'w1' | 'w2';
   peerEnv: Record<string, string>;
   /** Defaults for Graft processes: warm-up steps, steps per window, windows. */
@@ -31,7 +31,8 @@ export interface BenchSpec {
 
 const ENGINES: Record<string, BackendName> = { wasm: 'wasm', native: 'native', cpu: 'cpu' };
 
-const median = (xs: number[]) => {
+/** Median of a non-empty list. */
+export const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
@@ -174,7 +175,8 @@ async function profileStep(step: () => number): Promise<Record<string, unknown>>
   return { wall_ms: Number(wall.toFixed(1)), kernel_ms: Number(total.toFixed(1)), kernel_calls: p.kernels.length, kernels: top };
 }
 
-function runPeer(spec: BenchSpec, p: { warmup: number; steps: number; windows: number }): Record<string, unknown> {
+/** Run the PyTorch peer (bench/peers/torch_train.py) and return its JSON line (or a skipped one). */
+export function runPeer(spec: Pick<BenchSpec, 'bench' | 'peerWorkload' | 'peerEnv'>, p: { warmup: number; steps: number; windows: number }): Record<string, unknown> {
   const script = new URL('../../../bench/peers/torch_train.py', import.meta.url).pathname;
   const r = spawnSync('/usr/bin/python3', [script, spec.peerWorkload, String(p.warmup), String(p.steps), String(p.windows)], {
     encoding: 'utf8', env: { ...process.env, ...spec.peerEnv },

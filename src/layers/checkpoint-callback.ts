@@ -49,6 +49,12 @@ export class CheckpointCallback extends tfl.Callback {
   readonly restored: RestoreOrInitializeReport;
   /** Reports of the saves done so far. */
   readonly saves: ManagerSaveReport[] = [];
+  /**
+   * Epochs not saved because the epoch's loss or a weight was NaN/Inf (a run stopped by
+   * `terminateOnNaN` still ends its epoch, and its weights are then NaN): the latest checkpoint
+   * stays the last good one, as `graft train` does. 1-based epoch numbers, the checkpoint step.
+   */
+  readonly skipped: { epoch: number; reason: 'non_finite_loss' | 'non_finite_weight'; name?: string }[] = [];
 
   constructor(
     readonly manager: CheckpointManager,
@@ -82,10 +88,27 @@ export class CheckpointCallback extends tfl.Callback {
         hint: 'monitor a logged key (val_* needs validationData or validationSplit in fit)', details: { monitor: this.monitor, logged: Object.keys(values) },
       });
     }
+    const bad = nonFinite(values, this.target);
+    if (bad) {
+      this.skipped.push({ epoch: epoch + 1, ...bad });
+      return;
+    }
     this.saves.push(await this.manager.save(epoch + 1, { metrics }));
     // a resumed run restores the optimizer through setWeights; take the same path here (optimizer-state.ts)
     if (this.mirrors) await reanchorOptimizer(this.target);
   }
+}
+
+/** Why an epoch must not be saved: a non-finite loss, or the first weight holding NaN/Inf; null when all is finite. */
+function nonFinite(values: Record<string, number>, model: tfl.LayersModel): { reason: 'non_finite_loss' | 'non_finite_weight'; name?: string } | null {
+  if ('loss' in values && !Number.isFinite(values['loss'])) return { reason: 'non_finite_loss' };
+  for (const w of model.weights) {
+    if (w.dtype !== 'float32') continue;
+    // a host loop, not tf.isFinite: every backend has dataSync, not every one an IsFinite kernel
+    const d = w.read().dataSync() as Float32Array;
+    for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i]!)) return { reason: 'non_finite_weight', name: w.originalName };
+  }
+  return null;
 }
 
 /** Checkpoint-side copies of the optimizer's slots (tfjs creates its own lazily). */

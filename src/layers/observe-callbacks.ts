@@ -22,6 +22,10 @@ export interface TensorBoardCallbackOptions {
   updateFreq?: number;
 }
 
+/** Files this process opened so far: TF2's `.<pid>.<n>.v2` suffix keeps two writers in one second apart. */
+let writersOpened = 0;
+const eventFileSuffix = (): string => `.${process.pid}.${writersOpened++}.v2`;
+
 /** Writes Keras-style TensorBoard event files while `fit` runs. */
 export class TensorBoardCallback extends tfl.Callback {
   private train: SummaryWriter | null = null;
@@ -33,7 +37,7 @@ export class TensorBoardCallback extends tfl.Callback {
   readonly paths: string[] = [];
   override async onTrainBegin(): Promise<void> {
     if (!this.train) {
-      this.train = await SummaryWriter.create(join(this.logdir, 'train'), { filenameSuffix: '.v2' });
+      this.train = await SummaryWriter.create(join(this.logdir, 'train'), { filenameSuffix: eventFileSuffix() });
       this.paths.push(this.train.path);
     }
   }
@@ -48,7 +52,7 @@ export class TensorBoardCallback extends tfl.Callback {
     for (const [k, v] of Object.entries(values)) {
       if (k.startsWith('val_')) {
         if (!this.validation) {
-          this.validation = await SummaryWriter.create(join(this.logdir, 'validation'), { filenameSuffix: '.v2' });
+          this.validation = await SummaryWriter.create(join(this.logdir, 'validation'), { filenameSuffix: eventFileSuffix() });
           this.paths.push(this.validation.path);
         }
         this.validation.scalar(`epoch_${k.slice(4)}`, v, epoch);

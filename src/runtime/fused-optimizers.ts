@@ -133,3 +133,34 @@ export function applyRmsPropFused(items: RmsPropItem[], h: RmsPropHyper): boolea
   plan.run((heap, table) => addon.rmsProp(heap, table, h.lr, h.rho, h.momentum, h.epsilon));
   return true;
 }
+
+/** A moving average and the variable it follows. */
+export interface MovingAverageItem { shadow: Variable; variable: Variable }
+
+/**
+ * TF's `assign_moving_average` for every item, `shadow -= (shadow - var) * (1 - decay)`, in two
+ * native calls of the sgd kernel (`out = in - x * lr`): `d = shadow - var * 1` (exact: `var * 1`
+ * is `var`), then `shadow -= d * (1 - decay)` — each float32 operation rounds as the TF.js ops
+ * `sub(shadow, mul(sub(shadow, var), c))` do. False (nothing changed) → use the TF.js path.
+ */
+export function applyMovingAverageFused(items: MovingAverageItem[], oneMinusDecay: number): boolean {
+  const addon = ready(items.map((i) => [i.shadow, i.variable]));
+  if (!addon) return false;
+  const backend = tf.backend() as unknown as WasmBackendLike;
+  const diffs = items.map((it) => tf.engine().makeTensorFromTensorInfo(backend.makeOutput([...it.shadow.shape], 'float32')));
+  try {
+    const first = new Plan(backend);
+    items.forEach((it, k) => {
+      first.tensor(it.shadow); first.tensor(diffs[k]!); first.tensor(it.variable); first.rows.push(it.shadow.size);
+    });
+    first.run((heap, table) => addon.sgd(heap, table, 1));
+    const second = new Plan(backend);
+    items.forEach((it, k) => {
+      second.variable(it.shadow); second.tensor(diffs[k]!); second.rows.push(it.shadow.size);
+    });
+    second.run((heap, table) => addon.sgd(heap, table, oneMinusDecay));
+  } finally {
+    tf.dispose(diffs);
+  }
+  return true;
+}

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors.js';
 import { ParameterSet, stripOutputSuffix, type Parameter } from '../variables/parameter-set.js';
 import { newVariable } from '../variables/create.js';
+import { fusedOptimizers } from './fused.js';
 
 const f = Math.fround;
 
@@ -196,9 +197,13 @@ export class ExponentialMovingAverage {
   /** One update of every shadow (TF's `assign_moving_average` without zero-debias). */
   update(): void {
     const oneMinusDecay = f(1 - this.currentDecay());
+    // the native kernels do the same float32 ops in two passes over the weights (runtime/fused-optimizers.ts)
+    const tracked = [...this.byName.values()];
+    if (tracked.length === 0) return;
+    if (fusedOptimizers()?.applyMovingAverageFused(tracked.map((t) => ({ shadow: t.shadow, variable: t.param.variable })), oneMinusDecay)) return;
     tf.tidy(() => {
       const c = tf.scalar(oneMinusDecay);
-      for (const t of this.byName.values()) t.shadow.assign(tf.sub(t.shadow, tf.mul(tf.sub(t.shadow, t.param.variable), c)));
+      for (const t of tracked) t.shadow.assign(tf.sub(t.shadow, tf.mul(tf.sub(t.shadow, t.param.variable), c)));
     });
   }
 

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { applyAdamFused, applyMomentumFused, applyRmsPropFused, applySgdFused, fusedOptimizerAvailable } from '../../src/runtime/fused-optimizers.js';
+import { applyAdamFused, applyMomentumFused, applyMovingAverageFused, applyRmsPropFused, applySgdFused, fusedOptimizerAvailable } from '../../src/runtime/fused-optimizers.js';
 import { randn, skipReason } from './native/helpers.js';
 
 const f = Math.fround;
@@ -125,4 +125,24 @@ test('fused updates decline (return false) for non-float32 or mismatched tensors
   assert.equal(applySgdFused([{ variable: v, grad: g }], { lr: 0.1 }), false);
   assert.deepEqual(Array.from(v.dataSync()), [1, 2, 3]);
   tf.dispose([v, g]);
+});
+
+test('applyMovingAverageFused equals TF\'s assign_moving_average in float32, bit for bit, and leaves the variables alone', async (t) => {
+  const skip = await skipReason();
+  if (skip) return t.skip(skip);
+  const vars = variables(40), shadows = variables(41);
+  const shared = shadows[1]!.clone(); // a shadow whose buffer another tensor holds: updated out of place
+  const before = vars.map(data), ref = shadows.map(data);
+  for (const decay of [0.9, 0.999]) {
+    const c = f(1 - f(decay));
+    assert.equal(applyMovingAverageFused(vars.map((v, i) => ({ shadow: shadows[i]!, variable: v })), c), true);
+    ref.forEach((s, i) => {
+      const w = before[i]!;
+      for (let k = 0; k < s.length; k++) s[k] = f(s[k]! - f(f(s[k]! - w[k]!) * c));
+    });
+  }
+  shadows.forEach((s, i) => assert.deepEqual(data(s), ref[i], `shadow ${i}`));
+  vars.forEach((v, i) => assert.deepEqual(data(v), before[i], `variable ${i} unchanged`));
+  assert.notDeepEqual(data(shared), ref[1], 'the clone kept the old values');
+  tf.dispose([...vars, ...shadows, shared]);
 });

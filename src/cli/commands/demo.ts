@@ -1,5 +1,5 @@
 /**
- * `graft demo`: the six scenarios of the original articles, end to end on the bundled real data
+ * `graft demo`: the seven scenarios (the original articles, a TF-written checkpoint, a tf.LayersModel with model.fit), end to end on the bundled real data
  * (MNIST, BANKING77), with a summary table and a self-contained `report/index.html`.
  */
 import type { Command, ParsedArgs } from '../command.js';
@@ -8,9 +8,9 @@ import { UsageError } from '../../errors.js';
 import { initBackend } from '../../runtime/backend.js';
 import { SCENARIOS, runDemo, type DemoReport, type ScenarioName } from '../../workflows/demo/index.js';
 
-const HELP = `graft demo — run the six scenarios end to end on real data and write report/index.html
+const HELP = `graft demo — run the seven scenarios end to end on real data and write report/index.html
 
-usage: graft demo [all|staged|ema|transfer|common|classes|tf-checkpoint]… [--quick] [--report DIR] [--work-dir DIR] [--json]
+usage: graft demo [all|staged|ema|transfer|common|classes|tf-checkpoint|layers-fit]… [--quick] [--report DIR] [--work-dir DIR] [--json]
 
 scenarios (default all):
   staged     article 000: CNN+LSTM trained in stages, each part saved/restored from its own dir,
@@ -25,6 +25,9 @@ scenarios (default all):
              (both trained to convergence), measured as bench/class-change does
   tf-checkpoint  a checkpoint TensorFlow wrote (TF1 Estimator MNIST CNN) restored into a
              tf.LayersModel with the restore plan's report, evaluated on the real test digits
+  layers-fit a tf.sequential CNN trained with model.fit and Graft's callbacks (checkpoint with
+             keep-best, TensorBoard, LR schedule, EMA, early stopping, terminate-on-NaN);
+             stopped after k epochs and resumed in a fresh model, bit-identical to a run-through
 
   --quick          small slices: under 30 s on 2 cores with the native kernels  (default: off, ~2 min)
   --report DIR     where index.html goes                                     (default report)
@@ -38,7 +41,7 @@ examples:
 /** `graft demo`. */
 export const demoCommand: Command<DemoReport> = {
   name: 'demo',
-  summary: 'run the six scenarios end to end on real data and write report/index.html',
+  summary: 'run the seven scenarios end to end on real data and write report/index.html',
   help: HELP,
   options: {
     quick: { type: 'boolean' },

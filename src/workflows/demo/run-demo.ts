@@ -10,10 +10,11 @@ import { renderHtmlReport, type ReportDocument } from '../report/html-report.js'
 import { classesScenario, commonScenario } from './scenarios-text.js';
 import { emaScenario, stagedScenario, transferScenario } from './scenarios-mnist.js';
 import { tfCheckpointScenario } from './scenario-tf-checkpoint.js';
+import { layersFitScenario } from './scenario-layers-fit.js';
 import { FULL, QUICK, type DemoSize, type ScenarioResult } from './types.js';
 
 /** Scenario names, in run order. */
-export const SCENARIOS = ['staged', 'ema', 'transfer', 'common', 'classes', 'tf-checkpoint'] as const;
+export const SCENARIOS = ['staged', 'ema', 'transfer', 'common', 'classes', 'tf-checkpoint', 'layers-fit'] as const;
 /** One scenario name. */
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -24,6 +25,7 @@ const RUNNERS: Record<ScenarioName, (work: string, size: DemoSize) => Promise<Sc
   common: commonScenario,
   classes: classesScenario,
   'tf-checkpoint': tfCheckpointScenario,
+  'layers-fit': layersFitScenario,
 };
 
 /** Options of {@link runDemo}. */
@@ -94,7 +96,7 @@ export async function runDemo(options: RunDemoOptions = {}): Promise<DemoReport>
 /** The report document of a demo run. */
 export function demoDocument(results: ScenarioResult[], facts: { quick: boolean; seconds: number; backend: string }): ReportDocument {
   return {
-    title: 'Graft demo — six TF1-style workflows on real data',
+    title: 'Graft demo — seven workflows on real data (TF1-style and tf.LayersModel)',
     facts: { run: facts.quick ? 'graft demo --quick' : 'graft demo', backend: facts.backend, 'total seconds': facts.seconds.toFixed(1), data: 'MNIST (LeCun et al.), BANKING77 (Casanueva et al. 2020)', date: new Date().toISOString().slice(0, 19) + 'Z' },
     summary: {
       title: 'summary',
