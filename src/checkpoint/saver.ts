@@ -29,6 +29,8 @@ import { deleteOwnedCheckpoint } from './run-files.js';
 import { checkpointExists, getCheckpointState, updateCheckpointState } from './state.js';
 import { planRestore, type RestorePlan } from './restore-plan.js';
 import { executeRestorePlan } from './execute-plan.js';
+import { readerFromTensors } from './reader.js';
+import { restoreReshaped } from './saver-reshape.js';
 
 /** Checkpoint file formats a Saver writes. */
 export type SaverFormat = 'tf-bundle' | 'safetensors';
@@ -55,6 +57,18 @@ export interface SaverOptions {
   now?: () => number;
   /** Also write `all_model_checkpoint_timestamps` (as TF2 CheckpointManager); default false (TF1 Saver writes paths only). */
   recordTimestamps?: boolean;
+  /** Zero-pad the step to 8 digits (`model.ckpt-00001000`, TF `pad_step_number`) so names sort; default false. */
+  padStepNumber?: boolean;
+  /**
+   * With no variables, build an empty saver instead of throwing "No variables to save"
+   * (TF `allow_empty`): its save writes nothing and returns null, its restore does nothing.
+   */
+  allowEmpty?: boolean;
+  /**
+   * Restore a checkpoint tensor into a variable of another shape with the same number of
+   * elements, in row-major order (TF `reshape`: a reshape before the assign). Default false.
+   */
+  reshape?: boolean;
 }
 
 /** Options for {@link Saver.save}. */
@@ -102,6 +116,9 @@ export class Saver {
   private readonly fsync: boolean;
   private readonly now: () => number;
   private readonly recordTimestamps: boolean;
+  private readonly padStepNumber: boolean;
+  private readonly reshape: boolean;
+  private readonly isEmpty: boolean;
   private last: [string, number][] = [];
   private toDelete: [string, number][] = [];
   private nextCheckpointTime: number;
@@ -116,7 +133,10 @@ export class Saver {
    */
   constructor(options: SaverOptions) {
     this.pairs = normalizeVarList(options.varList);
-    if (this.pairs.length === 0) {
+    this.isEmpty = this.pairs.length === 0 && (options.allowEmpty ?? false);
+    this.padStepNumber = options.padStepNumber ?? false;
+    this.reshape = options.reshape ?? false;
+    if (this.pairs.length === 0 && !this.isEmpty) {
       throw new InvalidArgumentError('no_variables', 'No variables to save', { hint: 'pass the variables to save as varList' });
     }
     this.maxToKeep = options.maxToKeep ?? (options.maxToKeep === null ? 0 : 5);
@@ -130,6 +150,11 @@ export class Saver {
     this.now = options.now ?? (() => Date.now() / 1000);
     this.recordTimestamps = options.recordTimestamps ?? false;
     this.nextCheckpointTime = this.now() + this.keepEveryNHours * 3600;
+  }
+
+  /** True for a saver built with no variables under `allowEmpty`. */
+  get empty(): boolean {
+    return this.isEmpty;
   }
 
   /** The checkpoint names this saver writes, sorted. */
@@ -166,11 +191,13 @@ export class Saver {
 
   /**
    * Write a checkpoint; returns its path (`<prefix>-<step>`, or `<prefix>-<step>.safetensors`).
+   * An empty saver (`allowEmpty`) writes nothing and returns `''` (TF returns None).
    * @throws InvalidArgumentError `parent_dir_missing` ("Parent directory of <p> doesn't exist, can't save.").
    */
   async save(prefix: string, options: SaveOptions = {}): Promise<string> {
+    if (this.isEmpty) return '';
     const step = stepOf(options.globalStep);
-    const stem = step === undefined ? prefix : `${prefix}-${step}`;
+    const stem = step === undefined ? prefix : this.padStepNumber ? `${prefix}-${String(step).padStart(8, '0')}` : `${prefix}-${step}`;
     const path = checkpointPath(stem, this.format);
     const dir = dirname(path);
     const st = await stat(dir).catch(() => undefined);
@@ -286,6 +313,7 @@ export class Saver {
    * console.log(report.toString());
    */
   async restore(path: string | null | undefined): Promise<RestorePlan> {
+    if (this.isEmpty) return planRestore({}, readerFromTensors([], { path: path ?? '<empty saver>' }));
     if (path === null || path === undefined || path === '') {
       throw new InvalidArgumentError('no_save_path', "Can't load save_path when it is None.", {
         hint: 'latestCheckpoint(dir) returns null when the directory has no checkpoint; check before restoring',
@@ -299,6 +327,7 @@ export class Saver {
     }
     const record: Record<string, Parameter> = {};
     for (const { key, param } of this.pairs) record[key] = param;
-    return executeRestorePlan(await planRestore(record, path));
+    if (!this.reshape) return executeRestorePlan(await planRestore(record, path));
+    return restoreReshaped(record, path);
   }
 }
