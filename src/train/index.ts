@@ -52,3 +52,5 @@ export type { ProgressBarOptions } from './progress-bar.js';
 export { accuracy, topKAccuracy, confusionMatrix, StreamingMean } from './metrics.js';
 export { optimizeLoss, OPTIMIZER_CLS_NAMES, OPTIMIZER_SUMMARIES } from './optimize-loss.js';
 export type { OptimizeLossOptions, OptimizeLossReport, OptimizeLossOp, OptimizerName, OptimizerSummary } from './optimize-loss.js';
+export { assignMovingAverage, weightedMovingAverage, zeroDebiasVariables } from './moving-averages.js';
+export type { AssignMovingAverageOptions, WeightedMovingAverageOptions, WeightedMovingAverageOp } from './moving-averages.js';

@@ -67,7 +67,8 @@ export interface ComputeGradientsOptions extends VarListOptions {
 
 /** What {@link Optimizer.computeGradients} returns; the caller owns the tensors ({@link disposeGradients}). */
 export interface ComputedGradients {
-  loss: tf.Scalar;
+  /** The loss (a scalar, or any shape with `gradLoss`). */
+  loss: tf.Tensor;
   gradsAndVars: GradAndVar[];
 }
 
@@ -78,7 +79,7 @@ export interface ApplyGradientsOptions {
 }
 
 /** Options of {@link Optimizer.minimize}. */
-export interface MinimizeOptions extends VarListOptions, Pick<ComputeGradientsOptions, 'sparseLookups'> {
+export interface MinimizeOptions extends VarListOptions, Pick<ComputeGradientsOptions, 'sparseLookups' | 'gradLoss'> {
   /** Incremented last in the step; the step the learning-rate schedule reads (before the increment). */
   globalStep?: tf.Variable;
   /** Clip the gradients by their global norm (`tf.clip_by_global_norm`) to this value. */
@@ -204,11 +205,11 @@ export abstract class Optimizer {
    * opt.applyGradients(gradsAndVars, { globalStep });
    * disposeGradients(gradsAndVars); loss.dispose();
    */
-  computeGradients(lossFn: () => tf.Scalar, options: ComputeGradientsOptions = {}): ComputedGradients {
+  computeGradients(lossFn: () => tf.Tensor, options: ComputeGradientsOptions = {}): ComputedGradients {
     const vars = this.resolveVarList(options);
     const dy = options.gradLoss;
-    const run = (): { value: tf.Scalar; grads: (tf.Tensor | null)[] } => {
-      const checked = (): tf.Scalar => {
+    const run = (): { value: tf.Tensor; grads: (tf.Tensor | null)[] } => {
+      const checked = (): tf.Tensor => {
         const value = lossFn();
         if (dy && !util.arraysEqual(dy.shape, value.shape)) {
           throw new InvalidArgumentError('bad_grad_loss', `${this.name}: gradLoss has shape [${dy.shape.join(',')}] but the loss has shape [${value.shape.join(',')}]`, {
@@ -218,7 +219,7 @@ export abstract class Optimizer {
         return value;
       };
       const r = tf.engine().gradients(checked, vars, dy, true);
-      return { value: r.value as tf.Scalar, grads: vars.map((_, i) => r.grads[i] ?? null) };
+      return { value: r.value, grads: vars.map((_, i) => r.grads[i] ?? null) };
     };
     if (!options.sparseLookups) {
       const { value, grads } = run();
@@ -394,6 +395,11 @@ export abstract class Optimizer {
     const lr = learningRateAt(this.learningRate as LearningRate, step);
     if (!Number.isFinite(lr)) {
       throw new InvalidArgumentError('invalid_learning_rate', `${this.name}: the learning rate at step ${step} is ${lr}`, { hint: 'check the schedule or the callable learning rate' });
+    }
+    // callable hyper-parameters can give a new value each step: keep the cache of constants bounded
+    if (this.constants.size > 32) {
+      for (const c of this.constants.values()) c.dispose();
+      this.constants.clear();
     }
     this.prepare();
     this.createSlotsFor(items.map((i) => i.variable));

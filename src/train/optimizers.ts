@@ -90,12 +90,12 @@ export class MomentumOptimizer extends Optimizer {
 export interface AdamOptions extends Partial<OptimizerOptions> {
   /** Default 0.001. */
   learningRate?: OptimizerOptions['learningRate'];
-  /** Default 0.9. */
-  beta1?: number;
-  /** Default 0.999. */
-  beta2?: number;
-  /** "epsilon hat", added to sqrt(v) after the bias correction; default 1e-8. */
-  epsilon?: number;
+  /** Default 0.9. A zero-argument function is evaluated once per step (TF's callable hyper-parameters, adam.py `_prepare`). */
+  beta1?: number | (() => number);
+  /** Default 0.999; may be a zero-argument function. */
+  beta2?: number | (() => number);
+  /** "epsilon hat", added to sqrt(v) after the bias correction; default 1e-8; may be a zero-argument function. */
+  epsilon?: number | (() => number);
 }
 
 /**
@@ -107,15 +107,31 @@ export interface AdamOptions extends Partial<OptimizerOptions> {
  * Momentum and non-centered RMSProp.
  */
 export class AdamOptimizer extends Optimizer {
-  private readonly beta1: number;
-  private readonly beta2: number;
-  private readonly epsilon: number;
+  private beta1: number;
+  private beta2: number;
+  private epsilon: number;
+  private readonly hyper: Required<Pick<AdamOptions, 'beta1' | 'beta2' | 'epsilon'>>;
 
   constructor(params: ParameterSet, options: AdamOptions = {}) {
     super(params, { learningRate: options.learningRate ?? 0.001, ...(options.name ? { name: options.name } : {}) }, 'Adam');
-    this.beta1 = f(options.beta1 ?? 0.9);
-    this.beta2 = f(options.beta2 ?? 0.999);
-    this.epsilon = f(options.epsilon ?? 1e-8);
+    this.hyper = { beta1: options.beta1 ?? 0.9, beta2: options.beta2 ?? 0.999, epsilon: options.epsilon ?? 1e-8 };
+    this.beta1 = this.beta2 = this.epsilon = 0;
+    this.prepare();
+  }
+
+  /** TF's `_prepare`: evaluate callable beta1, beta2, epsilon for this step (float32). */
+  protected override prepare(): void {
+    const value = (name: 'beta1' | 'beta2' | 'epsilon'): number => {
+      const h = this.hyper[name];
+      const x = typeof h === 'function' ? h() : h;
+      if (!Number.isFinite(x)) {
+        throw new InvalidArgumentError('invalid_optimizer_option', `${this.name}: ${name} is ${x}`, { hint: `pass a finite ${name} (or a function returning one)` });
+      }
+      return f(x);
+    };
+    this.beta1 = value('beta1');
+    this.beta2 = value('beta2');
+    this.epsilon = value('epsilon');
   }
 
   protected createSlotsFor(vars: tf.Variable[]): void {
