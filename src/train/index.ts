@@ -4,7 +4,7 @@ export { globalNorm, globalNormTensor } from './clip.js';
 export { indexedSlices, isIndexedSlices, toDense, deduplicateIndexedSlices, gradientValues } from './indexed-slices.js';
 export type { IndexedSlices, Gradient } from './indexed-slices.js';
 export type { OptimizerOptions, GradAndVar, VarListOptions, ApplyGradientsOptions, MinimizeOptions, MinimizeReport, ComputeGradientsOptions, ComputedGradients } from './optimizer.js';
-export { GradientDescentOptimizer, MomentumOptimizer, AdamOptimizer, RMSPropOptimizer, AdagradOptimizer } from './optimizers.js';
+export { GradientDescentOptimizer, MomentumOptimizer, AdamOptimizer, LazyAdamOptimizer, RMSPropOptimizer, AdagradOptimizer } from './optimizers.js';
 export type { MomentumOptions, AdamOptions, RMSPropOptions, AdagradOptions } from './optimizers.js';
 export { createGlobalStep, globalStepValue, assertGlobalStep, incrementGlobalStep, GLOBAL_STEP_NAME } from './global-step.js';
 export {

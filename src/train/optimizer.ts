@@ -14,12 +14,15 @@ import { util } from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors.js';
 import { ParameterSet } from '../variables/parameter-set.js';
 import { newVariable, scopedNameOf } from '../variables/create.js';
-import { captureLookupGradients, type CapturedLookup } from '../variables/embedding-lookup.js';
+import { captureLookupGradients } from '../variables/embedding-lookup.js';
 import { globalStepValue, incrementGlobalStep } from './global-step.js';
 import { learningRateAt, type LearningRate } from './schedules.js';
 import type { ExponentialMovingAverage } from './ema.js';
 import { clipByGlobalNorm } from './clip.js';
-import { indexedSlices, isIndexedSlices, toDense, type Gradient, type IndexedSlices } from './indexed-slices.js';
+import { deduplicateIndexedSlices, isIndexedSlices, toDense, type Gradient, type IndexedSlices } from './indexed-slices.js';
+import { disposeGradients, mergeLookupGradients, type GradAndVar } from './lookup-gradients.js';
+
+export { disposeGradients, type GradAndVar } from './lookup-gradients.js';
 
 export { clipByGlobalNorm } from './clip.js';
 
@@ -35,11 +38,6 @@ export interface OptimizerOptions {
   name?: string;
 }
 
-/** One gradient (dense, or TF's IndexedSlices) and the variable it updates. */
-export interface GradAndVar {
-  grad: Gradient | null;
-  variable: tf.Variable;
-}
 
 /** Which variables a step trains. */
 export interface VarListOptions {
@@ -146,8 +144,8 @@ export abstract class Optimizer {
   protected abstract applyDense(items: { grad: tf.Tensor; variable: tf.Variable }[], lr: number): void;
 
   /**
-   * Apply sparse updates (TF's `_apply_sparse_duplicate_indices`); by default the slices are
-   * deduplicated-by-sum and applied densely. The TF1 optimizers override it with TF's sparse kernels.
+   * Apply sparse updates (TF's `_apply_sparse`) of slices already deduplicated by sum; by
+   * default they are applied densely. The TF1 optimizers override it with TF's sparse kernels.
    */
   protected applySparse(items: { grad: IndexedSlices; variable: tf.Variable }[], lr: number): void {
     const dense = items.map(({ grad, variable }) => ({ variable, grad: toDense(grad) }));
@@ -226,27 +224,7 @@ export abstract class Optimizer {
       return { loss: value, gradsAndVars: vars.map((variable, i) => ({ variable, grad: grads[i] ?? null })) };
     }
     const { result, captured } = captureLookupGradients(run);
-    const byVar = new Map<tf.Variable, CapturedLookup[]>();
-    for (const c of captured) byVar.set(c.variable, [...(byVar.get(c.variable) ?? []), c]);
-    const gradsAndVars = vars.map((variable, i): GradAndVar => {
-      const dense = result.grads[i] ?? null;
-      const caps = byVar.get(variable);
-      byVar.delete(variable);
-      if (!caps) return { variable, grad: dense };
-      const slices = mergeLookups(caps, variable.shape);
-      // TF keeps IndexedSlices when every use of the table is a lookup; a table also used densely
-      // (tied weights) gets the sum as a dense gradient, as TF's aggregation does.
-      const onlyLookups = dense === null || (caps.length === 1 && dense.id === caps[0]!.zeroId) || !anyNonZero(dense);
-      if (onlyLookups) {
-        dense?.dispose();
-        return { variable, grad: slices };
-      }
-      const sum = tf.tidy(() => tf.add(dense, toDense(slices)));
-      dense.dispose();
-      disposeGradients([{ variable, grad: slices }]);
-      return { variable, grad: sum };
-    });
-    for (const caps of byVar.values()) for (const c of caps) tf.dispose([c.indices, c.values]);
+    const gradsAndVars = mergeLookupGradients(vars, result.grads, captured);
     return { loss: result.value, gradsAndVars };
   }
 
@@ -406,31 +384,17 @@ export abstract class Optimizer {
     const dense = items.filter((i): i is { grad: tf.Tensor; variable: tf.Variable } => !isIndexedSlices(i.grad));
     const sparse = items.filter((i): i is { grad: IndexedSlices; variable: tf.Variable } => isIndexedSlices(i.grad));
     if (dense.length > 0) this.applyDense(dense, lr);
-    if (sparse.length > 0) this.applySparse(sparse, lr);
+    if (sparse.length > 0) {
+      // TF's `_apply_sparse_duplicate_indices`: sum the values of repeated indices first
+      const unique = sparse.map(({ grad, variable }) => ({ variable, grad: deduplicateIndexedSlices(grad) }));
+      try {
+        this.applySparse(unique, lr);
+      } finally {
+        for (const { grad } of unique) tf.dispose([grad.indices, grad.values]);
+      }
+    }
     this.finish();
     this.iterations += 1;
     return lr;
   }
-}
-
-/** Dispose the tensors of computed gradients (dense tensors, slices' indices and values). */
-export function disposeGradients(gradsAndVars: GradAndVar[]): void {
-  for (const { grad } of gradsAndVars) {
-    if (grad == null) continue;
-    if (isIndexedSlices(grad)) tf.dispose([grad.indices, grad.values]);
-    else grad.dispose();
-  }
-}
-
-/** Concatenate the captured lookups of one table into one IndexedSlices (TF aggregates slices by concatenation). */
-function mergeLookups(caps: CapturedLookup[], shape: number[]): IndexedSlices {
-  if (caps.length === 1) return indexedSlices(caps[0]!.indices, caps[0]!.values, shape);
-  const indices = tf.concat(caps.map((c) => c.indices)) as tf.Tensor1D;
-  const values = tf.concat(caps.map((c) => c.values));
-  for (const c of caps) tf.dispose([c.indices, c.values]);
-  return indexedSlices(indices, values, shape);
-}
-
-function anyNonZero(t: tf.Tensor): boolean {
-  return tf.tidy(() => tf.any(tf.notEqual(t, 0))).dataSync()[0] !== 0;
 }
