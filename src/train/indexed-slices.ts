@@ -5,6 +5,7 @@
  * every optimizer's sparse path takes them.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { scatterRowsInPlace } from '../runtime/scatter-rows.js';
 
 /** A sparse gradient, as TF's `IndexedSlices`. */
 export interface IndexedSlices {
@@ -58,8 +59,12 @@ export function deduplicateIndexedSlices(g: IndexedSlices): IndexedSlices {
   return indexedSlices(unique as tf.Tensor1D, summed, g.denseShape);
 }
 
-/** Write `rows` into rows `indices` (unique) of `variable` (TF's `scatter_update`). */
+/**
+ * Write `rows` into rows `indices` (unique) of `variable` (TF's `scatter_update`): in place when
+ * the backend allows (runtime/scatter-rows.ts), else through a copy of the table.
+ */
 export function scatterUpdate(variable: tf.Variable, indices: tf.Tensor1D, rows: tf.Tensor): void {
+  if (scatterRowsInPlace(variable, indices.dataSync() as Int32Array, rows)) return;
   const next = tf.tensorScatterUpdate(variable, tf.expandDims(indices, 1), rows);
   variable.assign(next);
   next.dispose();
