@@ -55,7 +55,7 @@ export interface OptimizeLossOptions {
   seed?: number;
   /** Gradient multipliers by variable or by name (`name` or `name:0`). */
   gradientMultipliers?: Map<tf.Variable | string, number> | Record<string, number>;
-  /** Clip by global norm to this value, or a function over the (gradient, variable) pairs. */
+  /** Clip by global norm to this value, or a function over the (gradient, variable) pairs (the tensors it returns are disposed after the update). */
   clipGradients?: number | ((gradsAndVars: GradAndVar[]) => GradAndVar[]);
   /** `(learningRate, globalStep) => decayed` (e.g. `(lr, s) => exponentialDecay(lr, {...})(s)`); needs `globalStep`. */
   learningRateDecayFn?: (learningRate: number, globalStep: number) => number;
