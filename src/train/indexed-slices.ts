@@ -56,6 +56,7 @@ export function scaleGradient(g: Gradient, factor: tf.Scalar | number): Gradient
 export function deduplicateIndexedSlices(g: IndexedSlices): IndexedSlices {
   const { values: unique, indices: positions } = tf.unique(g.indices);
   const summed = tf.unsortedSegmentSum(g.values, positions, unique.shape[0]!);
+  positions.dispose();
   return indexedSlices(unique as tf.Tensor1D, summed, g.denseShape);
 }
 

@@ -5,7 +5,7 @@
  * gradient aggregation does.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { CapturedLookup } from '../variables/embedding-lookup.js';
+import { isLookupZero, type CapturedLookup } from '../variables/embedding-lookup.js';
 import { indexedSlices, isIndexedSlices, toDense, type Gradient, type IndexedSlices } from './indexed-slices.js';
 
 /** One gradient (dense, or TF's IndexedSlices) and the variable it updates. */
@@ -38,11 +38,11 @@ export function mergeLookupGradients(vars: tf.Variable[], grads: (tf.Tensor | nu
     const slices = concatLookups(caps, variable.shape);
     const onlyLookups = dense === null || (caps.length === 1 && dense.id === caps[0]!.zeroId) || !anyNonZero(dense);
     if (onlyLookups) {
-      dense?.dispose();
+      if (dense && !isLookupZero(dense)) dense.dispose();
       return { variable, grad: slices };
     }
     const sum = tf.tidy(() => tf.add(dense, toDense(slices)));
-    dense.dispose();
+    if (!isLookupZero(dense)) dense.dispose();
     tf.dispose([slices.indices, slices.values]);
     return { variable, grad: sum };
   });

@@ -25,6 +25,28 @@ export interface CapturedLookup {
 let active: CapturedLookup[] | null = null;
 
 /**
+ * One kept all-zero tensor per table shape, handed to TF.js as the table's dense gradient each
+ * step (filling a fresh one would cost as much as the dense update sparse slices avoid). TF.js
+ * may dispose it when it adds it to another gradient (tied weights); it is then made again.
+ */
+const zeros = new Map<string, tf.Tensor>();
+
+function zeroFor(shape: number[], dtype: tf.DataType): tf.Tensor {
+  const key = `${dtype}:${shape.join(',')}`;
+  let z = zeros.get(key);
+  if (!z || z.isDisposed) {
+    z = tf.keep(tf.zeros(shape, dtype));
+    zeros.set(key, z);
+  }
+  return z;
+}
+
+/** Whether `t` is the shared zero placeholder of a lookup (never dispose it). */
+export function isLookupZero(t: tf.Tensor): boolean {
+  return zeros.get(`${t.dtype}:${t.shape.join(',')}`) === t;
+}
+
+/**
  * Look `ids` (int32, any shape) up in `params` (`[vocab, ...rest]`); returns `[...ids.shape, ...rest]`.
  * Inside {@link captureLookupGradients} and for a variable, its gradient is captured as slices.
  */
@@ -39,7 +61,7 @@ export function embeddingLookup(params: tf.Tensor, ids: tf.Tensor): tf.Tensor {
     const table = inputs[0] as tf.Tensor;
     const gradFunc = (dy: tf.Tensor | tf.Tensor[]): tf.Tensor[] => {
       const g = Array.isArray(dy) ? dy[0]! : dy;
-      const zero = tf.zeros(table.shape, table.dtype);
+      const zero = zeroFor(table.shape, table.dtype);
       capture.push({ variable, indices: tf.keep(tf.clone(flat)), values: tf.keep(tf.reshape(g, [flat.shape[0], ...rest])), zeroId: zero.id });
       return [zero];
     };

@@ -167,3 +167,20 @@ test('RMSProp sparse (plain and centered) matches _sparse_rmsprop_update_numpy o
     assert.equal(arr(w)[1]![0], 2);
   }
 });
+
+test('sparse steps leak no tensors, with one lookup of a table and with two (their slices concatenated)', () => {
+  const t = tf.tidy(() => newVariable(`s${k++}/t`, tf.randomNormal([50, 4], 0, 1, 'float32', 1)));
+  const w = tf.tidy(() => newVariable(`s${k++}/w`, tf.randomNormal([4, 3], 0, 1, 'float32', 2)));
+  const ids = tf.tensor2d([[1, 2, 3], [3, 4, 40]], [2, 3], 'int32');
+  for (const make of [(p: ParameterSet) => new AdamOptimizer(p), (p: ParameterSet) => new LazyAdamOptimizer(p), (p: ParameterSet) => new RMSPropOptimizer(p, { learningRate: 0.1, centered: true })]) {
+    const opt = make(new ParameterSet().add('t', t).add('w', w));
+    const once = () => tf.sum(tf.matMul(tf.mean(embeddingLookup(t, ids), 1), w)) as tf.Scalar;
+    const twice = () => tf.add(once(), tf.sum(embeddingLookup(t, ids))) as tf.Scalar;
+    for (const fn of [once, twice]) {
+      opt.minimize(fn, { sparseLookups: true });
+      const n = tf.memory().numTensors;
+      for (let i = 0; i < 3; i++) opt.minimize(fn, { sparseLookups: true });
+      assert.equal(tf.memory().numTensors, n);
+    }
+  }
+});
