@@ -253,7 +253,9 @@ export abstract class Optimizer {
     const { loss: lossTensor, gradsAndVars } = this.computeGradients(lossFn, options);
     let lr: number;
     let applied = gradsAndVars;
+    let loss: number;
     try {
+      loss = lossTensor.dataSync()[0]!;
       if (options.clipGradientNorm !== undefined) {
         const clipped = clipByGlobalNorm(gradsAndVars.map((g) => g.grad), options.clipGradientNorm);
         applied = gradsAndVars.map((g, i) => ({ variable: g.variable, grad: clipped.grads[i] ?? null }));
@@ -263,9 +265,8 @@ export abstract class Optimizer {
     } finally {
       disposeGradients(gradsAndVars);
       if (applied !== gradsAndVars) disposeGradients(applied);
+      lossTensor.dispose();
     }
-    const loss = lossTensor.dataSync()[0]!;
-    lossTensor.dispose();
     for (const op of options.updateOps ?? []) op();
     options.ema?.update();
     if (options.globalStep) incrementGlobalStep(options.globalStep);
