@@ -4,6 +4,10 @@
  */
 export { Saver, deleteCheckpointFiles, type SaverOptions, type SaveOptions, type SaverFormat } from './saver.js';
 export {
+  getCheckpointMtimes, waitForNewCheckpoint, checkpointsIterator,
+  type WaitForNewCheckpointOptions, type CheckpointsIteratorOptions,
+} from './checkpoints-iterator.js';
+export {
   CheckpointManager,
   type CheckpointManagerOptions, type KeepBestOptions, type WarmStartOptions,
   type RestoreOrInitializeReport, type ManagerSaveReport,

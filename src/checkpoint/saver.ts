@@ -28,8 +28,10 @@ import { assembleSlices, splitSlices, type SnapshotTensor } from './slices.js';
 import { buildMeta, writeMeta, type MetaInput } from './meta.js';
 import { deleteOwnedCheckpoint } from './run-files.js';
 import { checkpointExists, getCheckpointState, updateCheckpointState } from './state.js';
-import { planRestorePairs, type RestorePlan } from './restore-plan.js';
+import { planRestore, planRestorePairs, type RestorePlan } from './restore-plan.js';
 import { executeRestorePlan } from './execute-plan.js';
+import { readerFromTensors } from './reader.js';
+import { restoreReshaped } from './saver-reshape.js';
 
 /** Checkpoint file formats a Saver writes. */
 export type SaverFormat = 'tf-bundle' | 'safetensors';
@@ -56,6 +58,18 @@ export interface SaverOptions {
   now?: () => number;
   /** Also write `all_model_checkpoint_timestamps` (as TF2 CheckpointManager); default false (TF1 Saver writes paths only). */
   recordTimestamps?: boolean;
+  /** Zero-pad the step to 8 digits (`model.ckpt-00001000`, TF `pad_step_number`) so names sort; default false. */
+  padStepNumber?: boolean;
+  /**
+   * With no variables, build an empty saver instead of throwing "No variables to save"
+   * (TF `allow_empty`): its save writes nothing and returns null, its restore does nothing.
+   */
+  allowEmpty?: boolean;
+  /**
+   * Restore a checkpoint tensor into a variable of another shape with the same number of
+   * elements, in row-major order (TF `reshape`: a reshape before the assign). Default false.
+   */
+  reshape?: boolean;
 }
 
 /** Options for {@link Saver.save}. */
@@ -103,6 +117,9 @@ export class Saver {
   private readonly fsync: boolean;
   private readonly now: () => number;
   private readonly recordTimestamps: boolean;
+  private readonly padStepNumber: boolean;
+  private readonly reshape: boolean;
+  private readonly isEmpty: boolean;
   private last: [string, number][] = [];
   private toDelete: [string, number][] = [];
   private nextCheckpointTime: number;
@@ -117,7 +134,10 @@ export class Saver {
    */
   constructor(options: SaverOptions) {
     this.pairs = normalizeVarList(options.varList);
-    if (this.pairs.length === 0) {
+    this.isEmpty = this.pairs.length === 0 && (options.allowEmpty ?? false);
+    this.padStepNumber = options.padStepNumber ?? false;
+    this.reshape = options.reshape ?? false;
+    if (this.pairs.length === 0 && !this.isEmpty) {
       throw new InvalidArgumentError('no_variables', 'No variables to save', { hint: 'pass the variables to save as varList' });
     }
     this.maxToKeep = options.maxToKeep ?? (options.maxToKeep === null ? 0 : 5);
@@ -131,6 +151,11 @@ export class Saver {
     this.now = options.now ?? (() => Date.now() / 1000);
     this.recordTimestamps = options.recordTimestamps ?? false;
     this.nextCheckpointTime = this.now() + this.keepEveryNHours * 3600;
+  }
+
+  /** True for a saver built with no variables under `allowEmpty`. */
+  get empty(): boolean {
+    return this.isEmpty;
   }
 
   /** The checkpoint names this saver writes, sorted. */
@@ -174,11 +199,13 @@ export class Saver {
 
   /**
    * Write a checkpoint; returns its path (`<prefix>-<step>`, or `<prefix>-<step>.safetensors`).
+   * An empty saver (`allowEmpty`) writes nothing and returns `''` (TF returns None).
    * @throws InvalidArgumentError `parent_dir_missing` ("Parent directory of <p> doesn't exist, can't save.").
    */
   async save(prefix: string, options: SaveOptions = {}): Promise<string> {
+    if (this.isEmpty) return '';
     const step = stepOf(options.globalStep);
-    const stem = step === undefined ? prefix : `${prefix}-${step}`;
+    const stem = step === undefined ? prefix : this.padStepNumber ? `${prefix}-${String(step).padStart(8, '0')}` : `${prefix}-${step}`;
     const path = checkpointPath(stem, this.format);
     const dir = dirname(path);
     const st = await stat(dir).catch(() => undefined);
@@ -298,6 +325,7 @@ export class Saver {
    * console.log(report.toString());
    */
   async restore(path: string | null | undefined): Promise<RestorePlan> {
+    if (this.isEmpty) return planRestore({}, readerFromTensors([], { path: path ?? '<empty saver>' }));
     if (path === null || path === undefined || path === '') {
       throw new InvalidArgumentError('no_save_path', "Can't load save_path when it is None.", {
         hint: 'latestCheckpoint(dir) returns null when the directory has no checkpoint; check before restoring',
@@ -309,6 +337,9 @@ export class Saver {
         details: { path },
       });
     }
-    return executeRestorePlan(await planRestorePairs(this.pairs, path));
+    if (!this.reshape) return executeRestorePlan(await planRestorePairs(this.pairs, path));
+    const record: Record<string, Parameter> = {};
+    for (const { key, param } of this.pairs) record[key] = param;
+    return restoreReshaped(record, path);
   }
 }

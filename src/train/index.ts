@@ -1,7 +1,10 @@
 /** Training the TF1 way: optimizers over a variable subset, schedules, EMA, summaries, metrics. */
-export { Optimizer, clipByGlobalNorm } from './optimizer.js';
-export type { OptimizerOptions, GradAndVar, VarListOptions, ApplyGradientsOptions, MinimizeOptions, MinimizeReport } from './optimizer.js';
-export { GradientDescentOptimizer, MomentumOptimizer, AdamOptimizer, RMSPropOptimizer, AdagradOptimizer } from './optimizers.js';
+export { Optimizer, clipByGlobalNorm, disposeGradients } from './optimizer.js';
+export { globalNorm, globalNormTensor } from './clip.js';
+export { indexedSlices, isIndexedSlices, toDense, deduplicateIndexedSlices, gradientValues } from './indexed-slices.js';
+export type { IndexedSlices, Gradient } from './indexed-slices.js';
+export type { OptimizerOptions, GradAndVar, VarListOptions, ApplyGradientsOptions, MinimizeOptions, MinimizeReport, ComputeGradientsOptions, ComputedGradients } from './optimizer.js';
+export { GradientDescentOptimizer, MomentumOptimizer, AdamOptimizer, LazyAdamOptimizer, RMSPropOptimizer, AdagradOptimizer } from './optimizers.js';
 export type { MomentumOptions, AdamOptions, RMSPropOptions, AdagradOptions } from './optimizers.js';
 export { createGlobalStep, globalStepValue, assertGlobalStep, incrementGlobalStep, GLOBAL_STEP_NAME } from './global-step.js';
 export {
@@ -47,3 +50,7 @@ export { JsonlLogger } from './jsonl-logger.js';
 export { ProgressBar } from './progress-bar.js';
 export type { ProgressBarOptions } from './progress-bar.js';
 export { accuracy, topKAccuracy, confusionMatrix, StreamingMean } from './metrics.js';
+export { optimizeLoss, OPTIMIZER_CLS_NAMES, OPTIMIZER_SUMMARIES } from './optimize-loss.js';
+export type { OptimizeLossOptions, OptimizeLossReport, OptimizeLossOp, OptimizerName, OptimizerSummary } from './optimize-loss.js';
+export { assignMovingAverage, weightedMovingAverage, zeroDebiasVariables } from './moving-averages.js';
+export type { AssignMovingAverageOptions, WeightedMovingAverageOptions, WeightedMovingAverageOp } from './moving-averages.js';

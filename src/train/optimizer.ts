@@ -10,27 +10,35 @@
  * a gradient, so a frozen variable gets none and is never written: frozen means bit-identical.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { util } from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors.js';
 import { ParameterSet } from '../variables/parameter-set.js';
 import { newVariable, scopedNameOf } from '../variables/create.js';
+import { captureLookupGradients } from '../variables/embedding-lookup.js';
 import { globalStepValue, incrementGlobalStep } from './global-step.js';
 import { learningRateAt, type LearningRate } from './schedules.js';
 import { applyConstraints } from '../variables/create.js';
 import type { ExponentialMovingAverage } from './ema.js';
+import { clipByGlobalNorm } from './clip.js';
+import { deduplicateIndexedSlices, isIndexedSlices, toDense, type Gradient, type IndexedSlices } from './indexed-slices.js';
+import { disposeGradients, mergeLookupGradients, type GradAndVar } from './lookup-gradients.js';
+
+export { disposeGradients, type GradAndVar } from './lookup-gradients.js';
+
+export { clipByGlobalNorm } from './clip.js';
 
 /** Options every optimizer takes. */
 export interface OptimizerOptions {
-  /** A float or a schedule of the global step (then `globalStep` must be passed to each step). */
-  learningRate: LearningRate;
+  /**
+   * A float, a schedule of the global step (then `globalStep` must be passed to each step), or a
+   * zero-argument function evaluated once per step (TF's callable hyper-parameters,
+   * `Optimizer._call_if_callable`).
+   */
+  learningRate: LearningRate | (() => number);
   /** Optimizer name, used in slot names; defaults to TF's (`Adam`, `Momentum`, …). */
   name?: string;
 }
 
-/** One gradient and the variable it updates. */
-export interface GradAndVar {
-  grad: tf.Tensor | null;
-  variable: tf.Variable;
-}
 
 /** Which variables a step trains. */
 export interface VarListOptions {
@@ -44,6 +52,25 @@ export interface VarListOptions {
   scopes?: string[];
 }
 
+/** Options of {@link Optimizer.computeGradients}. */
+export interface ComputeGradientsOptions extends VarListOptions {
+  /** TF's `grad_loss`: the gradient fed back from the loss (same shape); default ones. */
+  gradLoss?: tf.Tensor;
+  /**
+   * Gradients of embedding lookups (`embedding`, `embeddingLookup`) as IndexedSlices, as TF's
+   * gather gradient, so the optimizers' sparse paths update only the looked-up rows. Default
+   * false: TF.js's dense gather gradient (Graft's behaviour before sparse updates existed).
+   */
+  sparseLookups?: boolean;
+}
+
+/** What {@link Optimizer.computeGradients} returns; the caller owns the tensors ({@link disposeGradients}). */
+export interface ComputedGradients {
+  /** The loss (a scalar, or any shape with `gradLoss`). */
+  loss: tf.Tensor;
+  gradsAndVars: GradAndVar[];
+}
+
 /** Options of {@link Optimizer.applyGradients}. */
 export interface ApplyGradientsOptions {
   /** Incremented after the update; also the step learning-rate schedules read. */
@@ -51,7 +78,7 @@ export interface ApplyGradientsOptions {
 }
 
 /** Options of {@link Optimizer.minimize}. */
-export interface MinimizeOptions extends VarListOptions {
+export interface MinimizeOptions extends VarListOptions, Pick<ComputeGradientsOptions, 'sparseLookups' | 'gradLoss'> {
   /** Incremented last in the step; the step the learning-rate schedule reads (before the increment). */
   globalStep?: tf.Variable;
   /** Clip the gradients by their global norm (`tf.clip_by_global_norm`) to this value. */
@@ -93,7 +120,7 @@ export abstract class Optimizer {
   /** Name used in slot names (`<var>/<name>`). */
   readonly name: string;
   protected readonly params: ParameterSet;
-  protected readonly learningRate: LearningRate;
+  protected readonly learningRate: LearningRate | (() => number);
   private readonly state = new ParameterSet();
   private readonly slotsByVar = new Map<tf.Variable, Map<string, tf.Variable>>();
   private readonly nonSlotVars = new Map<string, tf.Variable>();
@@ -116,6 +143,19 @@ export abstract class Optimizer {
 
   /** Apply dense updates for all pairs at learning rate `lr` (float32 value). */
   protected abstract applyDense(items: { grad: tf.Tensor; variable: tf.Variable }[], lr: number): void;
+
+  /**
+   * Apply sparse updates (TF's `_apply_sparse`) of slices already deduplicated by sum; by
+   * default they are applied densely. The TF1 optimizers override it with TF's sparse kernels.
+   */
+  protected applySparse(items: { grad: IndexedSlices; variable: tf.Variable }[], lr: number): void {
+    const dense = items.map(({ grad, variable }) => ({ variable, grad: toDense(grad) }));
+    this.applyDense(dense, lr);
+    for (const d of dense) d.grad.dispose();
+  }
+
+  /** TF's `_prepare`: evaluate callable hyper-parameters once per step, before any update. */
+  protected prepare(): void {}
 
   /** TF's `_finish`: runs once after all variable updates (Adam's beta powers). */
   protected finish(): void {}
@@ -155,8 +195,44 @@ export abstract class Optimizer {
   }
 
   /**
-   * `apply_gradients`: the dense updates, `_finish`, then `global_step += 1` if given. Pairs with a
-   * null gradient are skipped; all null is an error.
+   * `compute_gradients`: the loss and the gradient of each chosen variable (null where the loss
+   * does not reach it). With `sparseLookups`, lookups give IndexedSlices; with `gradLoss`, the
+   * backward pass starts from it instead of ones. The caller owns the returned tensors.
+   * @throws InvalidArgumentError `empty_var_list`; `bad_grad_loss` when `gradLoss`'s shape is not the loss's.
+   * @example
+   * const { loss, gradsAndVars } = opt.computeGradients(() => lossOf(batch), { scopes: ['inference/conv'] });
+   * opt.applyGradients(gradsAndVars, { globalStep });
+   * disposeGradients(gradsAndVars); loss.dispose();
+   */
+  computeGradients(lossFn: () => tf.Tensor, options: ComputeGradientsOptions = {}): ComputedGradients {
+    const vars = this.resolveVarList(options);
+    const dy = options.gradLoss;
+    const run = (): { value: tf.Tensor; grads: (tf.Tensor | null)[] } => {
+      const checked = (): tf.Tensor => {
+        const value = lossFn();
+        if (dy && !util.arraysEqual(dy.shape, value.shape)) {
+          throw new InvalidArgumentError('bad_grad_loss', `${this.name}: gradLoss has shape [${dy.shape.join(',')}] but the loss has shape [${value.shape.join(',')}]`, {
+            hint: 'pass a gradLoss tensor shaped like the loss (a scalar loss takes a scalar)',
+          });
+        }
+        return value;
+      };
+      const r = tf.engine().gradients(checked, vars, dy, true);
+      return { value: r.value, grads: vars.map((_, i) => r.grads[i] ?? null) };
+    };
+    if (!options.sparseLookups) {
+      const { value, grads } = run();
+      return { loss: value, gradsAndVars: vars.map((variable, i) => ({ variable, grad: grads[i] ?? null })) };
+    }
+    const { result, captured } = captureLookupGradients(run);
+    const gradsAndVars = mergeLookupGradients(vars, result.grads, captured);
+    return { loss: result.value, gradsAndVars };
+  }
+
+  /**
+   * `apply_gradients`: `_prepare`, the dense and sparse updates, `_finish`, then
+   * `global_step += 1` if given. Pairs with a null gradient are skipped; all null is an error.
+   * The gradients stay the caller's.
    * @throws InvalidArgumentError `no_gradients`, `global_step_required`.
    */
   applyGradients(gradsAndVars: GradAndVar[], options: ApplyGradientsOptions = {}): { learningRate: number; globalStep: number | null } {
@@ -174,26 +250,24 @@ export abstract class Optimizer {
    * const { loss } = opt.minimize(() => lossOf(batch), { scopes: ['inference/conv'], globalStep });
    */
   minimize(lossFn: () => tf.Scalar, options: MinimizeOptions = {}): MinimizeReport {
-    const vars = this.resolveVarList(options);
     let gradientNorm: number | null = null;
-    let lr = 0;
-    const lossTensor = tf.tidy(() => {
-      const { value, grads } = tf.engine().gradients(lossFn, vars, undefined, true);
-      let gs: (tf.Tensor | null)[] = grads;
+    const { loss: lossTensor, gradsAndVars } = this.computeGradients(lossFn, options);
+    let lr: number;
+    let applied = gradsAndVars;
+    let loss: number;
+    try {
+      loss = lossTensor.dataSync()[0]!;
       if (options.clipGradientNorm !== undefined) {
-        const clipped = clipByGlobalNorm(gs, options.clipGradientNorm);
-        gs = clipped.grads;
+        const clipped = clipByGlobalNorm(gradsAndVars.map((g) => g.grad), options.clipGradientNorm);
+        applied = gradsAndVars.map((g, i) => ({ variable: g.variable, grad: clipped.grads[i] ?? null }));
         gradientNorm = clipped.norm;
       }
-      lr = this.applyUpdates(
-        vars.map((variable, i) => ({ variable, grad: gs[i] ?? null })),
-        options.globalStep,
-        value,
-      );
-      return value;
-    });
-    const loss = lossTensor.dataSync()[0]!;
-    lossTensor.dispose();
+      lr = this.applyUpdates(applied, options.globalStep, lossTensor);
+    } finally {
+      disposeGradients(gradsAndVars);
+      if (applied !== gradsAndVars) disposeGradients(applied);
+      lossTensor.dispose();
+    }
     for (const op of options.updateOps ?? []) op();
     options.ema?.update();
     if (options.globalStep) incrementGlobalStep(options.globalStep);
@@ -202,7 +276,7 @@ export abstract class Optimizer {
       learningRate: lr,
       globalStep: options.globalStep ? globalStepValue(options.globalStep) : null,
       gradientNorm,
-      updated: vars.length,
+      updated: gradsAndVars.length,
     };
   }
 
@@ -284,7 +358,7 @@ export abstract class Optimizer {
   }
 
   private applyUpdates(gradsAndVars: GradAndVar[], globalStep: tf.Variable | undefined, loss?: tf.Tensor): number {
-    const items = gradsAndVars.filter((g): g is { grad: tf.Tensor; variable: tf.Variable } => g.grad != null);
+    const items = gradsAndVars.filter((g): g is { grad: Gradient; variable: tf.Variable } => g.grad != null);
     if (items.length === 0) {
       throw new InvalidArgumentError(
         'no_gradients',
@@ -292,33 +366,38 @@ export abstract class Optimizer {
         { hint: 'make sure lossFn reads the selected variables (a frozen or unused scope gets no gradient)' },
       );
     }
-    if (typeof this.learningRate !== 'number' && !globalStep) {
+    if (typeof this.learningRate === 'function' && this.learningRate.length > 0 && !globalStep) {
       throw new InvalidArgumentError('global_step_required', `${this.name}: a learning-rate schedule needs the global step, but none was passed`, {
         hint: 'create one with createGlobalStep() and pass { globalStep } to minimize/applyGradients',
       });
     }
     const step = globalStep ? globalStepValue(globalStep) : this.iterations;
-    const lr = learningRateAt(this.learningRate, step);
+    const lr = learningRateAt(this.learningRate as LearningRate, step);
+    if (!Number.isFinite(lr)) {
+      throw new InvalidArgumentError('invalid_learning_rate', `${this.name}: the learning rate at step ${step} is ${lr}`, { hint: 'check the schedule or the callable learning rate' });
+    }
+    // callable hyper-parameters can give a new value each step: keep the cache of constants bounded
+    if (this.constants.size > 32) {
+      for (const c of this.constants.values()) c.dispose();
+      this.constants.clear();
+    }
+    this.prepare();
     this.createSlotsFor(items.map((i) => i.variable));
-    this.applyDense(items, lr);
+    const dense = items.filter((i): i is { grad: tf.Tensor; variable: tf.Variable } => !isIndexedSlices(i.grad));
+    const sparse = items.filter((i): i is { grad: IndexedSlices; variable: tf.Variable } => isIndexedSlices(i.grad));
+    if (dense.length > 0) this.applyDense(dense, lr);
+    if (sparse.length > 0) {
+      // TF's `_apply_sparse_duplicate_indices`: sum the values of repeated indices first
+      const unique = sparse.map(({ grad, variable }) => ({ variable, grad: deduplicateIndexedSlices(grad) }));
+      try {
+        this.applySparse(unique, lr);
+      } finally {
+        for (const { grad } of unique) tf.dispose([grad.indices, grad.values]);
+      }
+    }
     this.finish();
     applyConstraints(items.map((i) => i.variable)); // TF: var.assign(var.constraint(var)) after the update
     this.iterations += 1;
     return lr;
   }
-}
-
-/**
- * `tf.clip_by_global_norm`: `norm = sqrt(sum(l2_loss(t)) * 2)`,
- * `t * clip * min(1/norm, 1/clip)`. Returns the norm before clipping.
- */
-export function clipByGlobalNorm(grads: (tf.Tensor | null)[], clipNorm: number): { grads: (tf.Tensor | null)[]; norm: number } {
-  if (!(clipNorm > 0)) {
-    throw new InvalidArgumentError('invalid_clip_norm', `clipGradientNorm must be > 0, got ${clipNorm}`, { hint: 'pass a positive number such as 5' });
-  }
-  const present = grads.filter((g): g is tf.Tensor => g != null);
-  const halfSquared = tf.addN(present.map((g) => tf.div(tf.sum(tf.square(g)), 2)));
-  const norm = tf.sqrt(tf.mul(halfSquared, 2));
-  const scale = tf.mul(clipNorm, tf.minimum(tf.div(1, norm), Math.fround(1 / clipNorm)));
-  return { grads: grads.map((g) => (g ? tf.mul(g, scale) : null)), norm: norm.dataSync()[0]! };
 }

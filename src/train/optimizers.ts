@@ -10,6 +10,11 @@ import { InvalidArgumentError } from '../errors.js';
 import type { ParameterSet } from '../variables/parameter-set.js';
 import { Optimizer, type OptimizerOptions } from './optimizer.js';
 import { fusedOptimizers } from './fused.js';
+import type { IndexedSlices } from './indexed-slices.js';
+import { adagradSparse, adamSparse, lazyAdamSparse, momentumSparse, rmsPropSparse, sgdSparse } from './sparse-updates.js';
+
+/** Sparse items: deduplicated slices and their variables. */
+type SparseItems = { grad: IndexedSlices; variable: tf.Variable }[];
 
 const f = Math.fround;
 
@@ -39,6 +44,10 @@ export class GradientDescentOptimizer extends Optimizer {
     const lrT = tf.scalar(lr);
     for (const { grad, variable } of items) tf.tidy(() => variable.assign(tf.sub(variable, tf.mul(grad, lrT))));
     lrT.dispose();
+  }
+
+  protected override applySparse(items: SparseItems, lr: number): void {
+    for (const { grad, variable } of items) sgdSparse(variable, grad, lr);
   }
 }
 
@@ -84,18 +93,27 @@ export class MomentumOptimizer extends Optimizer {
     }
     lrT.dispose();
   }
+
+  protected override applySparse(items: SparseItems, lr: number): void {
+    for (const { grad, variable } of items) momentumSparse(variable, this.getSlot(variable, 'momentum')!, grad, lr, this.momentum, this.useNesterov);
+  }
 }
 
 /** Options of {@link AdamOptimizer}. */
 export interface AdamOptions extends Partial<OptimizerOptions> {
   /** Default 0.001. */
   learningRate?: OptimizerOptions['learningRate'];
-  /** Default 0.9. */
-  beta1?: number;
-  /** Default 0.999. */
-  beta2?: number;
-  /** "epsilon hat", added to sqrt(v) after the bias correction; default 1e-8. */
-  epsilon?: number;
+  /** Default 0.9. A zero-argument function is evaluated once per step (TF's callable hyper-parameters, adam.py `_prepare`). */
+  beta1?: number | (() => number);
+  /** Default 0.999; may be a zero-argument function. */
+  beta2?: number | (() => number);
+  /** "epsilon hat", added to sqrt(v) after the bias correction; default 1e-8; may be a zero-argument function. */
+  epsilon?: number | (() => number);
+  /**
+   * Sparse gradients update only the touched rows of m, v and the variable (contrib's
+   * `LazyAdamOptimizer`); default false: TF's AdamOptimizer decays every row (non-lazy).
+   */
+  lazy?: boolean;
 }
 
 /**
@@ -107,15 +125,33 @@ export interface AdamOptions extends Partial<OptimizerOptions> {
  * Momentum and non-centered RMSProp.
  */
 export class AdamOptimizer extends Optimizer {
-  private readonly beta1: number;
-  private readonly beta2: number;
-  private readonly epsilon: number;
+  private beta1: number;
+  private beta2: number;
+  private epsilon: number;
+  private readonly hyper: Required<Pick<AdamOptions, 'beta1' | 'beta2' | 'epsilon'>>;
+  private readonly lazy: boolean;
 
   constructor(params: ParameterSet, options: AdamOptions = {}) {
     super(params, { learningRate: options.learningRate ?? 0.001, ...(options.name ? { name: options.name } : {}) }, 'Adam');
-    this.beta1 = f(options.beta1 ?? 0.9);
-    this.beta2 = f(options.beta2 ?? 0.999);
-    this.epsilon = f(options.epsilon ?? 1e-8);
+    this.hyper = { beta1: options.beta1 ?? 0.9, beta2: options.beta2 ?? 0.999, epsilon: options.epsilon ?? 1e-8 };
+    this.beta1 = this.beta2 = this.epsilon = 0;
+    this.lazy = options.lazy ?? false;
+    this.prepare();
+  }
+
+  /** TF's `_prepare`: evaluate callable beta1, beta2, epsilon for this step (float32). */
+  protected override prepare(): void {
+    const value = (name: 'beta1' | 'beta2' | 'epsilon'): number => {
+      const h = this.hyper[name];
+      const x = typeof h === 'function' ? h() : h;
+      if (!Number.isFinite(x)) {
+        throw new InvalidArgumentError('invalid_optimizer_option', `${this.name}: ${name} is ${x}`, { hint: `pass a finite ${name} (or a function returning one)` });
+      }
+      return f(x);
+    };
+    this.beta1 = value('beta1');
+    this.beta2 = value('beta2');
+    this.epsilon = value('epsilon');
   }
 
   protected createSlotsFor(vars: tf.Variable[]): void {
@@ -154,6 +190,14 @@ export class AdamOptimizer extends Optimizer {
       });
     }
     alphaT.dispose();
+  }
+
+  protected override applySparse(items: SparseItems, lr: number): void {
+    const b1p = f(this.nonSlot('beta1_power', this.beta1).dataSync()[0]!);
+    const b2p = f(this.nonSlot('beta2_power', this.beta2).dataSync()[0]!);
+    const h = { alpha: f(f(lr * f(Math.sqrt(f(1 - b2p)))) / f(1 - b1p)), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
+    const apply = this.lazy ? lazyAdamSparse : adamSparse;
+    for (const { grad, variable } of items) apply(variable, this.getSlot(variable, 'm')!, this.getSlot(variable, 'v')!, grad, h);
   }
 
   protected finish(): void {
@@ -238,6 +282,13 @@ export class RMSPropOptimizer extends Optimizer {
     }
     lrT.dispose();
   }
+
+  protected override applySparse(items: SparseItems, lr: number): void {
+    for (const { grad, variable } of items) {
+      const mg = this.centered ? this.getSlot(variable, 'mg')! : null;
+      rmsPropSparse(variable, this.getSlot(variable, 'rms')!, this.getSlot(variable, 'momentum')!, mg, grad, lr, this.decay, this.momentum, this.epsilon);
+    }
+  }
 }
 
 /** Options of {@link AdagradOptimizer}. */
@@ -280,5 +331,20 @@ export class AdagradOptimizer extends Optimizer {
       });
     }
     lrT.dispose();
+  }
+
+  protected override applySparse(items: SparseItems, lr: number): void {
+    for (const { grad, variable } of items) adagradSparse(variable, this.getSlot(variable, 'accumulator')!, grad, lr);
+  }
+}
+
+/**
+ * contrib's `tf.contrib.opt.LazyAdamOptimizer`: Adam whose sparse updates touch only the rows a
+ * batch looked up (slots named as Adam's: `<var>/Adam`, `<var>/Adam_1`). Dense gradients are
+ * updated as Adam does.
+ */
+export class LazyAdamOptimizer extends AdamOptimizer {
+  constructor(params: ParameterSet, options: Omit<AdamOptions, 'lazy'> = {}) {
+    super(params, { ...options, lazy: true });
   }
 }

@@ -7,6 +7,7 @@ export {
   type VariableDtype, type VariableScopeOptions, type GetVariableOptions, type VariableOptions,
 } from './store.js';
 export { VariableScope } from './variable-scope.js';
+export { embeddingLookup, captureLookupGradients, type CapturedLookup } from './embedding-lookup.js';
 export { tfScopeRegex } from './collections.js';
 export {
   type Initializer, glorotUniformInitializer, zerosInitializer, onesInitializer, constantInitializer,

@@ -8,6 +8,8 @@ export { trainModel } from './train-model.js';
 export type { TrainModelOptions, TrainModelReport, LrDecayOptions } from './train-model.js';
 export { evalCheckpoint } from './eval-checkpoint.js';
 export type { EvalCheckpointOptions, EvalCheckpointReport } from './eval-checkpoint.js';
+export { evalWatch, checkpointStep } from './eval-watch.js';
+export type { EvalWatchOptions, EvalWatchReport, WatchedEvaluation } from './eval-watch.js';
 export { transfer } from './transfer.js';
 export type { TransferMode, TransferOptions, TransferReport } from './transfer.js';
 export { transferCommon, formatTransferCommon } from './transfer-common.js';

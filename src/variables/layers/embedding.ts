@@ -1,11 +1,13 @@
 /**
  * Embedding lookup the TF1 way: `get_variable(name, [vocab, dim])` in the current variable scope
  * (or under `scope`) then `tf.nn.embedding_lookup` (a gather). The default variable name is
- * `embedding`, as in the TF1 text models (`Model/embedding`).
+ * `embedding`, as in the TF1 text models (`Model/embedding`). The gradient is TF's IndexedSlices
+ * when the optimizer asks for sparse updates (embedding-lookup.ts).
  */
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { Initializer } from '../initializers.js';
 import type { VariableStore } from '../store.js';
+import { embeddingLookup } from '../embedding-lookup.js';
 
 /** Options of {@link embedding}. */
 export interface EmbeddingOptions {
@@ -22,7 +24,7 @@ export interface EmbeddingOptions {
 export function embedding(store: VariableStore, ids: tf.Tensor, vocabSize: number, dim: number, options: EmbeddingOptions = {}): tf.Tensor {
   const make = (): tf.Tensor => {
     const table = store.getVariable(options.name ?? 'embedding', { shape: [vocabSize, dim], initializer: options.initializer, trainable: options.trainable });
-    return tf.gather(table, ids.dtype === 'int32' ? ids : tf.cast(ids, 'int32'));
+    return embeddingLookup(table, ids);
   };
   return options.scope ? store.variableScope(options.scope, {}, make) : make();
 }
