@@ -18,7 +18,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { ClassifierModel } from '../models/types.js';
 import { parametersFromLayersModel } from '../variables/layers-adapter.js';
 import type { Parameter, ParameterSet } from '../variables/parameter-set.js';
-import { stat } from 'node:fs/promises';
+import { stat } from '../io/fs.js';
 import { readCheckpointMeta, resolveCheckpoint } from './checkpoints.js';
 import { matchCommonLayers, type LayerPairing, type LeftAlone, type MatchMode, type SourceOrder, type VariableSpec } from '../checkpoint/common-layers.js';
 

@@ -23,8 +23,10 @@
  * Before h5wasm reads a dataset its byte count is checked against the file size (Keras writes
  * contiguous, uncompressed datasets), so a corrupted dataspace cannot size an allocation.
  */
-import { openRegularFile } from '../../io/open-file.js';
-import { resolve } from 'node:path';
+import { openRegularFile } from '../../io/fs.js';
+import { h5Unavailable, importH5wasm } from '#graft/h5wasm';
+import { schemeOf } from '../../io/path.js';
+import { resolve } from '../../io/path.js';
 import { CheckpointNotFoundError, FormatError, GraftError } from '../../errors.js';
 import { numberToFloat16 } from '../stats.js';
 import { DTYPE_SIZE, type CheckpointReader, type DType, type TensorInfo, type TensorValue } from '../types.js';
@@ -46,7 +48,7 @@ let h5Promise: Promise<H5['default']> | undefined;
 /** Load h5wasm once, with HDF5's error stack turned into thrown errors (not stderr noise). */
 export async function loadH5(): Promise<H5['default']> {
   h5Promise ??= (async () => {
-    const mod = await import('h5wasm/node');
+    const mod = await importH5wasm();
     const h5 = mod.default;
     const Module = await h5.ready;
     Module.activate_throwing_error_handler();
@@ -252,6 +254,13 @@ export interface H5Source {
  *   and for `.keras` the codes of `openKerasArchive`.
  */
 export async function openKerasH5(path: string, options: OpenKerasH5Options = {}): Promise<KerasH5Reader> {
+  const unavailable = h5Unavailable(path); // in a browser: FormatError h5_node_only
+  if (unavailable) throw unavailable;
+  if (schemeOf(path) !== '' && schemeOf(path) !== 'file') {
+    throw new FormatError('h5_needs_file', `${path}: Keras HDF5 files are read from the filesystem only (h5wasm opens files), not from ${schemeOf(path)}:// locations`, {
+      hint: 'download it to a file first, or convert it to safetensors / tfjs (graft convert)', details: { path },
+    });
+  }
   let fileSize: number;
   const head = new Uint8Array(2056);
   try {
