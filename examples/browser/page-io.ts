@@ -1,0 +1,128 @@
+/**
+ * The browser example's calls into Graft's backend choice, byte sources and sinks (src/runtime,
+ * src/io through checkpoint/ and formats/), kept in one file so the page reads as the steps it does.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-core/dist/register_all_gradients.js'; // gradients for the taped paths (W1 in the bench)
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { registerJsKernelPack } from '../../src/runtime/kernels-js/index.js';
+import { openCheckpoint } from '../../src/formats/index.js';
+import { Saver } from '../../src/checkpoint/saver.js';
+import { encodeHeader, writerOrder } from '../../src/formats/safetensors/header.js';
+import type { TensorValue } from '../../src/formats/types.js';
+import { newVariable } from '../../src/variables/create.js';
+import { parametersFromLayersModel } from '../../src/variables/layers-adapter.js';
+import { ParameterSet } from '../../src/variables/parameter-set.js';
+import { ESTIMATOR_CNN_FEATURES, estimatorCnnLayersModel } from '../../src/models/tf-estimator-cnn.js';
+import type { HeadValues } from './scenario.js';
+
+/** Which backend runs in the page, and why. */
+export interface BackendSummary {
+  backend: string;
+  kernels: string;
+  threads: number;
+  simd: boolean;
+  reason: string;
+}
+
+/** TF.js wasm (SIMD; threads when the page is cross-origin isolated) with Graft's JS kernel pack. */
+export async function initPageBackend(wasmPrefix: string): Promise<BackendSummary> {
+  setWasmPaths(wasmPrefix);
+  if (!(await tf.setBackend('wasm'))) throw new Error('the TF.js wasm backend did not start');
+  await tf.ready();
+  registerJsKernelPack();
+  const threads = (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount();
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') as boolean;
+  return {
+    backend: 'wasm', kernels: 'js-pack', threads, simd,
+    reason: globalThis.crossOriginIsolated ? 'cross-origin isolated: the threaded SIMD build' : 'not cross-origin isolated: single-threaded SIMD build',
+  };
+}
+
+/** What a lazy one-tensor read returned. */
+export interface LazyRead {
+  name: string;
+  dtype: string;
+  shape: number[];
+  bytes: number;
+}
+
+/** Open the checkpoint at `url` lazily and read one tensor (the index, then that tensor's bytes). */
+export async function lazyReadTensor(url: string, name: string): Promise<LazyRead> {
+  const reader = await openCheckpoint(url);
+  try {
+    const t = await reader.read(name);
+    return { name, dtype: t.dtype, shape: [...t.shape], bytes: t.data.byteLength };
+  } finally {
+    await reader.close();
+  }
+}
+
+/** The saved variables: the restored body under its TF names, and the trained head as `head/kernel`, `head/bias`. */
+export function modelParams(model: tfl.LayersModel, head: HeadValues): ParameterSet {
+  const params = new ParameterSet();
+  for (const p of parametersFromLayersModel(model)) if (!p.name.startsWith('dense/')) params.add(p.name, p.variable);
+  params.add('head/kernel', newVariable('head/kernel', tf.tensor2d(head.weights, [ESTIMATOR_CNN_FEATURES, head.classNames.length])));
+  params.add('head/bias', newVariable('head/bias', tf.tensor1d(head.biases)));
+  return params;
+}
+
+/** Fresh variables of the same names and shapes (zeros), to restore into after a reload. */
+function freshParams(classes: number): { params: ParameterSet; dispose: () => void } {
+  const model = estimatorCnnLayersModel();
+  const params = modelParams(model, { classNames: Array.from({ length: classes }, String), weights: new Float32Array(ESTIMATOR_CNN_FEATURES * classes), biases: new Float32Array(classes) });
+  return { params, dispose: () => model.dispose() };
+}
+
+/** OPFS where the browser has it, IndexedDB otherwise. */
+export async function storageUrl(): Promise<string> {
+  const opfs = typeof navigator !== 'undefined' && typeof navigator.storage?.getDirectory === 'function';
+  return opfs ? 'opfs://graft-example/model.ckpt' : 'indexeddb://graft-example/model.ckpt';
+}
+
+/** Save `params` as a TF bundle at a browser-storage URL (write, then publish). */
+export async function saveToStorage(params: ParameterSet, url: string): Promise<string> {
+  return new Saver({ varList: params }).save(url);
+}
+
+/** Restore the example's variables from browser storage into fresh ones; their digests. */
+export async function restoreFromStorage(url: string): Promise<{ digests: Record<string, string>; restored: number }> {
+  const { params, dispose } = freshParams(10);
+  try {
+    const plan = await new Saver({ varList: params }).restore(url);
+    return { digests: await tensorDigests(params), restored: plan.summary.restored };
+  } finally {
+    dispose();
+  }
+}
+
+/** SHA-256 (hex) of every variable's bytes, by name (WebCrypto: the same in the page and in Node). */
+export async function tensorDigests(params: ParameterSet): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const p of params) {
+    const v = p.variable.dataSync() as Float32Array;
+    const d = new Uint8Array(await crypto.subtle.digest('SHA-256', Float32Array.from(v)));
+    out[p.name] = Array.from(d, (b) => b.toString(16).padStart(2, '0')).join('');
+  }
+  return out;
+}
+
+/** Write `params` as one safetensors file (the format's own header encoder), offered as a download on `button`. */
+export async function saveDownload(params: ParameterSet, name: string, button: HTMLButtonElement): Promise<{ name: string; bytes: number }> {
+  const tensors: TensorValue[] = params.toArray().map((p) => {
+    const v = p.variable.dataSync() as Float32Array;
+    return { name: p.name, dtype: 'float32', shape: [...p.variable.shape], data: new Uint8Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength)) };
+  });
+  const ordered = writerOrder(tensors, name);
+  const blob = new Blob([encodeHeader(ordered, { producer: 'graft examples/browser' }) as Uint8Array<ArrayBuffer>, ...ordered.map((t) => t.data as Uint8Array<ArrayBuffer>)], { type: 'application/octet-stream' });
+  const href = URL.createObjectURL(blob);
+  button.onclick = () => {
+    const a = document.createElement('a');
+    a.href = href;
+    a.download = name;
+    a.click();
+  };
+  button.disabled = false;
+  return { name, bytes: blob.size };
+}
