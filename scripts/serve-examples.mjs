@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // A small static server for the browser example and its tests (Node's http only).
 //
-//   node scripts/serve-examples.mjs [--port 8080] [--root DIR]   then open http://localhost:8080/examples/browser/
+//   node scripts/serve-examples.mjs [--port 8080] [--root DIR] [--no-isolation]   then open http://localhost:8080/examples/browser/
 //
 // - serves the repository (or --root) read-only, paths confined to the root;
 // - COOP/COEP headers on every response, so pages are cross-origin isolated (wasm threads need
@@ -49,7 +49,8 @@ export function parseRange(header, size) {
 
 /**
  * Start the server. Resolves to `{ url, port, stats(), reset(), close() }`.
- * @param {{ root?: string, port?: number, host?: string, quiet?: boolean }} options
+ * `isolate: false` leaves out the COOP/COEP headers (a page that is not cross-origin isolated: no wasm threads).
+ * @param {{ root?: string, port?: number, host?: string, quiet?: boolean, isolate?: boolean }} options
  */
 export async function startServer(options = {}) {
   const root = resolve(options.root ?? fileURLToPath(new URL('..', import.meta.url)));
@@ -63,7 +64,8 @@ export async function startServer(options = {}) {
     });
   });
   async function handle(req, res) {
-    const common = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cross-Origin-Resource-Policy': 'same-origin', 'Cache-Control': 'no-store', 'Accept-Ranges': 'bytes' };
+    const isolation = options.isolate === false ? {} : { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cross-Origin-Resource-Policy': 'same-origin' };
+    const common = { ...isolation, 'Cache-Control': 'no-store', 'Accept-Ranges': 'bytes' };
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname === '/__stats') {
       res.writeHead(200, { ...common, 'Content-Type': 'application/json' });
@@ -181,6 +183,6 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     console.error(`serve-examples: --port ${arg('--port')} is not a port number (0..65535)`);
     process.exit(2);
   }
-  const s = await startServer({ port, root: arg('--root'), host: arg('--host') });
-  console.log(`serving ${arg('--root') ?? 'the repository'} at ${s.url}/ (cross-origin isolated); the example: ${s.url}/examples/browser/`);
+  const s = await startServer({ port, root: arg('--root'), host: arg('--host'), isolate: !process.argv.includes('--no-isolation') });
+  console.log(`serving ${arg('--root') ?? 'the repository'} at ${s.url}/ (${process.argv.includes('--no-isolation') ? 'not ' : ''}cross-origin isolated); the example: ${s.url}/examples/browser/`);
 }

@@ -18,7 +18,7 @@ import type { Workload } from './w1-cnn.js';
 
 /** Which benchmark: its name, the peer's workload id and the peer's threading env (ENGINE-STUDY §1). */
 export interface BenchSpec {
-  bench: 'train-cnn' | 'train-lstm';
+  bench: 'train-cnn' | 'train-lstm' | 'browser-train';
   peerWorkload: 'w1' | 'w2';
   peerEnv: Record<string, string>;
   /** Defaults for Graft processes: warm-up steps, steps per window, windows. */
@@ -174,7 +174,8 @@ async function profileStep(step: () => number): Promise<Record<string, unknown>>
   return { wall_ms: Number(wall.toFixed(1)), kernel_ms: Number(total.toFixed(1)), kernel_calls: p.kernels.length, kernels: top };
 }
 
-function runPeer(spec: BenchSpec, p: { warmup: number; steps: number; windows: number }): Record<string, unknown> {
+/** Run the PyTorch peer (bench/peers/torch_train.py) for `spec.peerWorkload`; its JSON line. */
+export function runPeer(spec: Pick<BenchSpec, 'bench' | 'peerWorkload' | 'peerEnv'>, p: { warmup: number; steps: number; windows: number }): Record<string, unknown> {
   const script = new URL('../../../bench/peers/torch_train.py', import.meta.url).pathname;
   const r = spawnSync('/usr/bin/python3', [script, spec.peerWorkload, String(p.warmup), String(p.steps), String(p.windows)], {
     encoding: 'utf8', env: { ...process.env, ...spec.peerEnv },

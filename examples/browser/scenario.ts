@@ -117,13 +117,18 @@ export interface HeadTraining {
   steps: number;
   /** Mean seconds of one epoch of head steps (evaluation excluded). */
   epochSeconds: number;
+  /** Seconds of each epoch's head steps. */
+  perEpoch: number[];
 }
 
 /** Options of {@link trainHead}. */
 export interface TrainHeadOptions {
   /** `features` (default): `train`/`test` hold features; `freeze`: they hold images and every step runs `body` first. */
   mode?: 'features' | 'freeze';
-  body?: tfl.LayersModel;
+  /** freeze mode: inputs → features `[batch, featureWidth]`. */
+  body?: (x: tf.Tensor) => tf.Tensor2D;
+  /** Default 392 (the Estimator CNN's). */
+  featureWidth?: number;
   /** Start values (default zeros: a softmax regression's usual start). */
   init?: HeadValues;
   epochs?: number;
@@ -134,10 +139,10 @@ export interface TrainHeadOptions {
   evalAtEndOnly?: boolean;
 }
 
-/** Train an affine softmax head `[392, K]` on `train` with Graft's Adam and the affine head step; accuracy on `test`. */
+/** Train an affine softmax head `[F, K]` on `train` with Graft's Adam and the affine head step; accuracy on `test`. */
 export async function trainHead(train: ExampleSet, test: ExampleSet, options: TrainHeadOptions = {}): Promise<HeadTraining> {
   const k = train.classNames.length;
-  const F = ESTIMATOR_CNN_FEATURES;
+  const F = options.featureWidth ?? ESTIMATOR_CNN_FEATURES;
   const params = new ParameterSet();
   const w = newVariable('head/kernel', options.init ? tf.tensor2d(options.init.weights, [F, k]) : tf.zeros([F, k]));
   const b = newVariable('head/bias', options.init ? tf.tensor1d(options.init.biases) : tf.zeros([k]));
@@ -146,7 +151,7 @@ export async function trainHead(train: ExampleSet, test: ExampleSet, options: Tr
   const optimizer = new AdamOptimizer(params, { learningRate: options.learningRate ?? SCENARIO.learningRate });
   const freeze = options.mode === 'freeze';
   if (freeze && !options.body) throw new Error('trainHead: freeze mode needs the body');
-  const featuresOfBatch = (x: tf.Tensor): tf.Tensor2D => (freeze ? (options.body!.predict(x) as tf.Tensor2D) : (x as tf.Tensor2D));
+  const featuresOfBatch = (x: tf.Tensor): tf.Tensor2D => (freeze ? options.body!(x) : (x as tf.Tensor2D));
   const forward = (inputs: { x: tf.Tensor }) => tf.add(tf.matMul(featuresOfBatch(inputs.x), w), b) as tf.Tensor2D;
   try {
     const report = await fit(forward, train, {
@@ -168,7 +173,7 @@ export async function trainHead(train: ExampleSet, test: ExampleSet, options: Tr
     const accuracy = options.evalAtEndOnly === false ? report.final!.accuracy : headAccuracy(forward, test);
     const head = { classNames: [...train.classNames], weights: Float32Array.from(w.dataSync() as Float32Array), biases: Float32Array.from(b.dataSync() as Float32Array) };
     const epochs = report.epochSeconds.length || 1;
-    return { head, accuracy, steps: report.steps, epochSeconds: report.epochSeconds.reduce((a, s) => a + s, 0) / epochs };
+    return { head, accuracy, steps: report.steps, epochSeconds: report.epochSeconds.reduce((a, s) => a + s, 0) / epochs, perEpoch: [...report.epochSeconds] };
   } finally {
     for (const v of [w, b, ...optimizer.variables().toArray().map((p) => p.variable)]) v.dispose();
   }

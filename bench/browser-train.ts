@@ -1,0 +1,73 @@
+/**
+ * `npm run bench -- browser-train [--warmup N] [--steps N] [--windows N] [--no-peer] [--head-examples N] [--head-epochs N]`:
+ * W1 (the reference MNIST CNN, batch 64, Graft's Adam; bench/workloads/w1-cnn.ts) trained in headless
+ * Chromium (Debian's /usr/bin/chromium) on tfjs-backend-wasm + SIMD with Graft's JS kernel pack,
+ * threads on (the page cross-origin isolated: the threaded SIMD build, every core) and off (no
+ * COOP/COEP: the single-threaded SIMD build), vs the PyTorch peer in the same run; then the
+ * transfer head step in the page, features vs freeze mode. One JSON object a line; `load_avg`
+ * and `uptime` label figures taken on a busy machine.
+ */
+import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runPeer } from './workloads/harness.js';
+
+const root = new URL('../../', import.meta.url).pathname;
+const CHROMIUM = '/usr/bin/chromium';
+const { values } = parseArgs({
+  options: {
+    warmup: { type: 'string', default: '2' }, steps: { type: 'string', default: '5' }, windows: { type: 'string', default: '3' },
+    'no-peer': { type: 'boolean', default: false }, 'head-examples': { type: 'string', default: '2000' }, 'head-epochs': { type: 'string', default: '4' },
+  },
+});
+const num = (v: string | undefined, d: number) => Math.max(1, Number.parseInt(v ?? '', 10) || d);
+const run = { warmup: num(values.warmup, 2), steps: num(values.steps, 5), windows: num(values.windows, 3) };
+const load = () => ({ load_avg: Number(loadavg()[0]!.toFixed(2)), uptime: execFileSync('uptime', { encoding: 'utf8' }).trim(), under_load: loadavg()[0]! > 1.5 });
+
+interface Server { url: string; close(): Promise<void> }
+
+if (!existsSync(CHROMIUM)) {
+  console.log(JSON.stringify({ bench: 'browser-train', skipped: true, reason: `${CHROMIUM} is absent (Debian's chromium)` }));
+  process.exit(0);
+}
+const { buildExample } = (await import(join(root, 'examples/browser/build.mjs'))) as { buildExample(o: { entry: string; outfile: string; minify: boolean }): Promise<unknown> };
+await buildExample({ entry: join(root, 'bench/browser/bench-page.ts'), outfile: join(root, 'examples/browser/dist/bench.js'), minify: true });
+const { startServer } = (await import(join(root, 'scripts/serve-examples.mjs'))) as { startServer(o: { port: number; quiet: boolean; isolate: boolean }): Promise<Server> };
+const { chromium } = await import('playwright-core');
+
+let peerRate: number | undefined;
+if (!values['no-peer']) {
+  const peer = runPeer({ bench: 'browser-train', peerWorkload: 'w1', peerEnv: { OPENBLAS_NUM_THREADS: '1' } }, { warmup: 5, steps: 20, windows: 3 });
+  console.log(JSON.stringify({ ...peer, ...load() }));
+  peerRate = typeof peer.samples_per_s === 'number' ? peer.samples_per_s : undefined;
+}
+
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+try {
+  for (const threads of [true, false]) {
+    const server = await startServer({ port: 0, quiet: true, isolate: threads });
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    try {
+      await page.goto(`${server.url}/bench/browser/`);
+      await page.waitForFunction(() => 'graftBench' in globalThis);
+      const r = await page.evaluate((a) => (globalThis as unknown as { graftBench: { w1(a: unknown): Promise<Record<string, unknown>> } }).graftBench.w1(a), run);
+      const sps = r.samples_per_s as number;
+      console.log(JSON.stringify({ bench: 'browser-train', engine: `chromium-wasm-simd-${threads ? 'threads' : 'no-threads'}`, ...r, ...(peerRate ? { ratio_to_pytorch: Number((sps / peerRate).toFixed(3)) } : {}), ...load() }));
+      if (threads) {
+        const h = await page.evaluate((a) => (globalThis as unknown as { graftBench: { head(a: unknown): Promise<Record<string, unknown>> } }).graftBench.head(a), { examples: num(values['head-examples'], 2000), epochs: num(values['head-epochs'], 4) });
+        console.log(JSON.stringify({ bench: 'browser-train', engine: 'chromium-transfer-head-step', ...h, ...load() }));
+      }
+    } catch (e) {
+      console.log(JSON.stringify({ bench: 'browser-train', engine: `chromium-wasm-simd-${threads ? 'threads' : 'no-threads'}`, samples_per_s: null, skipped: true, reason: `${(e as Error).message.split('\n')[0]}${errors.length ? `; page: ${errors[0]}` : ''}` }));
+    } finally {
+      await page.close();
+      await server.close();
+    }
+  }
+} finally {
+  await browser.close();
+}
