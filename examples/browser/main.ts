@@ -9,7 +9,6 @@
  * localStorage) → a download prepared. After a reload (`?phase=reload`, or the button): the
  * checkpoint is restored from browser storage into fresh variables and compared byte for byte.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { fetchMnist } from './data.js';
 import { runScenario, type ScenarioResult } from './scenario.js';
 import { initPageBackend, lazyReadTensor, modelParams, restoreFromStorage, saveDownload, saveToStorage, storageUrl, tensorDigests, type BackendSummary, type LazyRead } from './page-io.js';
@@ -120,7 +119,6 @@ async function run(): Promise<PageResult> {
 }
 
 document.getElementById('reload')!.addEventListener('click', () => { location.search = '?phase=reload'; });
-document.getElementById('clear')!.addEventListener('click', () => { localStorage.removeItem(DIGESTS_KEY); });
 
 const done = run().catch((e: unknown) => {
   step('Error')(`${(e as Error).name}: ${(e as Error).message}`, false, (e as Error).stack);
@@ -128,4 +126,4 @@ const done = run().catch((e: unknown) => {
   throw e;
 });
 done.catch(() => undefined); // the tests read the rejection through window.graftExample.done
-(globalThis as unknown as { graftExample: unknown }).graftExample = { done, lazyRead: lazyReadTensor, tf };
+(globalThis as unknown as { graftExample: unknown }).graftExample = { done, lazyRead: lazyReadTensor };

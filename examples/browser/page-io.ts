@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js'; // gradients for the taped paths (W1 in the bench)
 import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js'; // t.argMax() & co., as the @tensorflow/tfjs union registers them
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerJsKernelPack } from '../../src/runtime/kernels-js/index.js';
 import { openCheckpoint } from '../../src/formats/index.js';
 import { Saver } from '../../src/checkpoint/saver.js';
@@ -30,8 +30,6 @@ export interface BackendSummary {
 /** TF.js wasm (SIMD; threads when the page is cross-origin isolated) with Graft's JS kernel pack. */
 export async function initPageBackend(wasmPrefix: string): Promise<BackendSummary> {
   setWasmPaths(wasmPrefix);
-  // tfjs picks hardwareConcurrency/2 threads by default (1 on a 2-core machine): take them all
-  if (globalThis.crossOriginIsolated) setThreadsCount(Math.max(1, navigator.hardwareConcurrency || 1));
   if (!(await tf.setBackend('wasm'))) throw new Error('the TF.js wasm backend did not start');
   await tf.ready();
   registerJsKernelPack();
@@ -39,7 +37,7 @@ export async function initPageBackend(wasmPrefix: string): Promise<BackendSummar
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') as boolean;
   return {
     backend: 'wasm', kernels: 'js-pack', threads, simd,
-    reason: globalThis.crossOriginIsolated ? 'cross-origin isolated: the threaded SIMD build' : 'not cross-origin isolated: single-threaded SIMD build',
+    reason: globalThis.crossOriginIsolated ? 'cross-origin isolated: the threaded SIMD build (tfjs uses hardwareConcurrency / 2 threads)' : 'not cross-origin isolated: single-threaded SIMD build',
   };
 }
 
