@@ -16,8 +16,8 @@
  * moved run resumes from its own files. Every checkpoint gets a `.meta.json` holding
  * `extra: {step, metrics}`, from which the best list is rebuilt after a restart.
  */
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir } from '../io/fs.js';
+import { join } from '../io/path.js';
 import { GraftError, InvalidArgumentError } from '../errors.js';
 import type { Parameter } from '../variables/parameter-set.js';
 import { readCheckpointStateDetailed, type CheckpointStateDetails } from '../formats/state-file.js';

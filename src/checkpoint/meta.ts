@@ -12,7 +12,7 @@
  * ```
  * Written atomically before the state file names the checkpoint.
  */
-import { readRegularFile } from '../io/open-file.js';
+import { readSource as readRegularFile } from '../io/source.js';
 import { AtomicFile } from '../formats/atomic.js';
 import type { DType } from '../formats/types.js';
 import { FormatError } from '../errors.js';

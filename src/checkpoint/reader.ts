@@ -4,8 +4,8 @@
  * `listVariables`, `loadVariable`, and `readerFromTensors` (an in-memory reader over tensors
  * you already hold, for planning restores from data that is not in a file).
  */
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { stat } from '../io/fs.js';
+import { join } from '../io/path.js';
 import { openCheckpoint } from '../formats/index.js';
 import type { CheckpointReader, DType, TensorInfo, TensorValue, FormatName } from '../formats/types.js';
 import { FormatError, CheckpointNotFoundError } from '../errors.js';

@@ -19,9 +19,9 @@
  * names) is never deleted. A path outside the directory is returned as refused, with the reason,
  * for the caller to report.
  */
-import { lstat, readdir, realpath, unlink } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
-import { recoverDirectory } from '../io/publish.js';
+import { lstat, readdir, realpath, unlink } from '../io/fs.js';
+import { basename, dirname, join, resolve } from '../io/path.js';
+import { recoverDirectory } from '../io/fs.js';
 
 /** Whether a listed checkpoint path belongs to a run directory, and why not. */
 export interface Ownership {

@@ -22,11 +22,10 @@
  * - release: on `release()`, and synchronously at process exit for every lock still held, only
  *   while the file still holds this lock's content.
  */
-import { open, readFile, rename, unlink, stat, link, realpath } from 'node:fs/promises';
-import { readFileSync, unlinkSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { open, readFile, rename, unlink, stat, link, realpath } from '../io/fs.js';
+import { readFileSync, unlinkSync } from '../io/fs.js';
+import { hostname } from '../io/fs.js';
+import { join, resolve } from '../io/path.js';
 import { GraftError } from '../errors.js';
 
 /** Name of the lock file inside a run directory. */
@@ -198,7 +197,7 @@ export async function acquireRunLock(dir: string, options: AcquireRunLockOptions
       stale = `took over the stale lock of pid ${other.pid} (since ${other.started}; the process is gone)`;
     }
     // Take over: only one contender wins the rename; put back a lock that is not the stale one.
-    const aside = `${path}.stale-${randomBytes(6).toString('hex')}`;
+    const aside = `${path}.stale-${Array.from(globalThis.crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, '0')).join('')}`;
     try {
       await rename(path, aside);
     } catch (e) {

@@ -14,8 +14,8 @@
  *
  * restore(path) restores every variable of the saver or fails before changing any.
  */
-import { stat } from 'node:fs/promises';
-import { dirname, basename, resolve } from 'node:path';
+import { stat } from '../io/fs.js';
+import { dirname, basename, resolve } from '../io/path.js';
 import type * as tf from '@tensorflow/tfjs-core';
 import { writeBundle } from '../formats/tf-bundle/index.js';
 import { writeSafetensors } from '../formats/safetensors/index.js';

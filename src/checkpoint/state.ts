@@ -11,7 +11,7 @@
  * file; Graft throws FormatError `bad_state_file`, because "no checkpoint" makes a training loop
  * start from scratch and overwrite a run. The file format itself is formats/state-file.ts.
  */
-import { stat } from 'node:fs/promises';
+import { stat } from '../io/fs.js';
 import { readCheckpointState, writeCheckpointState, type CheckpointState } from '../formats/state-file.js';
 import { InvalidArgumentError } from '../errors.js';
 

@@ -9,8 +9,8 @@
  * (`--rename dense=head` turns `dense/kernel` into `head/kernel`). A rule or scope that matches
  * nothing is an error (a typo would otherwise silently convert the wrong set).
  */
-import { readFile, stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { readFile, stat } from '../io/fs.js';
+import { basename, join, resolve } from '../io/path.js';
 import { FormatError, InvalidArgumentError } from '../errors.js';
 import { openCheckpoint } from './open.js';
 import { withLayout, formatLayoutReport, type LayoutOptions, type LayoutReader } from './layout/index.js';

@@ -13,8 +13,9 @@
  * and more use a hardware (SSE4.2, three interleaved lanes) `crc32c` exported by Graft's native
  * addon when that addon is built and exports it (about 6-7 GB/s on the same machine); everything
  * else, and every machine without the addon, uses @node-rs/crc32. Both give identical results.
+ * In a browser (`#graft/crc`, `browser` condition) a slicing-by-8 JS table does it (crc-js.ts).
  */
-import { crc32c as nodeRsCrc32c } from '@node-rs/crc32';
+import { crc32c as softCrc32c, CRC_IMPLEMENTATION } from '#graft/crc';
 import { loadAddon } from '../runtime/native/addon.js';
 
 type Crc32cFn = (data: Uint8Array, initial: number) => number;
@@ -30,9 +31,9 @@ function hardwareCrc32c(): Crc32cFn | null {
   return hardware;
 }
 
-/** Which implementation large buffers use: 'native-sse4.2' or '@node-rs/crc32'. */
+/** Which implementation large buffers use: 'native-sse4.2', '@node-rs/crc32' (Node) or 'js-slice-by-8' (browser). */
 export function crc32cImplementation(): string {
-  return hardwareCrc32c() === null ? '@node-rs/crc32' : 'native-sse4.2';
+  return hardwareCrc32c() === null ? CRC_IMPLEMENTATION : 'native-sse4.2';
 }
 
 /** TensorFlow's mask delta (crc32c.h `kMaskDelta`). */
@@ -47,7 +48,7 @@ export function crc32c(data: Uint8Array, initial = 0): number {
     const hw = hardwareCrc32c();
     if (hw !== null) return hw(data, initial >>> 0) >>> 0;
   }
-  return nodeRsCrc32c(data, initial) >>> 0;
+  return softCrc32c(data, initial) >>> 0;
 }
 
 /** TensorFlow's `crc32c::Mask`: rotate right by 15 bits and add a constant. */

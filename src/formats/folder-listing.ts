@@ -3,8 +3,8 @@
  * what a folder holds when no detector takes it ("found 3 files: a.txt, b.bin, c.md; none is a
  * checkpoint"), so the error names what was found instead of guessing a format.
  */
-import { open, readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { open, readdir, stat } from '../io/fs.js';
+import { join } from '../io/path.js';
 
 /** Largest `*.json` read to see whether it is a tfjs model.json (tfjs reader's own cap is larger). */
 const MAX_PROBE_BYTES = 16 * 1024 * 1024;

@@ -24,10 +24,10 @@
  * detector takes is refused with what it holds (folder-listing.ts), never with TF's wording
  * unless it does look like a TF checkpoint directory.
  */
-import { open as openFile, readdir, stat } from 'node:fs/promises';
-import { openRegularFile } from '../io/open-file.js';
-import { awaitPublished } from '../io/publish.js';
-import { basename, dirname, join, resolve } from 'node:path';
+import { open as openFile, readdir, stat } from '../io/fs.js';
+import { openSource as openRegularFile } from '../io/source.js';
+import { awaitPublished } from '../io/sink.js';
+import { basename, dirname, join, resolve } from '../io/path.js';
 import { CheckpointNotFoundError, FormatError, GraftError } from '../errors.js';
 import { openBundle } from './tf-bundle/index.js';
 import { readCheckpointStateDetailed, type CheckpointStateDetails } from './state-file.js';

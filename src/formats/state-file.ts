@@ -30,9 +30,9 @@
  * Deviation, on purpose: TF's get_checkpoint_state logs "Checkpoint ignored" and returns None for
  * an unparseable file; Graft throws FormatError `bad_state_file` so the problem is not silent.
  */
-import { readFile, stat } from 'node:fs/promises';
-import { readRegularFile } from '../io/open-file.js';
-import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
+import { readFile, stat } from '../io/fs.js';
+import { readSource as readRegularFile } from '../io/source.js';
+import { basename, dirname, isAbsolute, relative, resolve } from '../io/path.js';
 import { FormatError, GraftError, InvalidArgumentError } from '../errors.js';
 import { atomicWriteFile } from './atomic.js';
 import { TextFormatSyntaxError, cEscape, parseTextFloat, pythonFloatRepr, tokenizeTextFormat, type TextToken } from './proto/text-format.js';

@@ -9,7 +9,7 @@
  *
  * Keras 1/2 `.h5` (layer_names layout) is read-only in Graft.
  */
-import { basename, dirname } from 'node:path';
+import { basename, dirname } from '../io/path.js';
 import { InvalidArgumentError } from '../errors.js';
 import { writeBundle } from './tf-bundle/index.js';
 import { writeSafetensors } from './safetensors/index.js';

@@ -50,6 +50,7 @@ import { FileSystemError, FormatError } from '../errors.js';
 import { AtomicFile, HOST_TAG, cleanOrphanTemps, deadTemps, fsyncDir, pidAlive } from './atomic-file.js';
 import { faultPoint } from './fault.js';
 import { toFileSystemError } from './fs-errors.js';
+import { SnapshotChangedError } from './snapshot.js';
 
 /** Suffix of a commit marker: `.<key>.graft-commit`. */
 export const COMMIT_MARKER_SUFFIX = '.graft-commit';
@@ -232,8 +233,8 @@ export async function recoverDirectory(dir: string, options: { fsync?: boolean }
   return cleanOrphanTemps(dir, dead.filter((n) => !keep.has(n)));
 }
 
-/** Thrown by `checkSnapshot` when the files a reader holds may come from two publishes. */
-export class SnapshotChangedError extends FileSystemError {}
+/** Thrown by `checkSnapshot` when the files a reader holds may come from two publishes (io/snapshot.ts). */
+export { SnapshotChangedError };
 
 /**
  * After opening every file of a checkpoint, check that they form one snapshot: no publish is in

@@ -5,7 +5,7 @@
  * after every batch, shadows named `<var>/ExponentialMovingAverage` so checkpoints and `graft eval
  * --ema` read them, and swapped in for evaluation or saving).
  */
-import { join } from 'node:path';
+import { join } from '../io/path.js';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { SummaryWriter } from '../train/summary/summary-writer.js';
 import { ExponentialMovingAverage } from '../train/ema.js';

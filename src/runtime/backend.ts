@@ -10,7 +10,7 @@
  * Gradients are registered by loading the `@tensorflow/tfjs` union bundle on the same tfjs-core
  * instance (the CommonJS tfjs-core bundle registers none; docs/design/ENGINE-STUDY.md §1).
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, env, stderrWrite } from '#graft/runtime-host';
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '../errors.js';
 import { howToGetNative } from './install-context.js';
@@ -116,13 +116,13 @@ let noticed = false;
  * silences it. Returns whether it printed.
  */
 export function noticeSlowPath(): boolean {
-  if (noticed || !info || process.env.GRAFT_NO_NOTICE) return false;
+  if (noticed || !info || env('GRAFT_NO_NOTICE')) return false;
   if (info.kernels === 'native' || info.kernels === 'tfjs-node') return false;
   noticed = true;
   const what = info.backend === 'cpu'
     ? 'the TF.js cpu backend (minutes per step for conv/embedding models)'
     : 'TF.js wasm with the JS kernel pack (1 thread, about 0.1-0.3x PyTorch)';
-  process.stderr.write(`graft: training on ${what}; for native kernels: ${HOW_TO_GET_NATIVE} ("graft doctor" says more)\n`);
+  stderrWrite(`graft: training on ${what}; for native kernels: ${HOW_TO_GET_NATIVE} ("graft doctor" says more)\n`);
   return true;
 }
 
@@ -131,10 +131,10 @@ function requestedBackend(options: InitBackendOptions): BackendName | 'auto' {
     if (!BACKEND_NAMES.includes(options.backend)) throw unknownBackend(String(options.backend), 'initBackend({backend})');
     return options.backend;
   }
-  const env = process.env.GRAFT_BACKEND;
-  if (env === undefined || env === '' || env === 'auto') return 'auto';
-  if (!(BACKEND_NAMES as readonly string[]).includes(env)) throw unknownBackend(env, 'GRAFT_BACKEND');
-  return env as BackendName;
+  const fromEnv = env('GRAFT_BACKEND');
+  if (fromEnv === undefined || fromEnv === '' || fromEnv === 'auto') return 'auto';
+  if (!(BACKEND_NAMES as readonly string[]).includes(fromEnv)) throw unknownBackend(fromEnv, 'GRAFT_BACKEND');
+  return fromEnv as BackendName;
 }
 
 function unknownBackend(value: string, where: string): BackendError {
@@ -157,7 +157,7 @@ function describe(i: BackendInfo): string {
 
 async function setup(wanted: BackendName | 'auto'): Promise<BackendInfo> {
   await import('@tensorflow/tfjs'); // registers every gradient on the shared tfjs-core instance
-  const why = wanted === 'auto' ? '' : process.env.GRAFT_BACKEND === wanted ? ' via GRAFT_BACKEND' : ' via initBackend({backend}) or --backend';
+  const why = wanted === 'auto' ? '' : env('GRAFT_BACKEND') === wanted ? ' via GRAFT_BACKEND' : ' via initBackend({backend}) or --backend';
   if (wanted === 'cpu') {
     await start('cpu');
     return {

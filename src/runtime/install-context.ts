@@ -4,9 +4,8 @@
  * project (`npx graft build-native`; `npm run` has no Graft scripts there). Advice that names a
  * command must name one that works where the user stands.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { join, sep } from 'node:path';
+import { existsSync, fileURLToPath } from '#graft/runtime-host';
+import { join, sep } from '../io/path.js';
 
 /** The folder holding Graft's package.json (compiled file: dist/src/runtime/install-context.js). */
 export function packageRoot(): string {
@@ -19,7 +18,7 @@ export function installContext(root: string = packageRoot()): 'installed' | 'rep
 }
 
 /** oneDNN's headers where the build script looks for them ($GRAFT_DNNL_DIR, then the system). */
-export function oneDnnHeadersFound(env: NodeJS.ProcessEnv = process.env): boolean {
+export function oneDnnHeadersFound(env: Record<string, string | undefined> = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {}): boolean {
   const dirs = [env.GRAFT_DNNL_DIR ? join(env.GRAFT_DNNL_DIR, 'include') : undefined, '/usr/include'];
   return dirs.some((d) => d !== undefined && existsSync(join(d, 'oneapi/dnnl/dnnl.hpp'))); // what native/src includes
 }

@@ -8,6 +8,6 @@ import * as fused from '../runtime/fused-optimizers.js';
 
 /** The fused kernels, or null when disabled by `GRAFT_NO_FUSED=1` or not usable on this backend. */
 export function fusedOptimizers(): typeof fused | null {
-  if (process.env.GRAFT_NO_FUSED === '1') return null;
+  if ((globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env.GRAFT_NO_FUSED === '1') return null;
   return fused.fusedOptimizerAvailable() ? fused : null;
 }

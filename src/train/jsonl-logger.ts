@@ -2,8 +2,8 @@
  * A JSON-lines training log: one JSON object per line (`{"time":…,"step":…,"loss":…}`), appended
  * to a file; buffered in memory and written on `flush()` / `close()`.
  */
-import { appendFile, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { appendFile, mkdir } from '../io/fs.js';
+import { dirname } from '../io/path.js';
 import { InvalidArgumentError } from '../errors.js';
 
 /** Appends records as JSON lines. */

@@ -3,7 +3,7 @@
  * checkpoint, read its `.meta.json`, rebuild the model it describes (no code needed), and parse
  * `DIR:SCOPE[,SCOPE]` restore specs.
  */
-import { stat } from 'node:fs/promises';
+import { stat } from '../io/fs.js';
 import { CheckpointNotFoundError, InvalidArgumentError } from '../errors.js';
 import { latestCheckpoint } from '../checkpoint/state.js';
 import { readMeta, metaPathFor, type CheckpointMeta } from '../checkpoint/meta.js';

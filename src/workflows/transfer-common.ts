@@ -12,7 +12,7 @@ import { restoreFromCheckpoint } from '../checkpoint/execute-plan.js';
 import { listVariables } from '../checkpoint/reader.js';
 import type { ClassifierModel } from '../models/types.js';
 import type { Parameter, ParameterSet } from '../variables/parameter-set.js';
-import { stat } from 'node:fs/promises';
+import { stat } from '../io/fs.js';
 import { readCheckpointMeta, resolveCheckpoint } from './checkpoints.js';
 import { matchCommonLayers, type LayerPairing, type LeftAlone, type MatchMode, type SourceOrder, type VariableSpec } from '../checkpoint/common-layers.js';
 

@@ -14,8 +14,8 @@
  * checkpoint by accuracy. The report carries accuracy, head-training seconds per epoch and the
  * total time (feature extraction included), which is what the modes are compared by.
  */
-import { mkdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, stat } from '../io/fs.js';
+import { join } from '../io/path.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors.js';
 import { CheckpointManager } from '../checkpoint/manager.js';

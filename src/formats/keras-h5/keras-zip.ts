@@ -13,9 +13,9 @@
  * that is removed when the reader closes — on POSIX the file is unlinked right after HDF5 opens
  * it, so nothing is left behind even if the process dies.
  */
-import { mkdtemp, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdtemp, readFile, rm, stat, unlink, writeFile } from '../../io/fs.js';
+import { tmpdir } from '../../io/fs.js';
+import { join } from '../../io/path.js';
 import { unzipSync } from 'fflate';
 import { CheckpointNotFoundError, FormatError } from '../../errors.js';
 import { openH5, type KerasH5Reader } from './reader.js';

@@ -18,9 +18,9 @@
  *
  * Both files are committed atomically (temporary sibling, fsync, rename).
  */
-import { mkdtemp, readFile, rename, rm, open } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { mkdtemp, readFile, rename, rm, open } from '../../io/fs.js';
+import { tmpdir } from '../../io/fs.js';
+import { dirname, join, resolve } from '../../io/path.js';
 import { zipSync } from 'fflate';
 import { InvalidArgumentError } from '../../errors.js';
 import { atomicWriteFile, fsyncDir, tempSibling } from '../atomic.js';

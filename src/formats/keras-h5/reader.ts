@@ -23,8 +23,9 @@
  * Before h5wasm reads a dataset its byte count is checked against the file size (Keras writes
  * contiguous, uncompressed datasets), so a corrupted dataspace cannot size an allocation.
  */
-import { openRegularFile } from '../../io/open-file.js';
-import { resolve } from 'node:path';
+import { openRegularFile } from '../../io/fs.js';
+import { importH5wasm } from '#graft/h5wasm';
+import { resolve } from '../../io/path.js';
 import { CheckpointNotFoundError, FormatError, GraftError } from '../../errors.js';
 import { numberToFloat16 } from '../stats.js';
 import { DTYPE_SIZE, type CheckpointReader, type DType, type TensorInfo, type TensorValue } from '../types.js';
@@ -46,7 +47,7 @@ let h5Promise: Promise<H5['default']> | undefined;
 /** Load h5wasm once, with HDF5's error stack turned into thrown errors (not stderr noise). */
 export async function loadH5(): Promise<H5['default']> {
   h5Promise ??= (async () => {
-    const mod = await import('h5wasm/node');
+    const mod = await importH5wasm();
     const h5 = mod.default;
     const Module = await h5.ready;
     Module.activate_throwing_error_handler();

@@ -14,9 +14,9 @@
  * Checked: every offset and size against the file size, entry count and directory size capped,
  * names as UTF-8, no duplicate names.
  */
-import type { FileHandle } from 'node:fs/promises';
+import type { ByteSource } from '../../io/byte-source.js';
 import { FormatError } from '../../errors.js';
-import { readExactly } from '../../io/open-file.js';
+import { readExactly } from '../../io/byte-source.js';
 
 /** One central-directory entry. */
 export interface ZipEntry {
@@ -36,7 +36,7 @@ const MAX_DIRECTORY_BYTES = 256 * 1024 * 1024;
 const SIG_EOCD = 0x06054b50, SIG_EOCD64 = 0x06064b50, SIG_LOC64 = 0x07064b50, SIG_CEN = 0x02014b50, SIG_LOC = 0x04034b50;
 
 /** Read exactly `n` bytes at `position` or fail with `truncated`. */
-export async function readAt(fh: FileHandle, position: number, n: number, path: string, what: string): Promise<Uint8Array> {
+export async function readAt(fh: ByteSource, position: number, n: number, path: string, what: string): Promise<Uint8Array> {
   const b = new Uint8Array(n);
   await readInto(fh, b, position, path, what);
   return b;
@@ -54,7 +54,7 @@ export function hasZipSignature(head: Uint8Array): boolean {
 }
 
 /** Read the central directory of the zip file open as `fh` (of `size` bytes). */
-export async function readZipDirectory(fh: FileHandle, size: number, path: string): Promise<ZipEntry[]> {
+export async function readZipDirectory(fh: ByteSource, size: number, path: string): Promise<ZipEntry[]> {
   if (size < 22) throw bad(path, `${size} bytes is too short for a zip end-of-central-directory record`);
   const tailLen = Math.min(size, 22 + 65535 + 20);
   const tail = await readAt(fh, size - tailLen, tailLen, path, 'zip end of central directory');
@@ -123,7 +123,7 @@ export async function readZipDirectory(fh: FileHandle, size: number, path: strin
 }
 
 /** File offset of an entry's data: past its local header, whose name/extra lengths may differ from the directory's. */
-export async function entryDataOffset(fh: FileHandle, entry: ZipEntry, size: number, path: string): Promise<number> {
+export async function entryDataOffset(fh: ByteSource, entry: ZipEntry, size: number, path: string): Promise<number> {
   const h = new DataView((await readAt(fh, entry.localHeaderOffset, 30, path, `zip local header of "${entry.name}"`)).buffer);
   if (h.getUint32(0, true) !== SIG_LOC) throw bad(path, `entry "${entry.name}" has no local header at ${entry.localHeaderOffset}`);
   const start = entry.localHeaderOffset + 30 + h.getUint16(26, true) + h.getUint16(28, true);

@@ -2,9 +2,9 @@
  * Lazy safetensors reader: `openSafetensors` reads and validates the header only (header.ts);
  * `read(name)` does one positioned read of exactly that tensor's bytes.
  */
-import type { FileHandle } from 'node:fs/promises';
 import { CheckpointNotFoundError, FormatError, GraftError } from '../../errors.js';
-import { openRegularFile, readExactly } from '../../io/open-file.js';
+import { openSource } from '../../io/source.js';
+import { readExactly, type ByteSource } from '../../io/byte-source.js';
 import type { CheckpointReader, TensorInfo, TensorValue, UnsupportedTensorInfo } from '../types.js';
 import { N_LEN, parseHeader, readHeaderSize, type SafetensorsEntry, type UnsupportedEntry } from './header.js';
 
@@ -23,7 +23,7 @@ class SafetensorsReader implements CheckpointReader {
 
   constructor(
     readonly path: string,
-    private readonly fh: FileHandle,
+    private readonly fh: ByteSource,
     private readonly dataStart: number,
     entries: SafetensorsEntry[],
     unsupported: UnsupportedEntry[],
@@ -123,11 +123,12 @@ export type SafetensorsFileReader = CheckpointReader & {
  * @throws CheckpointNotFoundError `checkpoint_not_found`; FormatError with the codes of header.ts.
  */
 export async function openSafetensors(path: string): Promise<SafetensorsFileReader> {
-  let fh: FileHandle;
+  let fh: ByteSource;
   let size: number;
   try {
     // A regular file only (a FIFO or device is refused at once); the size is fstat's.
-    ({ handle: fh, size } = await openRegularFile(path, { what: 'safetensors file' }));
+    fh = await openSource(path, { what: 'safetensors file' });
+    size = fh.size;
   } catch (e) {
     if (e instanceof GraftError && e.code !== 'file_not_found') throw e;
     throw new CheckpointNotFoundError('checkpoint_not_found', `${path}: no such file`, { hint: 'check the path', details: { path }, cause: e });

@@ -8,10 +8,10 @@
  * (`duplicate_tensor`), and no shard holds a tensor the index does not list (`tensor_not_in_index`;
  * transformers would load it, silently — Graft asks for a consistent pair instead).
  */
-import { readdir, stat } from 'node:fs/promises';
-import { openRegularFile } from '../../io/open-file.js';
-import { awaitPublished } from '../../io/publish.js';
-import { basename, dirname, join } from 'node:path';
+import { readdir, stat } from '../../io/fs.js';
+import { openSource } from '../../io/source.js';
+import { awaitPublished } from '../../io/sink.js';
+import { basename, dirname, join } from '../../io/path.js';
 import { CheckpointNotFoundError, FormatError, GraftError } from '../../errors.js';
 import type { CheckpointReader, TensorInfo, TensorValue, UnsupportedTensorInfo } from '../types.js';
 import { openSafetensors, type SafetensorsFileReader } from './reader.js';
@@ -100,26 +100,19 @@ class ShardedReader implements ShardedSafetensorsReader {
 async function readIndex(path: string): Promise<ShardIndex> {
   let fh;
   try {
-    fh = (await openRegularFile(path, { what: 'safetensors index' })).handle; // never blocks on a FIFO
+    fh = await openSource(path, { what: 'safetensors index' }); // never blocks on a FIFO
   } catch (e) {
     if (e instanceof GraftError && e.code !== 'file_not_found') throw e;
     throw new CheckpointNotFoundError('checkpoint_not_found', `${path}: no such file`, { hint: 'check the path', details: { path }, cause: e });
   }
   try {
-    const { size } = await fh.stat();
+    const size = fh.size;
     if (size > MAX_INDEX_BYTES) {
       throw new FormatError('invalid_shard_index', `${path}: the index has ${size} bytes; the limit is ${MAX_INDEX_BYTES}`, {
         hint: 'this is not a safetensors index (real ones are a few MB at most)', details: { path, field: 'index', found: size, limit: MAX_INDEX_BYTES },
       });
     }
-    const buf = new Uint8Array(size);
-    let done = 0;
-    while (done < size) {
-      const { bytesRead } = await fh.read(buf, done, size - done, done);
-      if (bytesRead === 0) break;
-      done += bytesRead;
-    }
-    return parseShardIndex(buf.subarray(0, done), path);
+    return parseShardIndex(await fh.read(0, size), path);
   } finally {
     await fh.close();
   }

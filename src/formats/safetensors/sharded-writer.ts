@@ -7,10 +7,10 @@
  * other way round) are removed in the same publish, as `save_pretrained` cleans its folder.
  * One shard → a plain `model.safetensors` and no index, as HF does.
  */
-import { mkdir, readdir, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdir, readdir, stat } from '../../io/fs.js';
+import { basename, dirname, join } from '../../io/path.js';
 import { InvalidArgumentError } from '../../errors.js';
-import { Publish } from '../../io/publish.js';
+import { beginPublish } from '../../io/sink.js';
 import { DTYPE_SIZE, numElements, type DType, type TensorValue } from '../types.js';
 import { writerOrder, type HeaderInput } from './header.js';
 import { checkTensorBytes, collectTensors, streamSafetensorsInto } from './writer.js';
@@ -100,7 +100,7 @@ export async function writeShardedSafetensors(
   }
   await mkdir(dir, { recursive: true }); // a folder destination may be new, as save_pretrained makes it
   const indexName = `${base}.index.json`;
-  const pub = await Publish.begin(dir, plan.length === 1 ? base : indexName, { fsync });
+  const pub = await beginPublish(dir, plan.length === 1 ? base : indexName, { fsync });
   try {
     for (const shard of plan) {
       // Each shard streams exactly its own tensors; the shard writer checks them against its layout.

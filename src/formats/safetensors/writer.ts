@@ -5,8 +5,8 @@
  * also rolls forward or cleans up what an earlier crashed write left in the directory.
  */
 import { InvalidArgumentError } from '../../errors.js';
-import { basename, dirname } from 'node:path';
-import { Publish } from '../../io/publish.js';
+import { basename, dirname } from '../../io/path.js';
+import { beginPublish } from '../../io/sink.js';
 import { DTYPE_SIZE, numElements, type DType, type TensorValue } from '../types.js';
 import { encodeHeader, writerOrder, type HeaderInput } from './header.js';
 
@@ -61,7 +61,7 @@ export async function writeSafetensors(
   all.forEach(checkTensorBytes);
   const ordered = writerOrder(all, path);
   const header = encodeHeader(ordered, options.metadata);
-  const pub = await Publish.begin(dirname(path), basename(path), { fsync: options.fsync ?? true });
+  const pub = await beginPublish(dirname(path), basename(path), { fsync: options.fsync ?? true });
   try {
     const f = await pub.create(basename(path));
     await f.write(header);
@@ -80,7 +80,7 @@ async function writeStreaming(
   layout: HeaderInput[],
   options: WriteSafetensorsOptions,
 ): Promise<void> {
-  const pub = await Publish.begin(dirname(path), basename(path), { fsync: options.fsync ?? true });
+  const pub = await beginPublish(dirname(path), basename(path), { fsync: options.fsync ?? true });
   try {
     await streamSafetensorsInto(await pub.create(basename(path)), path, tensors, layout, options.metadata);
     await pub.commit();

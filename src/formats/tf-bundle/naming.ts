@@ -7,10 +7,10 @@
  *   V1 checkpoint               = a single SSTable file named exactly the prefix, or shards
  *                                 prefix + "-%05d-of-%05d"; no ".index".
  */
-import { existsSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
-import { openRegularFile } from '../../io/open-file.js';
-import { basename, dirname, join } from 'node:path';
+import { existsSync } from '../../io/fs.js';
+import { readdir, stat } from '../../io/fs.js';
+import { openSource } from '../../io/source.js';
+import { basename, dirname, join } from '../../io/path.js';
 import { CheckpointNotFoundError } from '../../errors.js';
 import { FOOTER_SIZE, TABLE_MAGIC_NUMBER } from './table.js';
 import { bundleError } from './errors.js';
@@ -51,7 +51,7 @@ const V1_HINT =
   'saver = tf.train.Saver(); saver.restore(sess, OLD); saver.save(sess, NEW)';
 
 async function isSSTable(file: string): Promise<boolean> {
-  const f = await openRegularFile(file, { what: 'V1 checkpoint file' });
+  const f = await openSource(file, { what: 'V1 checkpoint file' });
   try {
     if (f.size < FOOTER_SIZE) return false;
     const b = await f.read(f.size - 8, 8);

@@ -10,10 +10,12 @@
  * snapshot (io/publish.ts): a bundle being overwritten by another process is waited for, an
  * interrupted overwrite rolled forward, and a publish racing this open makes it open again.
  */
-import { basename, dirname } from 'node:path';
+import { basename, dirname } from '../../io/path.js';
 import { GraftError } from '../../errors.js';
-import { openRegularFile, type RegularFile } from '../../io/open-file.js';
-import { SnapshotChangedError, awaitPublished, checkSnapshot } from '../../io/publish.js';
+import { openSource } from '../../io/source.js';
+import { identityOf, type ByteSource } from '../../io/byte-source.js';
+import { awaitPublished, checkSnapshot } from '../../io/sink.js';
+import { SnapshotChangedError } from '../../io/snapshot.js';
 import { BIG, LITTLE, TENSOR_BUNDLE_MIN_PRODUCER, TENSOR_BUNDLE_VERSION, decodeBundleHeader } from './bundle-proto.js';
 import { bundleError } from './errors.js';
 import { V1_CONVERT_HINT, explainMissingIndex, metaFilename, normalizePrefix } from './naming.js';
@@ -53,11 +55,14 @@ export async function openBundle(prefix: string): Promise<BundleReader> {
 }
 
 /** Read the index with the footer's magic checked first (a huge or sparse non-index fails fast). */
-async function readIndex(f: RegularFile, indexFile: string): Promise<Uint8Array> {
+async function readIndex(f: ByteSource, indexFile: string): Promise<Uint8Array> {
   if (f.size > MAX_INDEX_BYTES) {
     throw bundleError('bad_header', indexFile, `index file has ${f.size} bytes, more than the ${MAX_INDEX_BYTES}-byte limit for a checkpoint index`, { details: { size: f.size } });
   }
   if (f.size < FOOTER_SIZE) return f.readAll(FOOTER_SIZE); // readTable reports `truncated`
+  // Over HTTP / from storage the size is the server's and capped above; one read of the whole index
+  // costs no extra request (a file's footer is checked first: a sparse file costs nothing).
+  if (identityOf(f).ino === 0) return f.readAll(MAX_INDEX_BYTES);
   const footer = await f.read(f.size - FOOTER_SIZE, FOOTER_SIZE);
   if (new DataView(footer.buffer).getBigUint64(FOOTER_SIZE - 8, true) !== TABLE_MAGIC_NUMBER) readFooter(footer, indexFile); // throws bad_magic
   return f.readAll(MAX_INDEX_BYTES);
@@ -65,9 +70,9 @@ async function readIndex(f: RegularFile, indexFile: string): Promise<Uint8Array>
 
 async function openOnce(p: string, note: string | undefined): Promise<BundleReader> {
   const indexFile = metaFilename(p);
-  let f: RegularFile;
+  let f: ByteSource;
   try {
-    f = await openRegularFile(indexFile, { what: 'checkpoint index' });
+    f = await openSource(indexFile, { what: 'checkpoint index' });
   } catch (e) {
     if (e instanceof GraftError && e.code === 'file_not_found') return explainMissingIndex(p);
     throw e;
@@ -118,7 +123,7 @@ async function openOnce(p: string, note: string | undefined): Promise<BundleRead
   }
   try {
     await reader.load(entries);
-    await checkSnapshot(dirname(p), basename(p), [{ path: indexFile, dev: f.dev, ino: f.ino }, ...reader.openedFiles]);
+    await checkSnapshot(dirname(p), basename(p), [{ path: indexFile, ...identityOf(f) }, ...reader.openedFiles]);
   } catch (e) {
     await reader.close(); // load may have opened shard files (object graph); never leak handles
     throw e;

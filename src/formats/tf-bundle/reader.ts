@@ -16,9 +16,9 @@
  * checked before it sizes an allocation or a read. Opening (steps 1 and the header checks) is in
  * open-bundle.ts; this file holds the open reader.
  */
-import { type FileHandle } from 'node:fs/promises';
 import { GraftError, InvalidArgumentError } from '../../errors.js';
-import { openRegularFile, type RegularFile } from '../../io/open-file.js';
+import { openSource } from '../../io/source.js';
+import { identityOf, type ByteSource } from '../../io/byte-source.js';
 import { crc32c, unmaskCrc } from '../crc32c.js';
 import { DTYPE_SIZE, type DType, type TensorInfo, type TensorValue } from '../types.js';
 import { boxesOverlap, byteSwap, copyBox, sliceBox } from './assemble.js';
@@ -74,7 +74,7 @@ export class TfBundleReader implements BundleReader {
   private readonly tensors = new Map<string, Tensor>();
   private readonly slices = new Map<string, BundleEntry>();
   private readonly shardSizes = new Map<number, number>();
-  private readonly handles = new Map<number, Promise<FileHandle>>();
+  private readonly handles = new Map<number, Promise<ByteSource>>();
   private closed = false;
 
   constructor(
@@ -144,9 +144,9 @@ export class TfBundleReader implements BundleReader {
       const f = this.shardFile(id);
       // Opened now (not on first read): sizes come from fstat, FIFOs/devices are refused, and the
       // set of open files is one snapshot of the bundle (open-bundle.ts checks it).
-      let s: RegularFile;
+      let s: ByteSource;
       try {
-        s = await openRegularFile(f, { what: 'checkpoint data file' });
+        s = await openSource(f, { what: 'checkpoint data file' });
       } catch (e) {
         if (e instanceof GraftError && (e.code === 'file_not_found' || e.code === 'is_a_directory')) {
           throw bundleError('shard_missing', f, `data file of shard ${id} of ${this.header.numShards} is missing (needed by ${this.indexFile})`, {
@@ -156,8 +156,8 @@ export class TfBundleReader implements BundleReader {
         }
         throw e;
       }
-      this.handles.set(id, Promise.resolve(s.handle));
-      this.openedFiles.push({ path: f, dev: s.dev, ino: s.ino });
+      this.handles.set(id, Promise.resolve(s));
+      this.openedFiles.push({ path: f, ...identityOf(s) });
       this.shardSizes.set(id, s.size);
     }
     const checkRange = (name: string, e: BundleEntry): void => {
@@ -254,13 +254,13 @@ export class TfBundleReader implements BundleReader {
     return { ...t.info, shape: [...t.info.shape] };
   }
 
-  private handle(id: number): Promise<FileHandle> {
+  private handle(id: number): Promise<ByteSource> {
     if (this.closed) {
       return Promise.reject(new InvalidArgumentError('reader_closed', `${this.path}: the checkpoint reader is closed`, { hint: 'open the checkpoint again' }));
     }
     let h = this.handles.get(id);
     if (h === undefined) {
-      h = openRegularFile(this.shardFile(id), { what: 'checkpoint data file' }).then((f) => f.handle);
+      h = openSource(this.shardFile(id), { what: 'checkpoint data file' });
       this.handles.set(id, h);
     }
     return h;
@@ -268,18 +268,18 @@ export class TfBundleReader implements BundleReader {
 
   /** Read `entry`'s stored bytes into `target` (length = entry.size) and verify the CRC. */
   private async readStored(label: string, entry: BundleEntry, target: Uint8Array, verify: boolean): Promise<void> {
-    const fh = await this.handle(entry.shardId);
-    let off = 0;
-    while (off < target.length) {
-      const { bytesRead } = await fh.read(target, off, target.length - off, entry.offset + off);
-      if (bytesRead === 0) {
-        throw bundleError('truncated', this.shardFile(entry.shardId), `tensor ${label}: data file ended after ${entry.offset + off} bytes, entry needs ${entry.offset + entry.size}`, {
-          details: { key: label, offset: entry.offset, size: entry.size },
+    const src = await this.handle(entry.shardId);
+    try {
+      await src.readInto(target, entry.offset);
+    } catch (e) {
+      if (e instanceof GraftError && e.code === 'truncated') {
+        throw bundleError('truncated', this.shardFile(entry.shardId), `tensor ${label}: data file ended before byte ${entry.offset + entry.size} that the entry needs`, {
+          details: { key: label, offset: entry.offset, size: entry.size }, cause: e,
         });
       }
-      off += bytesRead;
-      this.bytesRead += bytesRead;
+      throw e;
     }
+    this.bytesRead += target.length;
     if (!verify) return;
     const actual = crc32c(target);
     const stored = unmaskCrc(entry.crc32c);

@@ -21,10 +21,10 @@
  * (`tensor_checksum_mismatch` / `size_mismatch`) — use a new prefix per save (model.ckpt-N) and
  * the `checkpoint` state file as the commit point, as TF's Saver does.
  */
-import { mkdir, readdir } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { mkdir, readdir } from '../../io/fs.js';
+import { basename, dirname } from '../../io/path.js';
 import { InvalidArgumentError } from '../../errors.js';
-import { Publish } from '../../io/publish.js';
+import { beginPublish, type PublishFile } from '../../io/sink.js';
 import { withFsErrors } from '../../io/fs-errors.js';
 import { crc32c, maskCrc } from '../crc32c.js';
 import { DTYPE_SIZE, DTYPES, type TensorValue } from '../types.js';
@@ -94,7 +94,7 @@ export const MAX_SHARDS = 4096;
 
 /** One data file being written: its temporary file and the running offset of the next tensor. */
 interface Shard {
-  file: Awaited<ReturnType<Publish['create']>>;
+  file: PublishFile;
   offset: number;
 }
 
@@ -210,7 +210,7 @@ export async function writeBundle(
   await withFsErrors('create directory', dir, () => mkdir(dir, { recursive: true }));
   const entries = new Map<string, { key: Uint8Array; entry: BundleEntry }>();
   const shards: Shard[] = [];
-  const publish = await Publish.begin(dir, base, { fsync });
+  const publish = await beginPublish(dir, base, { fsync });
   const accept = (it: Item): void => {
     validate(prefix, it.t);
     const k = latin1(it.key);

@@ -9,10 +9,12 @@
  * snapshot of the folder (io/publish.ts), so a folder being overwritten is read old or new,
  * never new shards under an old model.json.
  */
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join } from '../../io/path.js';
 import { CheckpointNotFoundError, FormatError, GraftError } from '../../errors.js';
-import { openRegularFile, type RegularFile } from '../../io/open-file.js';
-import { SnapshotChangedError, awaitPublished, checkSnapshot } from '../../io/publish.js';
+import { openSource } from '../../io/source.js';
+import { identityOf, type ByteSource } from '../../io/byte-source.js';
+import { awaitPublished, checkSnapshot } from '../../io/sink.js';
+import { SnapshotChangedError } from '../../io/snapshot.js';
 import { float16ToNumber } from '../stats.js';
 import { float8CodeOf, isFloat8 } from '../float8.js';
 import { DTYPE_SIZE, numElements, type CheckpointReader, type DType, type TensorInfo, type TensorValue } from '../types.js';
@@ -25,7 +27,7 @@ const MAX_MODEL_JSON_BYTES = 256 * 1024 * 1024;
 class GroupStream {
   readonly starts: number[] = [];
   readonly total: number;
-  constructor(readonly files: string[], readonly sizes: number[], readonly handles: RegularFile[]) {
+  constructor(readonly files: string[], readonly sizes: number[], readonly handles: ByteSource[]) {
     let s = 0;
     for (const z of sizes) { this.starts.push(s); s += z; }
     this.total = s;
@@ -39,19 +41,13 @@ class GroupStream {
       const pos = offset + done;
       if (pos >= fileEnd || pos < fileStart) continue;
       const want = Math.min(target.length - done, fileEnd - pos);
-      const fh = this.handles[i]!.handle;
-      {
-        let got = 0;
-        while (got < want) {
-          const { bytesRead } = await fh.read(target, done + got, want - got, pos - fileStart + got);
-          if (bytesRead === 0) break;
-          got += bytesRead;
-        }
-        if (got < want) {
-          throw new FormatError('truncated', `${this.files[i]}: shard ended early while reading ${what} (file changed since open?)`, {
-            hint: 're-download or re-export the model', details: { path, field: what },
-          });
-        }
+      try {
+        await this.handles[i]!.readInto(target.subarray(done, done + want), pos - fileStart);
+      } catch (e) {
+        if (!(e instanceof GraftError) || e.code !== 'truncated') throw e;
+        throw new FormatError('truncated', `${this.files[i]}: shard ended early while reading ${what} (file changed since open?)`, {
+          hint: 're-download or re-export the model', details: { path, field: what }, cause: e,
+        });
       }
       done += want;
     }
@@ -215,10 +211,10 @@ class TfjsReader implements CheckpointReader {
 export async function openTfjsWeights(modelJsonPath: string): Promise<CheckpointReader> {
   for (let attempt = 1; ; attempt++) {
     await awaitPublished(dirname(modelJsonPath), basename(modelJsonPath));
-    const opened: RegularFile[] = [];
+    const opened: ByteSource[] = [];
     try {
       const reader = await openOnce(modelJsonPath, opened);
-      await checkSnapshot(dirname(modelJsonPath), basename(modelJsonPath), opened.map((f) => ({ path: f.path, dev: f.dev, ino: f.ino })));
+      await checkSnapshot(dirname(modelJsonPath), basename(modelJsonPath), opened.map((f) => ({ path: f.path, ...identityOf(f) })));
       return reader;
     } catch (e) {
       for (const f of opened) await f.close();
@@ -228,10 +224,10 @@ export async function openTfjsWeights(modelJsonPath: string): Promise<Checkpoint
   }
 }
 
-async function openOnce(path: string, opened: RegularFile[]): Promise<CheckpointReader> {
-  let mj: RegularFile;
+async function openOnce(path: string, opened: ByteSource[]): Promise<CheckpointReader> {
+  let mj: ByteSource;
   try {
-    mj = await openRegularFile(path, { what: 'tfjs model.json' });
+    mj = await openSource(path, { what: 'tfjs model.json' });
   } catch (e) {
     if (e instanceof GraftError && e.code !== 'file_not_found') throw e;
     throw new CheckpointNotFoundError('checkpoint_not_found', `${path}: no such file`, { hint: 'check the path', details: { path }, cause: e });
@@ -253,10 +249,10 @@ async function openOnce(path: string, opened: RegularFile[]): Promise<Checkpoint
   for (const [gi, g] of manifest.groups.entries()) {
     const files = g.paths.map((p) => join(dir, p));
     const sizes: number[] = [];
-    const handles: RegularFile[] = [];
+    const handles: ByteSource[] = [];
     for (const f of files) {
       try {
-        const h = await openRegularFile(f, { what: 'tfjs weights shard' });
+        const h = await openSource(f, { what: 'tfjs weights shard' });
         opened.push(h);
         handles.push(h);
         sizes.push(h.size);

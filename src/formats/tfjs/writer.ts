@@ -10,11 +10,11 @@
  * under an old model.json (tfjs has no checksums, so a mix would load silently). Shards of the
  * old model.json that the new one no longer names are removed in the same publish.
  */
-import { mkdir } from 'node:fs/promises';
-import { Publish } from '../../io/publish.js';
+import { mkdir } from '../../io/fs.js';
+import { beginPublish } from '../../io/sink.js';
 import { withFsErrors } from '../../io/fs-errors.js';
-import { readRegularFile } from '../../io/open-file.js';
-import { join } from 'node:path';
+import { readSource as readRegularFile } from '../../io/source.js';
+import { join } from '../../io/path.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { numElements, type DType, type TensorValue } from '../types.js';
 import { checkTensorBytes, collectTensors } from '../safetensors/writer.js';
@@ -144,7 +144,7 @@ export async function writeTfjsWeights(
   };
   if (options.modelTopology !== undefined) model.modelTopology = options.modelTopology;
   model.weightsManifest = [{ paths, weights: encoded.map((e) => e.spec) }];
-  const publish = await Publish.begin(dir, 'model.json', { fsync });
+  const publish = await beginPublish(dir, 'model.json', { fsync });
   try {
     let shard = 0;
     let file = await publish.create(paths[0]!);

@@ -2,7 +2,7 @@
  * BANKING77 (Casanueva et al. 2020, CC BY 4.0) from the bundled CSVs: `data/banking77/
  * {train,test}.csv` with columns `text,category`, and `categories.json` listing the 77 intents.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../../io/fs.js';
 import { FormatError, GraftError, InvalidArgumentError } from '../../errors.js';
 import { parseCsvObjects } from './csv.js';
 import type { ExampleSet } from './example-set.js';

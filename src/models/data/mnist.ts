@@ -1,12 +1,12 @@
 /**
- * MNIST from the bundled IDX files (`data/mnist/*.gz`, gunzipped with node:zlib).
+ * MNIST from the bundled IDX files (`data/mnist/*.gz`, gunzipped with fflate, so it also runs in a page).
  *
  * IDX (LeCun): big-endian u32 magic `0x00000803` (2051, images: count, rows, cols, then u8 pixels
  * row-major) or `0x00000801` (2049, labels: count, then u8 labels). Every header number is
  * checked against the file size before it is used.
  */
-import { readFile } from 'node:fs/promises';
-import { gunzipSync } from 'node:zlib';
+import { readFile } from '../../io/fs.js';
+import { gunzipSync } from 'fflate';
 import { FormatError, GraftError, InvalidArgumentError } from '../../errors.js';
 import type { ExampleSet } from './example-set.js';
 import { subset } from './example-set.js';
@@ -71,7 +71,7 @@ export interface LoadMnistOptions {
 }
 
 async function gunzipFile(path: string): Promise<Uint8Array> {
-  let raw: Buffer;
+  let raw: Uint8Array;
   try {
     raw = await readFile(path);
   } catch (e) {

@@ -5,9 +5,9 @@
  * tarball; a library user trains on their own data): an installed copy needs GRAFT_DATA_DIR for
  * the built-in data, and says so.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync } from '../../io/fs.js';
+import { dirname, join } from '../../io/path.js';
+import { fileURLToPath } from '../../io/fs.js';
 import { GraftError } from '../../errors.js';
 
 let cached: string | undefined;

@@ -4,10 +4,7 @@
  * missing or broken addon is a `{ addon: undefined, reason }` result, and Graft stays on the
  * wasm path with the JS kernel pack.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { availableParallelism, env, envDefault, existsSync, fileURLToPath, requireNative, RUNTIME_HOST } from '#graft/runtime-host';
 
 /** The wasm heap as the addon takes it: the backend's `HEAPU8` view, re-read on every call. */
 export type Heap = Uint8Array;
@@ -66,7 +63,9 @@ let loaded: AddonLoad | undefined;
 export function loadAddon(): AddonLoad {
   if (loaded) return loaded;
   const path = addonPath();
-  if (process.env.GRAFT_NATIVE === '0') {
+  if (RUNTIME_HOST === 'browser') {
+    loaded = { addon: undefined, reason: 'a browser page loads no native addon (wasm with the JS kernel pack runs instead)', path };
+  } else if (env('GRAFT_NATIVE') === '0') {
     loaded = { addon: undefined, reason: 'disabled by GRAFT_NATIVE=0', path };
   } else if (!existsSync(path)) {
     loaded = {
@@ -75,9 +74,9 @@ export function loadAddon(): AddonLoad {
       path,
     };
   } else {
-    process.env.OMP_NUM_THREADS ??= String(availableParallelism());
+    envDefault('OMP_NUM_THREADS', String(availableParallelism()));
     try {
-      const addon = createRequire(import.meta.url)(path) as NativeAddon;
+      const addon = requireNative(path) as NativeAddon;
       const info = addon.info();
       loaded = { addon, reason: `loaded ${path} (oneDNN ${info.onednn}, ${info.threads} threads, ${info.simd})`, path };
     } catch (e) {

@@ -2,7 +2,7 @@
  * Read a TensorBoard event file (TF's or Graft's): TFRecord records, each an `Event` proto.
  */
 import { FormatError, GraftError } from '../../errors.js';
-import { readRegularFile } from '../../io/open-file.js';
+import { readSource as readRegularFile } from '../../io/source.js';
 import { decodeEvent, type Event } from './event.js';
 import { decodeRecords } from './tfrecord.js';
 

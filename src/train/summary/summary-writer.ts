@@ -4,9 +4,9 @@
  * its first record is `Event{wall_time, file_version: "brain.Event:2"}` written at once, then one
  * Event per summary call, TFRecord-framed. Records are buffered and appended on `flush()`.
  */
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
-import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { mkdir, open, type FileHandle } from '../../io/fs.js';
+import { hostname } from '../../io/fs.js';
+import { join } from '../../io/path.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { encodeEvent, type Event, type SummaryValue } from './event.js';
 import { encodeRecord } from './tfrecord.js';

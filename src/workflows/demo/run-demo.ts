@@ -2,9 +2,9 @@
  * `graft demo` as a function: run the chosen scenarios on the bundled real data, collect their
  * results into a summary, and write the self-contained HTML report.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { mkdir, mkdtemp, rm, writeFile } from '../../io/fs.js';
+import { tmpdir } from '../../io/fs.js';
+import { join, resolve } from '../../io/path.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { renderHtmlReport, type ReportDocument } from '../report/html-report.js';
 import { classesScenario, commonScenario } from './scenarios-text.js';

@@ -6,8 +6,8 @@
  * test digits. The plan matches the model's Keras names to TF's (`conv2d/kernel`, …), reports the
  * optimizer slots it leaves unused, and nothing is guessed.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from '../../io/fs.js';
+import { join } from '../../io/path.js';
 import { GraftError } from '../../errors.js';
 import { latestCheckpoint } from '../../checkpoint/state.js';
 import { planRestore } from '../../checkpoint/restore-plan.js';

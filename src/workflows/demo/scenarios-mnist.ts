@@ -2,8 +2,8 @@
  * The three image scenarios of `graft demo`: staged CNN→LSTM training (article 000), MNIST with
  * LR decay and moving averages (article 001), and transfer learning three ways (article 002).
  */
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir } from '../../io/fs.js';
+import { join } from '../../io/path.js';
 import { Saver } from '../../checkpoint/saver.js';
 import { listVariables } from '../../checkpoint/reader.js';
 import { restoreFromCheckpoint } from '../../checkpoint/execute-plan.js';

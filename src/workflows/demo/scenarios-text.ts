@@ -2,7 +2,7 @@
  * The two text scenarios of `graft demo`, on BANKING77: automatic transfer of the layers two
  * architectures share (article 003) and a classifier whose classes change (article 004).
  */
-import { join } from 'node:path';
+import { join } from '../../io/path.js';
 import { banking77Categories } from '../../models/data/banking77.js';
 import { buildModel } from '../../models/registry.js';
 import { AdamOptimizer } from '../../train/optimizers.js';
