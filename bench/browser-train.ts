@@ -33,7 +33,7 @@ if (!existsSync(CHROMIUM)) {
   process.exit(0);
 }
 const { buildExample } = (await import(join(root, 'examples/browser/build.mjs'))) as { buildExample(o: { entry: string; outfile: string; minify: boolean }): Promise<unknown> };
-await buildExample({ entry: join(root, 'bench/browser/bench-page.ts'), outfile: join(root, 'examples/browser/dist/bench.js'), minify: true });
+await buildExample({ entry: join(root, 'dist/bench/browser/bench-page.js'), outfile: join(root, 'examples/browser/dist/bench.js'), minify: true });
 const { startServer } = (await import(join(root, 'scripts/serve-examples.mjs'))) as { startServer(o: { port: number; quiet: boolean; isolate: boolean }): Promise<Server> };
 const { chromium } = await import('playwright-core');
 

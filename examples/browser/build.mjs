@@ -1,18 +1,23 @@
 #!/usr/bin/env node
-// Bundle the browser example (examples/browser/main.ts → examples/browser/dist/main.js) with
-// esbuild's JS API, from Graft's sources, tfjs included: `node examples/browser/build.mjs [--minify]`.
-// Also importable: `await buildExample({ entry, outfile })` (the tests and the browser bench use it).
+// Bundle the browser example with esbuild's JS API: `npm run build && node examples/browser/build.mjs [--minify]`
+// → examples/browser/dist/main.js. The entry is the tsc output (dist/examples/browser/main.js), so
+// Graft's modules come from dist/ as an installed package's would, and its package.json `imports`
+// (#graft/node, #graft/crc, …) resolve to their `browser` variants: no plugin, no shims.
+// Also importable: `await buildExample({ entry, outfile, minify })` (the tests and the browser bench use it).
 import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
 
-const stubs = process.env.GRAFT_EXAMPLE_STUBS === '1' ? [(await import('./node-stubs.mjs')).nodeStubs] : [];
 const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../..');
 
-/** Bundle `entry` (default main.ts) to `outfile` (default dist/main.js); resolves to esbuild's metafile. */
+/** Bundle `entry` (default dist/examples/browser/main.js) to `outfile` (default examples/browser/dist/main.js); resolves to esbuild's metafile. */
 export async function buildExample(options = {}) {
+  const entry = options.entry ?? join(root, 'dist/examples/browser/main.js');
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" (tsc) first`);
   const r = await build({
-    entryPoints: [options.entry ?? join(here, 'main.ts')],
+    entryPoints: [entry],
     outfile: options.outfile ?? join(here, 'dist', 'main.js'),
     bundle: true,
     platform: 'browser',
@@ -22,8 +27,6 @@ export async function buildExample(options = {}) {
     sourcemap: true,
     metafile: true,
     logLevel: 'warning',
-    plugins: options.plugins ?? stubs,
-    ...(stubs.length ? { banner: { js: 'globalThis.process ??= { env: {}, platform: "browser", versions: {} };' } } : {}),
   });
   return r.metafile;
 }

@@ -25,6 +25,8 @@ export interface PageResult {
   /** After a reload: the digests of the restored variables, and whether they equal the saved ones. */
   reloaded?: { url: string; digests: Record<string, string>; identical: boolean; restored: number };
   download?: { name: string; bytes: number };
+  /** Steps that failed without stopping the others (the lazy read, the download), as `step: message`. */
+  errors: string[];
   seconds: number;
 }
 
@@ -54,6 +56,17 @@ const here = new URL('.', location.href);
 const repo = new URL('../../', here);
 const checkpointUrl = new URL('test/fixtures/tf1-bundle/hsbarker-estimator-cnn-adam/model.ckpt-20000', repo).href;
 
+/** Run a step that the next ones do not need; a failure is shown and recorded, and the page goes on. */
+async function attempt(result: PageResult, title: string, body: () => Promise<string>): Promise<void> {
+  const s = step(title);
+  try {
+    s(await body());
+  } catch (e) {
+    s(`${(e as Error).name}: ${(e as Error).message}`, false, (e as Error).stack);
+    result.errors.push(`${title}: ${(e as Error).message}`);
+  }
+}
+
 async function firstVisit(result: PageResult): Promise<void> {
   let s = step('MNIST from data/mnist/ (fetched, gunzipped in the page)');
   const base = new URL('data/mnist/', repo).href;
@@ -71,9 +84,10 @@ async function firstVisit(result: PageResult): Promise<void> {
   step('Class change: digit 9 added (planClassChange / applyClassChange)')(
     `${c.statuses.join(' ')}; trained on ${c.trainExamples} examples: ${pct(c.accuracy)} on ${c.testExamples} test digits`);
 
-  s = step('A lazy one-tensor read over HTTP (Range requests)');
-  result.lazyRead = await lazyReadTensor(checkpointUrl, 'dense/kernel');
-  s(`dense/kernel ${JSON.stringify(result.lazyRead.shape)}: ${result.lazyRead.bytes} bytes read`);
+  await attempt(result, 'A lazy one-tensor read over HTTP (Range requests)', async () => {
+    result.lazyRead = await lazyReadTensor(checkpointUrl, 'dense/kernel');
+    return `dense/kernel ${JSON.stringify(result.lazyRead.shape)}: ${result.lazyRead.bytes} bytes read`;
+  });
 
   s = step('Save to browser storage');
   const params = modelParams(restored.model, head);
@@ -84,9 +98,10 @@ async function firstVisit(result: PageResult): Promise<void> {
   result.saved = { url, digests };
   s(`${Object.keys(digests).length} tensors saved to ${url}`);
 
-  s = step('Export a download (read it with graft inspect)');
-  result.download = await saveDownload(params, 'graft-example.safetensors', document.getElementById('download') as HTMLButtonElement);
-  s(`${result.download.name}: ${result.download.bytes} bytes`);
+  await attempt(result, 'Export a download (read it with graft inspect)', async () => {
+    result.download = await saveDownload(params, 'graft-example.safetensors', document.getElementById('download') as HTMLButtonElement);
+    return `${result.download.name}: ${result.download.bytes} bytes`;
+  });
   restored.model.dispose();
 }
 
@@ -110,7 +125,7 @@ async function run(): Promise<PageResult> {
   const s = step('Backend');
   const backend = await initPageBackend(new URL('node_modules/@tensorflow/tfjs-backend-wasm/dist/', repo).href);
   s(`${backend.backend} (${backend.kernels}), ${backend.threads} thread(s), SIMD ${backend.simd}; crossOriginIsolated ${globalThis.crossOriginIsolated}: ${backend.reason}`);
-  const result: PageResult = { phase, crossOriginIsolated: globalThis.crossOriginIsolated === true, backend, seconds: 0 };
+  const result: PageResult = { phase, crossOriginIsolated: globalThis.crossOriginIsolated === true, backend, errors: [], seconds: 0 };
   if (phase === 'first') await firstVisit(result);
   else await afterReload(result);
   result.seconds = (performance.now() - t0) / 1000;

@@ -8,10 +8,12 @@ import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.j
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerJsKernelPack } from '../../src/runtime/kernels-js/index.js';
-import { openCheckpoint } from '../../src/formats/index.js';
+import { openCheckpoint, writeCheckpoint } from '../../src/formats/index.js';
 import { Saver } from '../../src/checkpoint/saver.js';
-import { encodeHeader, writerOrder } from '../../src/formats/safetensors/header.js';
-import type { TensorValue } from '../../src/formats/types.js';
+import { defaultBrowserStorage } from '../../src/io/storage/index.js';
+import { downloadFiles } from '../../src/io/download.js';
+import { mkdir, stat } from '../../src/io/fs.js';
+import { basename, dirname, join } from '../../src/io/path.js';
 import { newVariable } from '../../src/variables/create.js';
 import { parametersFromLayersModel } from '../../src/variables/layers-adapter.js';
 import { ParameterSet } from '../../src/variables/parameter-set.js';
@@ -76,15 +78,17 @@ function freshParams(classes: number): { params: ParameterSet; dispose: () => vo
   return { params, dispose: () => model.dispose() };
 }
 
-/** OPFS where the browser has it, IndexedDB otherwise. */
+/** Where the example saves: OPFS where the browser has it, IndexedDB otherwise (`graft/io` decides). */
 export async function storageUrl(): Promise<string> {
-  const opfs = typeof navigator !== 'undefined' && typeof navigator.storage?.getDirectory === 'function';
-  return opfs ? 'opfs://graft-example/model.ckpt' : 'indexeddb://graft-example/model.ckpt';
+  return `${defaultBrowserStorage()}graft-example/model.ckpt`;
 }
 
-/** Save `params` as a TF bundle at a browser-storage URL (write, then publish). */
+/** Save `params` as a TF bundle at a browser-storage URL (write, then publish), its directory made first. */
 export async function saveToStorage(params: ParameterSet, url: string): Promise<string> {
-  return new Saver({ varList: params }).save(url);
+  await mkdir(dirname(url), { recursive: true });
+  // Saver.save also writes the `checkpoint` state file, whose writer is Node-only for now: the bundle alone
+  await writeCheckpoint(url, new Saver({ varList: params }).snapshot(), { format: 'tf-bundle' });
+  return url;
 }
 
 /** Restore the example's variables from browser storage into fresh ones; their digests. */
@@ -109,21 +113,16 @@ export async function tensorDigests(params: ParameterSet): Promise<Record<string
   return out;
 }
 
-/** Write `params` as one safetensors file (the format's own header encoder), offered as a download on `button`. */
+/**
+ * Write `params` with Graft's safetensors writer to in-page storage (`mem://`) and offer the file
+ * as a download on `button` (`downloadFiles`, graft/io's download sink).
+ */
 export async function saveDownload(params: ParameterSet, name: string, button: HTMLButtonElement): Promise<{ name: string; bytes: number }> {
-  const tensors: TensorValue[] = params.toArray().map((p) => {
-    const v = p.variable.dataSync() as Float32Array;
-    return { name: p.name, dtype: 'float32', shape: [...p.variable.shape], data: new Uint8Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength)) };
-  });
-  const ordered = writerOrder(tensors, name);
-  const blob = new Blob([encodeHeader(ordered, { producer: 'graft examples/browser' }) as Uint8Array<ArrayBuffer>, ...ordered.map((t) => t.data as Uint8Array<ArrayBuffer>)], { type: 'application/octet-stream' });
-  const href = URL.createObjectURL(blob);
-  button.onclick = () => {
-    const a = document.createElement('a');
-    a.href = href;
-    a.download = name;
-    a.click();
-  };
+  const dir = 'mem://graft-example-export';
+  await mkdir(dir, { recursive: true });
+  const path = await new Saver({ varList: params, format: 'safetensors' }).save(join(dir, name.replace(/\.safetensors$/, '')));
+  const bytes = (await stat(path)).size;
+  button.onclick = () => { void downloadFiles(dir, { prefix: basename(path) }); };
   button.disabled = false;
-  return { name, bytes: blob.size };
+  return { name: basename(path), bytes };
 }

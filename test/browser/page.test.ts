@@ -134,5 +134,6 @@ test('the checkpoint saved to browser storage restores bit-identically after a p
 });
 
 test('no console errors, page errors or failed requests in the whole run', { skip }, () => {
+  assert.deepEqual(first.errors, [], 'steps that failed in the page');
   assert.deepEqual(problems, []);
 });
