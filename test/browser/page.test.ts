@@ -103,7 +103,8 @@ test('a lazy one-tensor read over HTTP fetches at most the index + 1.1× that te
 });
 
 test('the download is a safetensors file the Node CLI reads (graft inspect)', { skip }, async () => {
-  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+  assert.ok(first.download, `the page prepared no download: ${first.errors.join('; ')}`);
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 10_000 }), page.click('#download')]);
   const file = join(work, download.suggestedFilename());
   await download.saveAs(file);
   assert.equal(download.suggestedFilename(), 'graft-example.safetensors');
