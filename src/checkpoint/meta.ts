@@ -13,7 +13,7 @@
  * Written atomically before the state file names the checkpoint.
  */
 import { readSource as readRegularFile } from '../io/source.js';
-import { AtomicFile } from '../formats/atomic.js';
+import { atomicWriteFile } from '../io/fs.js';
 import type { DType } from '../formats/types.js';
 import { FormatError } from '../errors.js';
 import type { VarList } from './var-list.js';
@@ -76,14 +76,7 @@ export function buildMeta(varList: VarList, input: MetaInput = {}): CheckpointMe
 export async function writeMeta(checkpoint: string, meta: CheckpointMeta, options: { fsync?: boolean } = {}): Promise<string> {
   const path = metaPathFor(checkpoint);
   const text = JSON.stringify(meta, null, 1) + '\n';
-  const f = await AtomicFile.create(path);
-  try {
-    await f.write(new TextEncoder().encode(text));
-    await f.commit({ fsync: options.fsync ?? true });
-  } catch (e) {
-    await f.abort();
-    throw e;
-  }
+  await atomicWriteFile(path, text, { fsync: options.fsync ?? true });
   return path;
 }
 

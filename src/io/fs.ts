@@ -17,11 +17,30 @@ import { filePathOfUrl, readSource } from './source.js';
 import { isStorageLocation, storagePath, type StorageStat } from './storage/index.js';
 
 export {
-  open, rename, link, mkdtemp, appendFile, existsSync, readFileSync, unlinkSync, constants, hostname, tmpdir,
+  existsSync, readFileSync, unlinkSync, constants, hostname, tmpdir,
   availableParallelism, sha256Hex, fileURLToPath, pidAlive, HOST, openRegularFile, recoverDirectory,
-  AtomicFile, atomicWriteFile, tempSibling, fsyncDir,
+  AtomicFile, tempSibling, fsyncDir,
 } from '#graft/node';
 export type { FileHandle } from '#graft/node';
+
+/** Refuse a Node-only call on a location with a scheme (it would create a literal `opfs:` folder). */
+function nodeOnly<F extends (p: any, ...rest: any[]) => any>(op: string, f: F): F {
+  return ((p: unknown, ...rest: unknown[]) => {
+    if (typeof p === 'string' && schemeOf(p) !== '' && schemeOf(p) !== 'file') {
+      return Promise.reject(new FileSystemError('not_supported_here', `${p}: ${op} works on files only, not on ${schemeOf(p)}:// locations`, {
+        hint: 'this operation (run locks, event files, appends) needs a filesystem path; use a path in Node', details: { path: p, op },
+      }));
+    }
+    return f(typeof p === 'string' ? nodePath(p) : p, ...rest);
+  }) as F;
+}
+
+/** Node-only file calls (a scheme location is refused with FileSystemError `not_supported_here`). */
+export const open = nodeOnly('open', host.open);
+export const rename = nodeOnly('rename', host.rename);
+export const link = nodeOnly('link', host.link);
+export const mkdtemp = nodeOnly('mkdtemp', host.mkdtemp);
+export const appendFile = nodeOnly('appendFile', host.appendFile);
 
 /** The facts of a `stat` that Graft reads (a Node `Stats` has them all). */
 export type FileStat = StorageStat;
@@ -146,6 +165,16 @@ export async function rm(p: string, options?: { recursive?: boolean; force?: boo
   }
   if (isHttp(p)) throw readOnly('delete', p);
   await host.rm(nodePath(p), options);
+}
+
+/**
+ * Replace a whole file atomically: io/atomic-file.ts for paths (temporary, fsync, rename), a
+ * one-file publish in storage.
+ */
+export async function atomicWriteFile(p: string, data: Uint8Array | string, options: { fsync?: boolean } = {}): Promise<void> {
+  if (isStorageLocation(p)) return writeFile(p, data);
+  if (isHttp(p)) throw readOnly('write', p);
+  await host.atomicWriteFile(nodePath(p), data, options);
 }
 
 /** `realpath` (storage and HTTP locations are their own real path). */
