@@ -76,9 +76,10 @@ test('the page restores the TF-written checkpoint over HTTP with the plan report
   assert.equal(node.restore.correct, 9884);
 });
 
-test('features-mode transfer and the class change reach the Node accuracies (±1 point) on the same data and seed', { skip }, () => {
+test('features-mode transfer and the class change reach the Node accuracies (±1 point) on the same data and seed', { skip }, (ctx) => {
   const t = first.scenario!.transfer;
   const c = first.scenario!.classChange;
+  ctx.diagnostic(`transfer: page ${t.accuracy}, Node ${node.transfer.accuracy}; class change: page ${c.accuracy}, Node ${node.classChange.accuracy}; page ran ${first.seconds.toFixed(1)} s`);
   assert.deepEqual([t.trainExamples, t.testExamples, t.steps], [node.transfer.trainExamples, node.transfer.testExamples, node.transfer.steps]);
   assert.ok(Math.abs(t.accuracy - node.transfer.accuracy) <= 0.01, `transfer: page ${t.accuracy}, Node ${node.transfer.accuracy}`);
   assert.ok(t.accuracy > 0.8, `a head from 10 examples per digit on the restored body's features: ${t.accuracy}`);
@@ -89,7 +90,7 @@ test('features-mode transfer and the class change reach the Node accuracies (±1
   assert.ok(c.accuracy > 0.8, `digit 9 added from 10 examples: ${c.accuracy}`);
 });
 
-test('a lazy one-tensor read over HTTP fetches at most the index + 1.1× that tensor\'s bytes', { skip }, async () => {
+test('a lazy one-tensor read over HTTP fetches at most the index + 1.1× that tensor\'s bytes', { skip }, async (ctx) => {
   const url = `${server.url}/test/fixtures/tf1-bundle/hsbarker-estimator-cnn-adam/model.ckpt-20000`;
   server.reset();
   const r = await page.evaluate(([u, n]) => (globalThis as unknown as { graftExample: { lazyRead(u: string, n: string): Promise<LazyRead> } }).graftExample.lazyRead(u!, n!), [url, 'dense/kernel']);
@@ -97,6 +98,7 @@ test('a lazy one-tensor read over HTTP fetches at most the index + 1.1× that te
   assert.deepEqual([r.dtype, r.shape, r.bytes], ['float32', [392, 10], 392 * 10 * 4]);
   const indexBytes = (await stat(PREFIX + '.index')).size;
   const dataBytes = (await stat(PREFIX + '.data-00000-of-00001')).size;
+  ctx.diagnostic(`lazy read: ${s.bytes} bytes in ${s.requests} requests (${s.rangeRequests} Range); index ${indexBytes}, tensor ${r.bytes}, data file ${dataBytes}`);
   assert.ok(s.bytes <= indexBytes + 1.1 * r.bytes, `fetched ${s.bytes} bytes; index ${indexBytes} + tensor ${r.bytes} (data file ${dataBytes}); ${JSON.stringify(s.log)}`);
   const data = s.log.filter((e) => e.path.endsWith('.data-00000-of-00001'));
   assert.ok(data.length >= 1 && data.every((e) => e.status === 206), `the data file is read with Range requests: ${JSON.stringify(data)}`);
