@@ -3,7 +3,8 @@
  * what a folder holds when no detector takes it ("found 3 files: a.txt, b.bin, c.md; none is a
  * checkpoint"), so the error names what was found instead of guessing a format.
  */
-import { open, readdir, stat } from '../io/fs.js';
+import { readdir, stat } from '../io/fs.js';
+import { openSource } from '../io/source.js';
 import { join } from '../io/path.js';
 
 /** Largest `*.json` read to see whether it is a tfjs model.json (tfjs reader's own cap is larger). */
@@ -11,16 +12,25 @@ const MAX_PROBE_BYTES = 16 * 1024 * 1024;
 /** At most this many `*.json` files are probed in one folder. */
 const MAX_PROBES = 16;
 
+/** Whether `needle` (ASCII) occurs in `bytes`. */
+function latin1Includes(bytes: Uint8Array, needle: string): boolean {
+  const n = Array.from(needle, (c) => c.charCodeAt(0));
+  outer: for (let i = 0; i + n.length <= bytes.length; i++) {
+    for (let k = 0; k < n.length; k++) if (bytes[i + k] !== n[k]) continue outer;
+    return true;
+  }
+  return false;
+}
+
 async function contains(path: string, needle: string): Promise<boolean> {
   const st = await stat(path).catch(() => undefined);
   if (!st?.isFile() || st.size > MAX_PROBE_BYTES) return false;
-  const fh = await open(path, 'r');
+  const src = await openSource(path, { what: 'JSON file' }).catch(() => undefined); // never blocks on a FIFO
+  if (src === undefined) return false;
   try {
-    const buf = new Uint8Array(st.size);
-    const { bytesRead } = await fh.read(buf, 0, st.size, 0);
-    return Buffer.from(buf.buffer, 0, bytesRead).includes(needle);
+    return latin1Includes(await src.read(0, Math.min(src.size, st.size)), needle);
   } finally {
-    await fh.close();
+    await src.close();
   }
 }
 

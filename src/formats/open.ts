@@ -24,10 +24,10 @@
  * detector takes is refused with what it holds (folder-listing.ts), never with TF's wording
  * unless it does look like a TF checkpoint directory.
  */
-import { open as openFile, readdir, stat } from '../io/fs.js';
+import { readdir, stat } from '../io/fs.js';
 import { openSource as openRegularFile } from '../io/source.js';
 import { awaitPublished } from '../io/sink.js';
-import { basename, dirname, join, resolve } from '../io/path.js';
+import { basename, dirname, join, resolve, schemeOf } from '../io/path.js';
 import { CheckpointNotFoundError, FormatError, GraftError } from '../errors.js';
 import { openBundle } from './tf-bundle/index.js';
 import { readCheckpointStateDetailed, type CheckpointStateDetails } from './state-file.js';
@@ -196,9 +196,9 @@ const kerasArchive: Detector = async (path, st) => {
   if (!path.endsWith('.keras')) {
     // Other zips (torch .pt) are not ours: look for Keras' member names in the central directory.
     const n = Math.min(Number(st.size), 65536 + 22);
-    const fh = await openFile(path, 'r');
-    const tail = new Uint8Array(n);
-    try { await fh.read(tail, 0, n, Number(st.size) - n); } finally { await fh.close(); }
+    const f = await openRegularFile(path, { what: 'zip file' });
+    let tail: Uint8Array;
+    try { tail = await f.read(f.size - Math.min(n, f.size), Math.min(n, f.size)); } finally { await f.close(); }
     const text = new TextDecoder('latin1').decode(tail);
     if (!text.includes('model.weights.h5') || !text.includes('config.json')) return null;
   }
@@ -261,8 +261,31 @@ const ACCEPTED =
   'a .safetensors file or its .safetensors.index.json, a tfjs model.json (or weights_manifest.json, or its directory), a Keras .h5 / .weights.h5 / .keras file, ' +
   'or a PyTorch torch.save file (.pt, .pth, pytorch_model.bin)';
 
+/**
+ * An `http(s)://` location, by name only: a server cannot list a directory, and every probe of a
+ * name that is not there is a 404 (a console error in a page). A name ending in `/` is a
+ * directory (its `checkpoint` state file, else its model.json); `.index` / `.data-K-of-N` and
+ * any name without a known extension are a TF bundle prefix.
+ */
+async function httpHandler(path: string): Promise<FormatHandler | null> {
+  if (path.endsWith('/')) {
+    const dir = path.slice(0, -1);
+    if (await exists(join(dir, 'checkpoint'))) return stateDir(dir, { isDirectory: () => true, isFile: () => false } as Awaited<ReturnType<typeof stat>>);
+    const mj = join(dir, 'model.json');
+    return { format: 'tfjs', resolved: mj, note: `${path} is a directory; using ${mj}.`, open: () => openTfjsWeights(mj) };
+  }
+  if (isShardIndexPath(path)) return { format: 'safetensors', resolved: path, open: () => openShardedSafetensors(path) };
+  if (path.endsWith('.safetensors')) return { format: 'safetensors', resolved: path, open: () => openSafetensors(path) };
+  if (path.endsWith('.json')) return { format: 'tfjs', resolved: path, open: () => openTfjsWeights(path) };
+  if (/\.(h5|hdf5|keras)$/.test(path)) return { format: 'keras-h5', resolved: path, open: () => openKerasH5(path) };
+  if (/\.(pt|pth|bin)$/.test(path)) return { format: 'pytorch', resolved: path, open: () => openPytorch(path) };
+  return { format: 'tf-bundle', resolved: path, open: () => openBundle(path) }; // openBundle notes `.index` / `.data-…`
+}
+
 /** Run the detectors on `path`; null when none recognises it. */
 export async function findHandler(path: string): Promise<FormatHandler | null> {
+  const scheme = schemeOf(path);
+  if (scheme === 'http' || scheme === 'https') return httpHandler(path);
   const st = await stat(path).catch(() => undefined);
   for (const { detect } of DETECTORS) {
     const h = await detect(path, st);

@@ -11,7 +11,7 @@
  * a browser bundle replaces with typed `no_filesystem` errors.
  */
 export {
-  openRegularFile, readRegularFile, AtomicFile, atomicWriteFile, tempSibling, fsyncDir, pidAlive,
+  openRegularFile, readRegularFile, AtomicFile, tempSibling, fsyncDir, pidAlive,
   Publish, recoverPublish, recoverDirectory, HOST,
 } from '#graft/node';
 export type { RegularFile } from '#graft/node';
@@ -26,4 +26,5 @@ export {
   STORAGE_SCHEMES, type StorageStat, type KeyValueBackend,
 } from './storage/index.js';
 export { downloadFiles, type DownloadOptions } from './download.js';
+export { stat, readdir, mkdir, readFile, writeFile, unlink, rm, atomicWriteFile, type FileStat, type DirEntry } from './fs.js';
 export { join, dirname, basename, resolve, relative, normalize, isAbsolute, extname, schemeOf, splitLocation, sep } from './path.js';

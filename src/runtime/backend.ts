@@ -15,6 +15,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '../errors.js';
 import { howToGetNative } from './install-context.js';
 import { LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD, registerJsKernelPack } from './kernels-js/index.js';
+import { RUNTIME_HOST } from '#graft/runtime-host';
+import { setupBrowserBackend, type BrowserBackendName, type BrowserFacts } from './browser-backend.js';
 
 /** What can be asked for: a TF.js backend, or `native` (wasm + native kernels, required to load). */
 export type BackendName = 'wasm' | 'cpu' | 'native' | 'tfjs-node';
@@ -33,18 +35,27 @@ export const HOW_TO_GET_NATIVE = howToGetNative();
 
 /** Options for {@link initBackend}. */
 export interface InitBackendOptions {
-  /** Force a backend; default: `GRAFT_BACKEND`, else automatic (tfjs-node, native, wasm). */
-  backend?: BackendName;
+  /**
+   * Force a backend; default: `GRAFT_BACKEND`, else automatic (Node: tfjs-node, native, wasm;
+   * a page: wasm with the JS kernel pack). `webgl` / `webgpu` in a page only.
+   */
+  backend?: BackendName | 'webgl' | 'webgpu';
+  /** In a page: where tfjs-backend-wasm's `.wasm` files are served (browser-backend.ts). */
+  wasmPaths?: string | Record<string, string>;
+  /** In a page: wasm threads (`true` default when cross-origin isolated, a count, or `false`). */
+  threads?: boolean | number;
 }
 
 /** What {@link initBackend} chose and why (plain data; `graft doctor --json` prints it). */
 export interface BackendInfo {
-  /** The TF.js backend that runs: `wasm`, `cpu`, or `tensorflow` (tfjs-node). */
-  backend: 'wasm' | 'cpu' | 'tensorflow';
+  /** The TF.js backend that runs: `wasm`, `cpu`, `tensorflow` (tfjs-node), or in a page `webgl` / `webgpu`. */
+  backend: 'wasm' | 'cpu' | 'tensorflow' | 'webgl' | 'webgpu';
   /** Which kernels do the heavy ops: native oneDNN, the JS kernel pack, tfjs-node's, or stock only. */
   kernels: KernelSource;
-  /** What was asked for: a {@link BackendName} or `auto`. */
-  requested: BackendName | 'auto';
+  /** What was asked for: a {@link BackendName}, `auto`, or in a page `webgl` / `webgpu`. */
+  requested: BackendName | BrowserBackendName;
+  /** In a page: the facts behind the choice (cross-origin isolation, SIMD, threads, WebGL/WebGPU). */
+  browser?: BrowserFacts;
   /** Why this backend: what was asked, what was found, what failed. */
   reason: string;
   /** Threads the heavy kernels use (TF.js wasm in Node is single-threaded; docs/design/ENGINE-STUDY.md §2). */
@@ -70,7 +81,7 @@ interface NativeLoadResult {
 }
 
 let current: Promise<BackendInfo> | undefined;
-let currentRequest: BackendName | 'auto' | undefined;
+let currentRequest: BackendName | BrowserBackendName | undefined;
 let info: BackendInfo | undefined;
 
 /**
@@ -82,7 +93,7 @@ let info: BackendInfo | undefined;
  *   console.error(info.backend, info.kernels);  // "wasm js-pack"
  */
 export function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
-  let wanted: BackendName | 'auto';
+  let wanted: BackendName | BrowserBackendName;
   try {
     wanted = requestedBackend(options);
   } catch (e) {
@@ -98,7 +109,7 @@ export function initBackend(options: InitBackendOptions = {}): Promise<BackendIn
     return current;
   }
   currentRequest = wanted;
-  current = setup(wanted).then((i) => (info = i));
+  current = (RUNTIME_HOST === 'browser' ? setupInPage(wanted, options) : setup(wanted as BackendName | 'auto')).then((i) => (info = i));
   current.catch(() => { current = undefined; currentRequest = undefined; });
   return current;
 }
@@ -126,9 +137,11 @@ export function noticeSlowPath(): boolean {
   return true;
 }
 
-function requestedBackend(options: InitBackendOptions): BackendName | 'auto' {
+function requestedBackend(options: InitBackendOptions): BackendName | BrowserBackendName {
   if (options.backend !== undefined) {
-    if (!BACKEND_NAMES.includes(options.backend)) throw unknownBackend(String(options.backend), 'initBackend({backend})');
+    const pageOnly = options.backend === 'webgl' || options.backend === 'webgpu';
+    if (pageOnly && RUNTIME_HOST === 'browser') return options.backend;
+    if (!(BACKEND_NAMES as readonly string[]).includes(options.backend)) throw unknownBackend(String(options.backend), 'initBackend({backend})');
     return options.backend;
   }
   const fromEnv = env('GRAFT_BACKEND');
@@ -144,7 +157,8 @@ function unknownBackend(value: string, where: string): BackendError {
   });
 }
 
-function satisfies(i: BackendInfo, wanted: BackendName): boolean {
+function satisfies(i: BackendInfo, wanted: BackendName | BrowserBackendName): boolean {
+  if (wanted === 'webgl' || wanted === 'webgpu') return i.backend === wanted;
   if (wanted === 'cpu') return i.backend === 'cpu';
   if (wanted === 'tfjs-node') return i.backend === 'tensorflow';
   if (wanted === 'native') return i.kernels === 'native';
@@ -153,6 +167,16 @@ function satisfies(i: BackendInfo, wanted: BackendName): boolean {
 
 function describe(i: BackendInfo): string {
   return `${i.backend} (kernels: ${i.kernels})`;
+}
+
+/** In a page: wasm + JS pack (default), webgl, webgpu or cpu; no tfjs-node, no native addon. */
+async function setupInPage(wanted: BackendName | BrowserBackendName, options: InitBackendOptions): Promise<BackendInfo> {
+  if (wanted === 'native' || wanted === 'tfjs-node') {
+    throw new BackendError('backend_unavailable', `"${wanted}" runs in Node only, not in a browser page`, {
+      hint: 'leave backend unset in a page (wasm with SIMD, threads when cross-origin isolated, and the JS kernel pack)', details: { backend: wanted },
+    });
+  }
+  return setupBrowserBackend({ backend: wanted, wasmPaths: options.wasmPaths, threads: options.threads });
 }
 
 async function setup(wanted: BackendName | 'auto'): Promise<BackendInfo> {

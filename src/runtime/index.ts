@@ -11,6 +11,8 @@ export {
   HOW_TO_GET_NATIVE,
 } from './backend.js';
 export type { BackendInfo, BackendName, InitBackendOptions, KernelSource } from './backend.js';
+export type { BrowserBackendName, BrowserBackendOptions, BrowserFacts } from './browser-backend.js';
+export { doctor, type DoctorReport } from './doctor.js';
 export { packageRoot, installContext, buildNativeCommand, howToGetNative, oneDnnHeadersFound } from './install-context.js';
 export {
   registerJsKernelPack,

@@ -24,7 +24,8 @@
  * contiguous, uncompressed datasets), so a corrupted dataspace cannot size an allocation.
  */
 import { openRegularFile } from '../../io/fs.js';
-import { importH5wasm } from '#graft/h5wasm';
+import { h5Unavailable, importH5wasm } from '#graft/h5wasm';
+import { schemeOf } from '../../io/path.js';
 import { resolve } from '../../io/path.js';
 import { CheckpointNotFoundError, FormatError, GraftError } from '../../errors.js';
 import { numberToFloat16 } from '../stats.js';
@@ -243,6 +244,13 @@ export interface H5Source {
  *   and for `.keras` the codes of `openKerasArchive`.
  */
 export async function openKerasH5(path: string, options: OpenKerasH5Options = {}): Promise<KerasH5Reader> {
+  const unavailable = h5Unavailable(path); // in a browser: FormatError h5_node_only
+  if (unavailable) throw unavailable;
+  if (schemeOf(path) !== '' && schemeOf(path) !== 'file') {
+    throw new FormatError('h5_needs_file', `${path}: Keras HDF5 files are read from the filesystem only (h5wasm opens files), not from ${schemeOf(path)}:// locations`, {
+      hint: 'download it to a file first, or convert it to safetensors / tfjs (graft convert)', details: { path },
+    });
+  }
   let fileSize: number;
   const head = new Uint8Array(2056);
   try {

@@ -230,8 +230,15 @@ export interface HeaderInput {
   shape: number[];
 }
 
+const utf8Enc = new TextEncoder();
+
+/** Compare two strings by their UTF-8 bytes (Rust's `String` order, which the reference writer sorts by). */
 function bytewise(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  const x = utf8Enc.encode(a);
+  const y = utf8Enc.encode(b);
+  const n = Math.min(x.length, y.length);
+  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+  return x.length - y.length;
 }
 
 /**
