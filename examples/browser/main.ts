@@ -122,9 +122,9 @@ async function afterReload(result: PageResult): Promise<void> {
 async function run(): Promise<PageResult> {
   const t0 = performance.now();
   const phase = new URLSearchParams(location.search).get('phase') === 'reload' ? 'reload' : 'first';
-  const s = step('Backend');
+  const s = step('Backend (doctor)');
   const backend = await initPageBackend(new URL('node_modules/@tensorflow/tfjs-backend-wasm/dist/', repo).href);
-  s(`${backend.backend} (${backend.kernels}), ${backend.threads} thread(s), SIMD ${backend.simd}; crossOriginIsolated ${globalThis.crossOriginIsolated}: ${backend.reason}`);
+  s(`${backend.backend} (${backend.kernels}), ${backend.threads} thread(s), SIMD ${backend.simd}`, true, backend.doctor.join('\n'));
   const result: PageResult = { phase, crossOriginIsolated: globalThis.crossOriginIsolated === true, backend, errors: [], seconds: 0 };
   if (phase === 'first') await firstVisit(result);
   else await afterReload(result);

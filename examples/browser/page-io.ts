@@ -3,12 +3,9 @@
  * src/io through checkpoint/ and formats/), kept in one file so the page reads as the steps it does.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js'; // gradients for the taped paths (W1 in the bench)
-import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js'; // t.argMax() & co., as the @tensorflow/tfjs union registers them
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { registerJsKernelPack } from '../../src/runtime/kernels-js/index.js';
-import { openCheckpoint, writeCheckpoint } from '../../src/formats/index.js';
+import { doctor } from '../../src/runtime/doctor.js';
+import { openCheckpoint } from '../../src/formats/index.js';
 import { Saver } from '../../src/checkpoint/saver.js';
 import { defaultBrowserStorage } from '../../src/io/storage/index.js';
 import { downloadFiles } from '../../src/io/download.js';
@@ -20,27 +17,21 @@ import { ParameterSet } from '../../src/variables/parameter-set.js';
 import { ESTIMATOR_CNN_FEATURES, estimatorCnnLayersModel } from '../../src/models/tf-estimator-cnn.js';
 import type { HeadValues } from './scenario.js';
 
-/** Which backend runs in the page, and why. */
+/** Which backend runs in the page, and why (from Graft's `doctor()`). */
 export interface BackendSummary {
   backend: string;
   kernels: string;
   threads: number;
   simd: boolean;
   reason: string;
+  /** `doctor()`'s lines, as the page shows them. */
+  doctor: string[];
 }
 
-/** TF.js wasm (SIMD; threads when the page is cross-origin isolated) with Graft's JS kernel pack. */
+/** Graft's backend choice in a page (wasm SIMD + the JS kernel pack; threads when cross-origin isolated), and what doctor() says. */
 export async function initPageBackend(wasmPrefix: string): Promise<BackendSummary> {
-  setWasmPaths(wasmPrefix);
-  if (!(await tf.setBackend('wasm'))) throw new Error('the TF.js wasm backend did not start');
-  await tf.ready();
-  registerJsKernelPack();
-  const threads = getThreadsCount();
-  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') as boolean;
-  return {
-    backend: 'wasm', kernels: 'js-pack', threads, simd,
-    reason: globalThis.crossOriginIsolated ? 'cross-origin isolated: the threaded SIMD build (tfjs uses hardwareConcurrency / 2 threads)' : 'not cross-origin isolated: single-threaded SIMD build',
-  };
+  const { info, lines } = await doctor({ wasmPaths: wasmPrefix });
+  return { backend: info.backend, kernels: info.kernels, threads: info.threads, simd: info.browser?.simd ?? false, reason: info.reason, doctor: lines };
 }
 
 /** What a lazy one-tensor read returned. */
@@ -86,9 +77,7 @@ export async function storageUrl(): Promise<string> {
 /** Save `params` as a TF bundle at a browser-storage URL (write, then publish), its directory made first. */
 export async function saveToStorage(params: ParameterSet, url: string): Promise<string> {
   await mkdir(dirname(url), { recursive: true });
-  // Saver.save also writes the `checkpoint` state file, whose writer is Node-only for now: the bundle alone
-  await writeCheckpoint(url, new Saver({ varList: params }).snapshot(), { format: 'tf-bundle' });
-  return url;
+  return new Saver({ varList: params }).save(url);
 }
 
 /** Restore the example's variables from browser storage into fresh ones; their digests. */
