@@ -112,7 +112,7 @@ test('the download is a safetensors file the Node CLI reads (graft inspect)', { 
   assert.equal(download.suggestedFilename(), 'graft-example.safetensors');
   const cli = spawnSync(process.execPath, [join(root, 'bin/graft'), 'inspect', file], { encoding: 'utf8' });
   assert.equal(cli.status, 0, cli.stderr);
-  assert.match(cli.stdout, /head\/kernel\s+float32\s+\[392,10\]/);
+  assert.match(cli.stdout, /head\/kernel\s+float32\s+\[392, 10\]\s+15,680/);
   assert.match(cli.stdout, /conv2d\/kernel/);
   const reader = await openSafetensors(file);
   try {
