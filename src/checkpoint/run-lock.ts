@@ -27,6 +27,7 @@ import { readFileSync, unlinkSync } from '../io/fs.js';
 import { hostname } from '../io/fs.js';
 import { join, resolve } from '../io/path.js';
 import { GraftError } from '../errors.js';
+import { isStorageLocation } from '../io/storage/index.js';
 
 /** Name of the lock file inside a run directory. */
 export const RUN_LOCK_FILENAME = '.graft.lock';
@@ -148,6 +149,51 @@ function lockedError(dir: string, path: string, info: RunLockInfo | undefined, w
   });
 }
 
+/** Storage run directories locked in this page (or process), when Web Locks are missing. */
+const storageHeld = new Set<string>();
+
+/**
+ * The lock of a run directory in browser storage (`opfs://`, `indexeddb://`, `mem://`): a Web
+ * Lock named after the directory, held until release (the browser drops it when the tab closes,
+ * so a closed tab never leaves a stale lock), requested with `ifAvailable` so a second tab gets
+ * `run_locked` at once. Without Web Locks (Node's `mem://`) the lock is held within the process.
+ */
+class StorageRunLock extends RunLock {
+  private done = false;
+  constructor(path: string, info: RunLockInfo, private readonly free: () => void) {
+    super(path, info, '', []);
+  }
+  override async release(): Promise<void> {
+    this.releaseSync();
+  }
+  override releaseSync(): void {
+    if (this.done) return;
+    this.done = true;
+    this.free();
+  }
+}
+
+type WebLocks = { request(name: string, o: { ifAvailable: boolean }, cb: (lock: unknown) => Promise<void>): Promise<void> };
+
+async function acquireStorageRunLock(dir: string): Promise<RunLock> {
+  const path = join(dir, RUN_LOCK_FILENAME);
+  const key = resolve(dir);
+  const info: RunLockInfo = { pid: 0, host: 'browser', started: new Date().toISOString(), dir: key };
+  const busy = () => lockedError(dir, path, info, 'another CheckpointManager (in this page or another tab) holds it', `close() the other CheckpointManager on ${dir} first, or use another directory`);
+  const locks = (globalThis as { navigator?: { locks?: WebLocks } }).navigator?.locks;
+  if (locks === undefined) {
+    if (storageHeld.has(key)) throw busy();
+    storageHeld.add(key);
+    return new StorageRunLock(path, info, () => storageHeld.delete(key));
+  }
+  return new Promise<RunLock>((resolveLock, reject) => {
+    locks.request(`graft-run:${key}`, { ifAvailable: true }, (lock) => {
+      if (lock === null) { reject(busy()); return Promise.resolve(); }
+      return new Promise<void>((releaseLock) => resolveLock(new StorageRunLock(path, info, releaseLock)));
+    }).catch(reject);
+  });
+}
+
 /**
  * Take the run directory's lock, or fail.
  * @throws RunLockedError `run_locked` when another live writer holds it (details: lockFile,
@@ -157,6 +203,7 @@ function lockedError(dir: string, path: string, info: RunLockInfo | undefined, w
  * try { ... } finally { await lock.release(); }
  */
 export async function acquireRunLock(dir: string, options: AcquireRunLockOptions = {}): Promise<RunLock> {
+  if (isStorageLocation(dir)) return acquireStorageRunLock(dir);
   const path = join(dir, RUN_LOCK_FILENAME);
   const key = resolve(path);
   const host = hostname();

@@ -144,7 +144,7 @@ export type HttpSource = ByteSource & { readonly stats: HttpStats };
  * @throws FileSystemError `file_not_found`, `http_error`, `network_error`; FormatError
  *   `range_not_supported`, `response_too_large`, `source_changed`, `truncated`.
  * @example
- *   const src = await openHttpSource('https://example.org/ckpt/model.ckpt-1.index');
+ *   const src = await openHttpSource('https://host/ckpt/model.ckpt-1.index');
  *   const footer = await src.read(src.size - 48, 48);
  */
 export async function openHttpSource(url: string, options: HttpSourceOptions = {}): Promise<HttpSource> {

@@ -52,7 +52,7 @@ export function filePathOfUrl(location: string): string {
  * @throws FileSystemError `unknown_scheme`, `file_not_found`, `no_filesystem`, …; FormatError
  *   `not_a_regular_file` (a FIFO or device path in Node).
  * @example
- *   await using src = await openSource('https://example.org/run/model.ckpt-10.index', { what: 'checkpoint index' });
+ *   await using src = await openSource('https://host/run/model.ckpt-10.index', { what: 'checkpoint index' });
  */
 export async function openSource(location: string, options: OpenSourceOptions = {}): Promise<ByteSource> {
   const what = options.what ?? 'file';

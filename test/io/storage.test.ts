@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFile, readdir as nodeReaddir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initBackend } from '../../src/runtime/backend.js';
-import { Saver, latestCheckpoint, listVariables } from '../../src/checkpoint/index.js';
+import { CheckpointManager, Saver, latestCheckpoint, listVariables } from '../../src/checkpoint/index.js';
 import { openCheckpoint } from '../../src/formats/open.js';
 import { writeCheckpoint } from '../../src/formats/write.js';
 import { MemoryBackend, StorageFs, mountFiles } from '../../src/io/storage/index.js';
@@ -92,4 +92,23 @@ test('mountFiles: a TF checkpoint handed over as Blobs opens like the files', as
     await viaMount.close();
     await local.close();
   }
+});
+
+test('CheckpointManager on mem:// storage: saves, retention, a second manager is refused while the first holds the run, resume', async () => {
+  const dir = 'mem://runs/manager-a';
+  const model = makeParams([['m/w', [2, 3]], ['m/b', [3]]], 3);
+  const m1 = new CheckpointManager(dir, { params: model, maxToKeep: 2 });
+  await m1.restoreOrInitialize();
+  for (const step of [1, 2, 3]) await m1.save(step);
+  await assert.rejects(new CheckpointManager(dir, { params: makeParams([['m/w', [2, 3]], ['m/b', [3]]], 4) }).restoreOrInitialize(),
+    (e: unknown) => e instanceof GraftError && e.code === 'run_locked');
+  assert.equal(await latestCheckpoint(dir), `${dir}/model.ckpt-3`);
+  assert.ok(!(await readdir(dir)).some((n) => n.startsWith('model.ckpt-1.')), 'retention deleted step 1');
+  await m1.close();
+  const again = makeParams([['m/w', [2, 3]], ['m/b', [3]]], 5);
+  const m2 = new CheckpointManager(dir, { params: again });
+  const r = await m2.restoreOrInitialize();
+  await m2.close();
+  assert.equal(r.action, 'resumed');
+  assert.deepEqual(valuesOf(again), valuesOf(model));
 });
