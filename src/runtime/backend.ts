@@ -127,7 +127,7 @@ let noticed = false;
  * silences it. Returns whether it printed.
  */
 export function noticeSlowPath(): boolean {
-  if (noticed || !info || env('GRAFT_NO_NOTICE')) return false;
+  if (noticed || !info || env('GRAFT_NO_NOTICE') || RUNTIME_HOST === 'browser') return false; // a page has no native path to advise
   if (info.kernels === 'native' || info.kernels === 'tfjs-node') return false;
   noticed = true;
   const what = info.backend === 'cpu'

@@ -3,6 +3,7 @@
  * `step/total`, a bar, steps/s, the latest loss and the ETA. Otherwise (CI logs, pipes): plain
  * lines every `everySteps` steps and at the end, no control characters.
  */
+import { diagnosticStream } from '../io/host.js';
 import type { Writable } from 'node:stream';
 
 /** Options of {@link ProgressBar}. */
@@ -30,7 +31,7 @@ export class ProgressBar {
   private lastDraw = -Infinity;
 
   constructor(private readonly options: ProgressBarOptions = {}) {
-    this.stream = options.stream ?? process.stderr;
+    this.stream = options.stream ?? (diagnosticStream() as Writable & { isTTY?: boolean; columns?: number });
     this.now = options.now ?? (() => performance.now());
     this.start = this.now();
     this.every = Math.max(1, options.everySteps ?? (options.total ? Math.ceil(options.total / 10) : 100));

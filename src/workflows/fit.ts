@@ -6,6 +6,7 @@
  * the sum of each step's `performance.now()` interval (sub-millisecond steps: `Date.now()`'s 1 ms
  * resolution would make them noise).
  */
+import { nextTurn, writeDiagnostic } from '../io/host.js';
 import type * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors.js';
 import type { ExampleSet } from '../models/data/example-set.js';
@@ -197,10 +198,10 @@ export async function fit(forward: ForwardFn, set: ExampleSet, options: FitOptio
       options.summaryWriter?.scalar('loss', r.loss, step);
       options.summaryWriter?.scalar('learning_rate', r.learningRate, step);
       if (options.logEvery && steps % options.logEvery === 0) {
-        process.stderr.write(`${options.label ?? 'train'}: step ${step} loss ${r.loss.toFixed(4)} lr ${r.learningRate.toPrecision(3)}\n`);
+        writeDiagnostic(`${options.label ?? 'train'}: step ${step} loss ${r.loss.toFixed(4)} lr ${r.learningRate.toPrecision(3)}\n`);
       }
       // One turn of the event loop per step, so a signal handler can run (the step itself is synchronous).
-      if (options.signal) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (options.signal) await nextTurn();
       if (options.signal?.aborted) {
         interrupted = true;
         break;

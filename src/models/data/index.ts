@@ -1,5 +1,5 @@
 /** Real-data loaders for the built-in models: MNIST (IDX) and BANKING77 (CSV), tokenizer, vocabulary. */
-export { dataDir, dataPath } from './paths.js';
+export { dataDir, dataPath, setDataDir } from './paths.js';
 export { seededRng, shuffledIndices } from './random.js';
 export type { Rng } from './random.js';
 export { exampleSize, subset, take, classCounts } from './example-set.js';

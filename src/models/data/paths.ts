@@ -7,16 +7,32 @@
  */
 import { existsSync, readFileSync } from '../../io/fs.js';
 import { dirname, join } from '../../io/path.js';
-import { fileURLToPath } from '../../io/fs.js';
+import { fileURLToPath, HOST } from '../../io/fs.js';
 import { GraftError } from '../../errors.js';
 
 let cached: string | undefined;
+let chosen: string | undefined;
+
+/**
+ * Use `dir` as the data directory (a path, or in a page a URL such as
+ * `new URL('data/', location.href).href` — the loaders read through io/, so `http(s)://` works).
+ * Takes precedence over `GRAFT_DATA_DIR`; `undefined` clears it.
+ */
+export function setDataDir(dir: string | undefined): void {
+  chosen = dir?.replace(/\/+$/, '');
+}
 
 /** The package's `data/` directory (holding `mnist/` and `banking77/`). */
 export function dataDir(): string {
-  const env = process.env.GRAFT_DATA_DIR;
+  if (chosen) return chosen;
+  const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env.GRAFT_DATA_DIR;
   if (env) return env;
   if (cached) return cached;
+  if (HOST === 'browser') {
+    throw new GraftError('data_dir_not_found', 'a browser page has no data/ directory of its own', {
+      hint: "serve the data/ folder with the page and call setDataDir(new URL('data/', location.href).href) first",
+    });
+  }
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 8; i++) {
     const pkg = join(dir, 'package.json');
