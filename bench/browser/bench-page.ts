@@ -66,11 +66,16 @@ async function head(run: { examples: number; epochs: number }): Promise<Record<s
   const feat = await trainHead(featureSet, featureSet, { ...common, mode: 'features' });
   const frz = await trainHead(images, images, { ...common, mode: 'freeze', body });
   model.params.toArray().forEach((p) => p.variable.dispose());
-  const steady = (xs: number[]) => (xs.length > 1 ? xs.slice(1) : xs).reduce((a, x) => a + x, 0) / Math.max(1, xs.length - 1);
+  const later = (xs: number[]) => (xs.length > 1 ? xs.slice(1) : xs);
+  const steady = (xs: number[]) => later(xs).reduce((a, x) => a + x, 0) / later(xs).length;
+  // the fastest later epoch of each mode: what the machine gives each when no other job preempts it
+  const best = (xs: number[]) => Math.min(...later(xs));
   return {
     examples: images.count, epochs: run.epochs, feature_width: model.featureWidth, steps_per_epoch: Math.ceil(images.count / 32),
     features_ms_per_epoch: Number((1000 * steady(feat.perEpoch)).toFixed(2)), freeze_ms_per_epoch: Number((1000 * steady(frz.perEpoch)).toFixed(2)),
-    speedup: Number((steady(frz.perEpoch) / steady(feat.perEpoch)).toFixed(1)), speedup_with_first_epoch: Number((frz.epochSeconds / feat.epochSeconds).toFixed(1)), goal: 'speedup >= 20 (epochs after the first)', features_accuracy_train: Number(feat.accuracy.toFixed(4)), freeze_accuracy_train: Number(frz.accuracy.toFixed(4)),
+    speedup: Number((steady(frz.perEpoch) / steady(feat.perEpoch)).toFixed(1)), speedup_with_first_epoch: Number((frz.epochSeconds / feat.epochSeconds).toFixed(1)),
+    speedup_best_epochs: Number((best(frz.perEpoch) / best(feat.perEpoch)).toFixed(1)),
+    features_ms_per_epoch_each: feat.perEpoch.map((x) => Number((1000 * x).toFixed(1))), freeze_ms_per_epoch_each: frz.perEpoch.map((x) => Number((1000 * x).toFixed(1))), goal: 'speedup >= 20 (epochs after the first)', features_accuracy_train: Number(feat.accuracy.toFixed(4)), freeze_accuracy_train: Number(frz.accuracy.toFixed(4)),
     threads: info.threads, cross_origin_isolated: globalThis.crossOriginIsolated === true,
   };
 }
