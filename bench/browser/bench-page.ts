@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initPageBackend, type BackendSummary } from '../../examples/browser/page-io.js';
-import { fetchMnist } from '../../examples/browser/data.js';
+import { loadMnist, setDataDir } from '../../src/models/data/index.js';
 import { digitsSubset, trainHead } from '../../examples/browser/scenario.js';
 import { buildModel } from '../../src/models/registry.js';
 import { AdamOptimizer } from '../../src/train/optimizers.js';
@@ -51,7 +51,8 @@ async function w1(run: { warmup: number; steps: number; windows: number }): Prom
  */
 async function head(run: { examples: number; epochs: number }): Promise<Record<string, unknown>> {
   const info = await ready();
-  const train = await fetchMnist(new URL('data/mnist/', repo).href, 'train');
+  setDataDir(new URL('data/', repo).href);
+  const train = await loadMnist({ split: 'train' });
   const digits = [5, 6, 7, 8, 9];
   const images = digitsSubset(digitsSubset(train, digits), [0, 1, 2, 3, 4], { perClass: Math.ceil(run.examples / 5), seed: 0 });
   const model = buildModel('mnist-cnn', { numClasses: digits.length, conv1Filters: 32, conv2Filters: 64, fcUnits: 512 });

@@ -9,7 +9,7 @@
  * localStorage) → a download prepared. After a reload (`?phase=reload`, or the button): the
  * checkpoint is restored from browser storage into fresh variables and compared byte for byte.
  */
-import { fetchMnist } from './data.js';
+import { loadMnist, setDataDir } from '../../src/models/data/index.js';
 import { runScenario, type ScenarioResult } from './scenario.js';
 import { initPageBackend, lazyReadTensor, modelParams, restoreFromStorage, saveDownload, saveToStorage, storageUrl, tensorDigests, type BackendSummary, type LazyRead } from './page-io.js';
 
@@ -68,9 +68,9 @@ async function attempt(result: PageResult, title: string, body: () => Promise<st
 }
 
 async function firstVisit(result: PageResult): Promise<void> {
-  let s = step('MNIST from data/mnist/ (fetched, gunzipped in the page)');
-  const base = new URL('data/mnist/', repo).href;
-  const [train, test] = await Promise.all([fetchMnist(base, 'train'), fetchMnist(base, 'test')]);
+  let s = step('MNIST from data/mnist/ (loadMnist over HTTP, as in Node)');
+  setDataDir(new URL('data/', repo).href);
+  const [train, test] = await Promise.all([loadMnist({ split: 'train' }), loadMnist({ split: 'test' })]);
   s(`${train.count} training digits, ${test.count} test digits`);
 
   s = step('Restore the TF-written checkpoint over HTTP, train the new heads');
