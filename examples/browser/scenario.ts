@@ -16,6 +16,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { planRestore, type RestorePlan } from '../../src/checkpoint/restore-plan.js';
 import { executeRestorePlan } from '../../src/checkpoint/execute-plan.js';
 import { formatRestorePlan } from '../../src/checkpoint/format-report.js';
+import { openCheckpoint } from '../../src/formats/open.js';
 import { subset, type ExampleSet } from '../../src/models/data/example-set.js';
 import { shuffledIndices } from '../../src/models/data/random.js';
 import { ESTIMATOR_CNN_FEATURES, estimatorCnnLayersModel, layersModelAccuracy } from '../../src/models/tf-estimator-cnn.js';
@@ -49,12 +50,21 @@ export interface RestoredCnn {
   report: string;
 }
 
-/** Build the Estimator CNN and restore it from `prefix` (a checkpoint path or URL) through a restore plan. */
+/**
+ * Build the Estimator CNN and restore it from `prefix` (a checkpoint path or URL) through a
+ * restore plan. The checkpoint is opened once, lazily, and the plan is made and executed on that
+ * reader (over HTTP: the index, then one Range request per restored tensor).
+ */
 export async function restoreEstimatorCnn(prefix: string): Promise<RestoredCnn> {
   const model = estimatorCnnLayersModel();
-  const plan = await planRestore(parametersFromLayersModel(model), prefix);
-  await executeRestorePlan(plan);
-  return { model, plan, report: formatRestorePlan(plan) };
+  const reader = await openCheckpoint(prefix);
+  try {
+    const plan = await planRestore(parametersFromLayersModel(model), reader);
+    await executeRestorePlan(plan);
+    return { model, plan, report: formatRestorePlan(plan) };
+  } finally {
+    await reader.close();
+  }
 }
 
 /** Correct predictions of the restored model on `set` (the Node test asserts 9884 of the 10,000 test digits). */
