@@ -11,7 +11,7 @@
  */
 import { loadMnist, setDataDir } from '../../src/models/data/index.js';
 import { runScenario, type ScenarioResult } from './scenario.js';
-import { initPageBackend, lazyReadTensor, modelParams, restoreFromStorage, saveDownload, saveToStorage, storageUrl, tensorDigests, type BackendSummary, type LazyRead } from './page-io.js';
+import { initPageBackend, lazyReadTensor, modelParams, restoreFromStorage, saveDownload, saveToStorage, storageUrls, tensorDigests, type BackendSummary, type LazyRead } from './page-io.js';
 
 /** What the page computed (plain data, returned to the tests). */
 export interface PageResult {
@@ -20,10 +20,10 @@ export interface PageResult {
   backend: BackendSummary;
   scenario?: ScenarioResult;
   lazyRead?: LazyRead;
-  /** Where the checkpoint was saved and the SHA-256 of every saved tensor's bytes. */
-  saved?: { url: string; digests: Record<string, string> };
-  /** After a reload: the digests of the restored variables, and whether they equal the saved ones. */
-  reloaded?: { url: string; digests: Record<string, string>; identical: boolean; restored: number };
+  /** Where the checkpoint was saved (OPFS, and IndexedDB too where both exist) and the SHA-256 of every saved tensor's bytes. */
+  saved?: { urls: string[]; digests: Record<string, string> };
+  /** After a reload, per storage: the digests of the restored variables, and whether they equal the saved ones. */
+  reloaded?: { url: string; digests: Record<string, string>; identical: boolean; restored: number }[];
   download?: { name: string; bytes: number };
   /** Steps that failed without stopping the others (the lazy read, the download), as `step: message`. */
   errors: string[];
@@ -91,12 +91,12 @@ async function firstVisit(result: PageResult): Promise<void> {
 
   s = step('Save to browser storage');
   const params = modelParams(restored.model, head);
-  const url = await storageUrl();
-  await saveToStorage(params, url);
+  const urls = await storageUrls();
+  for (const url of urls) await saveToStorage(params, url);
   const digests = await tensorDigests(params);
-  localStorage.setItem(DIGESTS_KEY, JSON.stringify({ url, digests }));
-  result.saved = { url, digests };
-  s(`${Object.keys(digests).length} tensors saved to ${url}`);
+  localStorage.setItem(DIGESTS_KEY, JSON.stringify({ urls, digests }));
+  result.saved = { urls, digests };
+  s(`${Object.keys(digests).length} tensors saved to ${urls.join(' and ')}`);
 
   await attempt(result, 'Export a download (read it with graft inspect)', async () => {
     result.download = await saveDownload(params, 'graft-example.safetensors', document.getElementById('download') as HTMLButtonElement);
@@ -107,16 +107,20 @@ async function firstVisit(result: PageResult): Promise<void> {
 
 async function afterReload(result: PageResult): Promise<void> {
   const s = step('Restore from browser storage after a reload');
-  const saved = JSON.parse(localStorage.getItem(DIGESTS_KEY) ?? 'null') as { url: string; digests: Record<string, string> } | null;
+  const saved = JSON.parse(localStorage.getItem(DIGESTS_KEY) ?? 'null') as { urls: string[]; digests: Record<string, string> } | null;
   if (!saved) {
     s('nothing saved yet: open the page without ?phase=reload first', false);
     throw new Error('no saved checkpoint in this browser profile');
   }
-  const { digests, restored } = await restoreFromStorage(saved.url);
+  result.reloaded = [];
   const names = Object.keys(saved.digests);
-  const identical = names.length === Object.keys(digests).length && names.every((n) => digests[n] === saved.digests[n]);
-  result.reloaded = { url: saved.url, digests, identical, restored };
-  s(`${restored} tensors restored from ${saved.url}: ${identical ? 'bit-identical to what was saved' : 'DIFFERENT from what was saved'}`, identical);
+  for (const url of saved.urls) {
+    const { digests, restored } = await restoreFromStorage(url);
+    const identical = names.length === Object.keys(digests).length && names.every((n) => digests[n] === saved.digests[n]);
+    result.reloaded.push({ url, digests, identical, restored });
+  }
+  const ok = result.reloaded.every((r) => r.identical);
+  s(result.reloaded.map((r) => `${r.restored} tensors restored from ${r.url}: ${r.identical ? 'bit-identical to what was saved' : 'DIFFERENT from what was saved'}`).join('; '), ok);
 }
 
 async function run(): Promise<PageResult> {

@@ -7,7 +7,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { doctor } from '../../src/runtime/doctor.js';
 import { openCheckpoint } from '../../src/formats/index.js';
 import { Saver } from '../../src/checkpoint/saver.js';
-import { defaultBrowserStorage } from '../../src/io/storage/index.js';
+import { defaultBrowserStorage, hasIndexedDb } from '../../src/io/storage/index.js';
 import { downloadFiles } from '../../src/io/download.js';
 import { mkdir, stat } from '../../src/io/fs.js';
 import { basename, dirname, join } from '../../src/io/path.js';
@@ -69,9 +69,12 @@ function freshParams(classes: number): { params: ParameterSet; dispose: () => vo
   return { params, dispose: () => model.dispose() };
 }
 
-/** Where the example saves: OPFS where the browser has it, IndexedDB otherwise (`graft/io` decides). */
-export async function storageUrl(): Promise<string> {
-  return `${defaultBrowserStorage()}graft-example/model.ckpt`;
+/** Where the example saves: the browser's default storage (OPFS where present), and IndexedDB as well when that is another one. */
+export async function storageUrls(): Promise<string[]> {
+  const first = defaultBrowserStorage();
+  const urls = [`${first}graft-example/model.ckpt`];
+  if (first !== 'indexeddb://' && hasIndexedDb()) urls.push('indexeddb://graft-example/model.ckpt');
+  return urls;
 }
 
 /** Save `params` as a TF bundle at a browser-storage URL (write, then publish), its directory made first. */
