@@ -13,6 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { InvalidArgumentError } from '../../src/errors.js';
 import { planRestore, type RestorePlan } from '../../src/checkpoint/restore-plan.js';
 import { executeRestorePlan } from '../../src/checkpoint/execute-plan.js';
 import { formatRestorePlan } from '../../src/checkpoint/format-report.js';
@@ -160,7 +161,7 @@ export async function trainHead(train: ExampleSet, test: ExampleSet, options: Tr
   params.add('head/bias', b);
   const optimizer = new AdamOptimizer(params, { learningRate: options.learningRate ?? SCENARIO.learningRate });
   const freeze = options.mode === 'freeze';
-  if (freeze && !options.body) throw new Error('trainHead: freeze mode needs the body');
+  if (freeze && !options.body) throw new InvalidArgumentError('freeze_needs_body', 'trainHead: freeze mode runs the body on every step, and no body was given', { hint: 'pass options.body (inputs → features), or use mode features with precomputed features' });
   const featuresOfBatch = (x: tf.Tensor): tf.Tensor2D => (freeze ? options.body!(x) : (x as tf.Tensor2D));
   const forward = (inputs: { x: tf.Tensor }) => tf.add(tf.matMul(featuresOfBatch(inputs.x), w), b) as tf.Tensor2D;
   try {
