@@ -45,6 +45,12 @@ if (!values['no-peer']) {
 }
 
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+const cdp = await browser.newBrowserCDPSession();
+/** Summed CPU seconds of Chromium's renderer processes (DevTools protocol SystemInfo.getProcessInfo). */
+async function rendererCpuSeconds(): Promise<number> {
+  const r = (await cdp.send('SystemInfo.getProcessInfo')) as { processInfo: { type: string; cpuTime: number }[] };
+  return r.processInfo.filter((p) => p.type === 'renderer').reduce((a, p) => a + p.cpuTime, 0);
+}
 try {
   // tfjs-backend-wasm caps its XNNPACK pool at navigator.hardwareConcurrency / 2 (it assumes two
   // hardware threads per core): 1 thread on a 2-core machine. `threads` reports 2× the real count
@@ -63,7 +69,12 @@ try {
     try {
       await page.goto(`${server.url}/bench/browser/`);
       await page.waitForFunction(() => 'graftBench' in globalThis);
+      const cpu0 = await rendererCpuSeconds();
       const r = await page.evaluate((a) => (globalThis as unknown as { graftBench: { w1(a: unknown): Promise<Record<string, unknown>> } }).graftBench.w1(a), run);
+      const cpu = (await rendererCpuSeconds()) - cpu0;
+      // renderer CPU time (all its threads) per step over the warm-up and timed steps: on a loaded
+      // machine this is closer to what the step costs than the wall time (cf. the peer's cpu_ms_per_step)
+      if (cpu > 0) r.cpu_ms_per_step = Number(((1000 * cpu) / (run.warmup + run.steps * run.windows)).toFixed(1));
       const sps = r.samples_per_s as number;
       console.log(JSON.stringify({ bench: 'browser-train', engine: `chromium-wasm-simd-${config.name}`, ...r, ...(peerRate ? { ratio_to_pytorch: Number((sps / peerRate).toFixed(3)) } : {}), ...load() }));
       if (config.name === 'threads') {
