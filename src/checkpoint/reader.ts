@@ -5,7 +5,7 @@
  * you already hold, for planning restores from data that is not in a file).
  */
 import { stat } from '../io/fs.js';
-import { join } from '../io/path.js';
+import { join, schemeOf } from '../io/path.js';
 import { openCheckpoint } from '../formats/index.js';
 import type { CheckpointReader, DType, TensorInfo, TensorValue, FormatName } from '../formats/types.js';
 import { FormatError, CheckpointNotFoundError } from '../errors.js';
@@ -67,6 +67,10 @@ export function readerFromTensors(tensors: Iterable<TensorValue>, options: Reade
  * reader.list().map((t) => t.name);
  */
 export async function loadCheckpoint(path: string): Promise<CheckpointReader> {
+  // Over HTTP nothing can be listed and a probe of a missing name is a 404 (a console error in a
+  // page): formats/open.ts picks the format by name, a trailing `/` meaning a directory.
+  const scheme = schemeOf(path);
+  if (scheme === 'http' || scheme === 'https') return openCheckpoint(path);
   const st = await stat(path).catch(() => undefined);
   if (st?.isDirectory()) {
     // a state file: formats/open.ts reads it and explains a V1, missing or outside target (file:line)

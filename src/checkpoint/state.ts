@@ -11,6 +11,7 @@
  * file; Graft throws FormatError `bad_state_file`, because "no checkpoint" makes a training loop
  * start from scratch and overwrite a run. The file format itself is formats/state-file.ts.
  */
+import { schemeOf } from '../io/path.js';
 import { stat } from '../io/fs.js';
 import { readCheckpointState, writeCheckpointState, type CheckpointState } from '../formats/state-file.js';
 import { InvalidArgumentError } from '../errors.js';
@@ -44,6 +45,11 @@ async function isFile(path: string): Promise<boolean> {
  * or `prefix` itself is a file (a V1 checkpoint, or a single-file format like safetensors).
  */
 export async function checkpointExists(prefix: string): Promise<boolean> {
+  const scheme = schemeOf(prefix);
+  if (scheme === 'http' || scheme === 'https') {
+    // by name, one request: every probe of a missing name is a 404 (a console error in a page)
+    return /\.(index|safetensors|json|pt|pth|bin|h5|hdf5|keras)$/.test(prefix) ? isFile(prefix) : isFile(`${prefix}.index`);
+  }
   return (await isFile(`${prefix}.index`)) || (await isFile(prefix));
 }
 

@@ -26,3 +26,8 @@ test('.h5 in a page: FormatError h5_node_only with the conversion to use', async
   assert.match(e.hint ?? '', /graft convert/);
   await assert.rejects(h5Browser.importH5wasm(), (x: unknown) => x instanceof GraftError && x.code === 'h5_node_only');
 });
+
+test('downloadFiles outside a page is a typed no_document error', async () => {
+  const { downloadFiles } = await import('../../src/io/download.js');
+  await assert.rejects(downloadFiles({ 'a.bin': new Uint8Array([1]) }), (e: unknown) => e instanceof GraftError && e.code === 'no_document');
+});

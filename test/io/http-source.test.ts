@@ -6,12 +6,14 @@ import { join, normalize } from 'node:path';
 import { openHttpSource } from '../../src/io/http-source.js';
 import { openCheckpoint } from '../../src/formats/open.js';
 import { GraftError } from '../../src/errors.js';
+import { loadCheckpoint } from '../../src/checkpoint/reader.js';
+import { checkpointExists } from '../../src/checkpoint/state.js';
 
 const FIXTURES = join(import.meta.dirname, '../../../test/fixtures');
 type Mode = 'range' | 'ignore-range' | 'lying-range' | 'oversend';
 let server: Server;
 let base = '';
-const log: { path: string; range?: string; bytes: number }[] = [];
+const log: { path: string; range?: string; bytes: number; status?: number }[] = [];
 
 /** A static server over test/fixtures; `/<mode>/<path>` picks how it answers Range requests. */
 before(async () => {
@@ -19,7 +21,7 @@ before(async () => {
     const [, mode, ...rest] = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).split('/');
     const file = normalize(join(FIXTURES, ...rest));
     const st = await stat(file).catch(() => undefined);
-    if (!file.startsWith(FIXTURES) || !st?.isFile()) { res.writeHead(404).end(); return; }
+    if (!file.startsWith(FIXTURES) || !st?.isFile()) { log.push({ path: rest.join('/'), bytes: 0, status: 404 }); res.writeHead(404).end(); return; }
     const data = await readFile(file);
     const m = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
     const send = (status: number, body: Uint8Array, headers: Record<string, string>) => {
@@ -98,4 +100,18 @@ test('typed errors: 404, a Content-Range that lies, a body longer than asked, a 
   await capped.read(0, 4);
   await assert.rejects(capped.read(4, 4), (e: unknown) => e instanceof GraftError && e.code === 'too_many_requests');
   await assert.rejects(openHttpSource('http://127.0.0.1:1/x'), (e: unknown) => e instanceof GraftError && e.code === 'network_error');
+});
+
+test('over HTTP no request is expected to 404: loadCheckpoint, checkpointExists and a .index URL go by name', async () => {
+  const rel = 'tf1-bundle/hsbarker-estimator-cnn-adam/model.ckpt-20000';
+  const start = log.length;
+  const a = await loadCheckpoint(`${base}/range/${rel}`);
+  await a.close();
+  const b = await openCheckpoint(`${base}/range/${rel}.index`);
+  assert.match(b.metadata.note ?? '', /index file/);
+  await b.close();
+  assert.equal(await checkpointExists(`${base}/range/${rel}`), true);
+  assert.equal(await checkpointExists(`${base}/range/safetensors/hf-safetensors-samples/overall.safetensors`), true);
+  const misses = log.slice(start).filter((l) => l.status === 404).map((l) => l.path);
+  assert.deepEqual(misses, []);
 });
