@@ -83,6 +83,9 @@ async function firstVisit(result: PageResult): Promise<void> {
   const c = scenario.classChange;
   step('Class change: digit 9 added (planClassChange / applyClassChange)')(
     `${c.statuses.join(' ')}; trained on ${c.trainExamples} examples: ${pct(c.accuracy)} on ${c.testExamples} test digits`);
+  const m = scenario.merge;
+  step('Class change: 4 and 9 merged (--merge 4,9=4|9), no training')(
+    `${JSON.stringify(m.summary)}; classes ${m.classes.join(',')}: ${pct(m.accuracy)} on ${m.testExamples} test digits`);
 
   await attempt(result, 'A lazy one-tensor read over HTTP (Range requests)', async () => {
     result.lazyRead = await lazyReadTensor(checkpointUrl, 'dense/kernel');

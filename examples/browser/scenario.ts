@@ -9,7 +9,7 @@
  *    0–8 trained on a few examples per class (Graft's AdamOptimizer, the affine head step);
  * 3. a class change: digit 9 added to that head with the workflows' class-change code
  *    (planClassChange / applyClassChange: kept columns copied, the new one fresh), then trained on
- *    a few examples of every class.
+ *    a few examples of every class; then 4 and 9 merged into one class by the plan alone.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -26,7 +26,7 @@ import { linearHeadStep } from '../../src/train/linear-head-step.js';
 import { newVariable } from '../../src/variables/create.js';
 import { parametersFromLayersModel } from '../../src/variables/layers-adapter.js';
 import { ParameterSet } from '../../src/variables/parameter-set.js';
-import { applyClassChange, planClassChange, type ClassChangePlan } from '../../src/workflows/class-plan.js';
+import { applyClassChange, planClassChange, type ClassChangePlan, type MergeSpec } from '../../src/workflows/class-plan.js';
 import { fit } from '../../src/workflows/fit.js';
 
 /** The settings both runs (page and Node) use; change them in one place. */
@@ -201,9 +201,24 @@ function headAccuracy(forward: (inputs: { x: tf.Tensor }) => tf.Tensor2D, set: E
   return correct / set.count;
 }
 
-/** The class change of the example: the head's classes → `newClasses`, through the workflows' plan; fresh columns start at zero. */
-export function changeClasses(head: HeadValues, newClasses: string[]): { plan: ClassChangePlan; head: HeadValues } {
-  const plan = planClassChange(head.classNames, newClasses);
+/** Accuracy of the affine head `head` on a set of features (labels index `head.classNames`). */
+export function headValuesAccuracy(head: HeadValues, set: ExampleSet): number {
+  const k = head.classNames.length;
+  const w = tf.tensor2d(head.weights, [head.weights.length / k, k]);
+  const b = tf.tensor1d(head.biases);
+  try {
+    return headAccuracy((inputs) => tf.add(tf.matMul(inputs.x as tf.Tensor2D, w), b) as tf.Tensor2D, set);
+  } finally {
+    tf.dispose([w, b]);
+  }
+}
+
+/**
+ * The class changes of the example: the head's classes → `newClasses`, through the workflows'
+ * plan (`merges` as `--merge a,b=c`); fresh columns start at zero.
+ */
+export function changeClasses(head: HeadValues, newClasses: string[], merges: MergeSpec[] = []): { plan: ClassChangePlan; head: HeadValues } {
+  const plan = planClassChange(head.classNames, newClasses, { merges });
   const k = newClasses.length;
   const { weights, biases } = applyClassChange(plan, head.weights, head.biases, new Float32Array(ESTIMATOR_CNN_FEATURES * k), new Float32Array(k));
   return { plan, head: { classNames: [...newClasses], weights, biases } };
@@ -214,6 +229,8 @@ export interface ScenarioResult {
   restore: { summary: RestorePlan['summary']; report: string; correct: number; testDigits: number };
   transfer: { classes: string[]; trainExamples: number; testExamples: number; accuracy: number; steps: number; epochMs: number };
   classChange: { summary: Record<string, number>; statuses: string[]; trainExamples: number; testExamples: number; accuracy: number; steps: number };
+  /** Then 4 and 9 merged into one class by the plan's rule alone (mean column, bias + ln 2), no training. */
+  merge: { summary: Record<string, number>; classes: string[]; testExamples: number; accuracy: number };
 }
 
 /** The data the scenario needs: MNIST train10k and the official test set, labels = digit values. */
@@ -237,10 +254,17 @@ export async function runScenario(prefix: string, data: ScenarioData): Promise<{
   const few2 = digitsSubset(data.train, all, { perClass: s.perClass, seed: s.seed });
   const testAll = digitsSubset(testFeatures, all);
   const c = await trainHead(featuresOf(body, few2), testAll, { init: change.head });
+  // a merge: 4 and 9 (the pair the digits head confuses most) become one class, no examples needed
+  const mergedClasses = ['0', '1', '2', '3', '4|9', '5', '6', '7', '8'];
+  const merged = changeClasses(c.head, mergedClasses, [{ sources: ['4', '9'], target: '4|9' }]);
+  const newIndex = (d: number) => (d === 4 || d === 9 ? 4 : mergedClasses.indexOf(String(d)));
+  const testMerged: ExampleSet = { ...testFeatures, labels: Int32Array.from(testFeatures.labels, newIndex), classNames: mergedClasses };
+  const mergedAccuracy = headValuesAccuracy(merged.head, testMerged);
   const result: ScenarioResult = {
     restore: { summary: restored.plan.summary, report: restored.report, correct, testDigits: data.test.count },
     transfer: { classes: t.head.classNames, trainExamples: few.count, testExamples: testT.count, accuracy: t.accuracy, steps: t.steps, epochMs: 1000 * t.epochSeconds },
     classChange: { summary: change.plan.summary, statuses: change.plan.slots.map((x) => `${x.name}:${x.status}`), trainExamples: few2.count, testExamples: testAll.count, accuracy: c.accuracy, steps: c.steps },
+    merge: { summary: merged.plan.summary, classes: mergedClasses, testExamples: testMerged.count, accuracy: mergedAccuracy },
   };
   return { result, restored, head: c.head };
 }

@@ -76,10 +76,10 @@ test('the page restores the TF-written checkpoint over HTTP with the plan report
   assert.equal(node.restore.correct, 9884);
 });
 
-test('features-mode transfer and the class change reach the Node accuracies (±1 point) on the same data and seed', { skip }, (ctx) => {
+test('features-mode transfer and the class changes (9 added, 4 and 9 merged) reach the Node accuracies (±1 point) on the same data and seed', { skip }, (ctx) => {
   const t = first.scenario!.transfer;
   const c = first.scenario!.classChange;
-  ctx.diagnostic(`transfer: page ${t.accuracy}, Node ${node.transfer.accuracy}; class change: page ${c.accuracy}, Node ${node.classChange.accuracy}; page ran ${first.seconds.toFixed(1)} s`);
+  ctx.diagnostic(`transfer: page ${t.accuracy}, Node ${node.transfer.accuracy}; class change: page ${c.accuracy}, Node ${node.classChange.accuracy}; merge: page ${first.scenario!.merge.accuracy}, Node ${node.merge.accuracy}; page ran ${first.seconds.toFixed(1)} s`);
   assert.deepEqual([t.trainExamples, t.testExamples, t.steps], [node.transfer.trainExamples, node.transfer.testExamples, node.transfer.steps]);
   assert.ok(Math.abs(t.accuracy - node.transfer.accuracy) <= 0.01, `transfer: page ${t.accuracy}, Node ${node.transfer.accuracy}`);
   assert.ok(t.accuracy > 0.8, `a head from 10 examples per digit on the restored body's features: ${t.accuracy}`);
@@ -88,6 +88,11 @@ test('features-mode transfer and the class change reach the Node accuracies (±1
   assert.deepEqual([c.trainExamples, c.testExamples], [100, 10000]);
   assert.ok(Math.abs(c.accuracy - node.classChange.accuracy) <= 0.01, `class change: page ${c.accuracy}, Node ${node.classChange.accuracy}`);
   assert.ok(c.accuracy > 0.8, `digit 9 added from 10 examples: ${c.accuracy}`);
+  const m = first.scenario!.merge;
+  assert.deepEqual(m.summary, { kept: 8, merged: 1, merged_away: 2 });
+  assert.equal(m.testExamples, 10000);
+  assert.ok(Math.abs(m.accuracy - node.merge.accuracy) <= 0.01, `merge: page ${m.accuracy}, Node ${node.merge.accuracy}`);
+  assert.ok(m.accuracy > 0.85, `the merged head, untrained: ${m.accuracy}`);
 });
 
 test('a lazy one-tensor read over HTTP fetches at most the index + 1.1× that tensor\'s bytes', { skip }, async (ctx) => {
