@@ -8,3 +8,4 @@ export { crnn, textRnn, CRNN_DEFAULTS, TEXT_RNN_DEFAULTS } from './article-model
 export type { CrnnModelConfig, TextRnnModelConfig } from './article-models.js';
 export { MODELS, allModels, getModel, buildModel, registerModel } from './registry.js';
 export * from './data/index.js';
+export { estimatorCnnLayersModel, layersModelAccuracy, ESTIMATOR_CNN_FEATURES } from './tf-estimator-cnn.js';

@@ -8,46 +8,22 @@
  */
 import { existsSync } from '../../io/fs.js';
 import { join } from '../../io/path.js';
-import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
 import { GraftError } from '../../errors.js';
 import { latestCheckpoint } from '../../checkpoint/state.js';
 import { planRestore } from '../../checkpoint/restore-plan.js';
 import { executeRestorePlan } from '../../checkpoint/execute-plan.js';
 import { formatRestorePlan } from '../../checkpoint/format-report.js';
 import { loadMnist } from '../../models/data/mnist.js';
+import { estimatorCnnLayersModel, layersModelAccuracy } from '../../models/tf-estimator-cnn.js';
 import { packageRoot } from '../../runtime/install-context.js';
 import { parametersFromLayersModel } from '../../variables/layers-adapter.js';
 import type { DemoSize, ScenarioResult } from './types.js';
 
+export { estimatorCnnLayersModel, layersModelAccuracy };
+
 /** The TF-written checkpoint directory the scenario restores (inside a clone of the repository). */
 export function tfEstimatorCheckpointDir(): string {
   return join(packageRoot(), 'test', 'fixtures', 'tf1-bundle', 'hsbarker-estimator-cnn-adam');
-}
-
-/** The Estimator's network as a tfjs-layers model with the layer names tf.layers gave it. */
-export function estimatorCnnLayersModel(): tfl.LayersModel {
-  return tfl.sequential({
-    layers: [
-      tfl.layers.conv2d({ name: 'conv2d', inputShape: [28, 28, 1], filters: 4, kernelSize: 5, padding: 'same', activation: 'relu' }),
-      tfl.layers.maxPooling2d({ poolSize: 2, strides: 2, padding: 'same' }),
-      tfl.layers.conv2d({ name: 'conv2d_1', filters: 8, kernelSize: 5, padding: 'same', activation: 'relu' }),
-      tfl.layers.maxPooling2d({ poolSize: 2, strides: 2, padding: 'same' }),
-      tfl.layers.flatten(),
-      tfl.layers.dense({ name: 'dense', units: 10 }),
-    ],
-  });
-}
-
-/** Accuracy of `model` on `set` (argmax of its outputs vs the labels), in batches of 500. */
-export function layersModelAccuracy(model: tfl.LayersModel, set: { x: Float32Array | Int32Array; labels: Int32Array; count: number }): number {
-  let correct = 0;
-  for (let s = 0; s < set.count; s += 500) {
-    const n = Math.min(500, set.count - s);
-    const pred = tf.tidy(() => (model.predict(tf.tensor4d(set.x.subarray(s * 784, (s + n) * 784), [n, 28, 28, 1])) as tf.Tensor).argMax(1).dataSync());
-    for (let i = 0; i < n; i++) if (pred[i] === set.labels[s + i]) correct++;
-  }
-  return correct / set.count;
 }
 
 /** Restore TensorFlow's checkpoint into the LayersModel and evaluate it on the real test digits. */
