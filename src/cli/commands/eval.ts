@@ -14,6 +14,7 @@ import { pct } from './train.js';
 const HELP = `graft eval — evaluate a checkpoint (raw or EMA weights), rebuilding the model from .meta.json
 
 usage: graft eval --checkpoint PATH [--ema | --both] [--restore DIR[:SCOPE,…]]… [--test-limit N] [--json]
+       graft eval --checkpoint PATH [--data D] [--test-limit N] [--json]     (a LayersModel checkpoint)
 
   --checkpoint PATH        a training directory (its latest checkpoint) or a prefix such as
                            runs/mnist/model.ckpt-200 (alias --checkpoint_path)   (required)
@@ -24,14 +25,19 @@ usage: graft eval --checkpoint PATH [--ema | --both] [--restore DIR[:SCOPE,…]]
                            TF's get_collection) from DIR's latest checkpoint — for a model
                            saved in parts, repeatable                          (default: none)
   --test-limit N           evaluate on the first N test examples (seeded)     (default: all)
+  --data D                 LayersModel checkpoints (graft train --model FILE --data …): evaluate
+                           on every example of D, its classes matched to the checkpoint's labels
+                           by name                                   (default: the stored test split)
   --json                   print the report as one JSON document
 
-The data (MNIST digits or BANKING77 intents), labels and vocabulary come from the .meta.json.
+The data (MNIST digits or BANKING77 intents; or your data folder, its split, seed and input
+encoding), labels, vocabulary and — for a LayersModel — the topology come from the .meta.json.
 
 examples:
   graft eval --checkpoint runs/mnist --both
   graft eval --checkpoint runs/mnist/model.ckpt-300 --ema --json
-  graft eval --checkpoint runs/lstm --restore runs/cnn:inference/conv`;
+  graft eval --checkpoint runs/lstm --restore runs/cnn:inference/conv
+  graft eval --checkpoint runs/mine --data held-out-intents/`;
 
 /** `graft eval`. */
 export const evalCommand: Command<EvalCheckpointReport> = {
@@ -44,6 +50,7 @@ export const evalCommand: Command<EvalCheckpointReport> = {
     both: { type: 'boolean' },
     restore: { type: 'string', multiple: true },
     'test-limit': { type: 'string' },
+    data: { type: 'string' },
   },
   aliases: { checkpoint_path: 'checkpoint', 'checkpoint-path': 'checkpoint', test_limit: 'test-limit' },
   async run(args: ParsedArgs): Promise<EvalCheckpointReport> {
@@ -61,11 +68,12 @@ export const evalCommand: Command<EvalCheckpointReport> = {
       both: boolFlag(args, 'both'),
       restore,
       scopeMatching: 'tf',
+      ...(stringFlag(args, 'data') !== undefined ? { data: stringFlag(args, 'data')! } : {}),
       ...(limit !== undefined ? { task: { testLimit: limit } } : {}),
     });
   },
   render(r: EvalCheckpointReport): string {
-    const lines = [`${r.checkpoint} (${r.model}, ${r.labels.length} classes, ${r.examples} test examples)`];
+    const lines = [`${r.checkpoint} (${r.model}, ${r.labels.length} classes, ${r.examples} ${r.data?.split === 'all' ? `examples of ${r.data.path}` : 'test examples'})`];
     for (const p of r.restored) lines.push(`  restored ${p.summary.restored + p.summary.renamed} variables from ${p.from}${p.summary.renamed ? ` (${p.summary.renamed} from moving averages)` : ''}`);
     if (r.rawAccuracy !== undefined) lines.push(`accuracy: raw ${pct(r.rawAccuracy)}, moving averages ${pct(r.emaAccuracy)}`);
     else lines.push(`accuracy (${r.weights === 'ema' ? 'moving averages' : 'raw weights'}): ${pct(r.accuracy)}, loss ${r.loss.toFixed(4)}`);

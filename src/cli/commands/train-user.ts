@@ -1,0 +1,113 @@
+/**
+ * The part of `graft train` for the user's own model and data (`--model FILE`, `--data D`, or a
+ * train dir / `--classes-from` checkpoint holding a LayersModel): flags → trainLayersModel
+ * (workflows/user-model/train-layers.ts) → rendering. The built-in path stays in train.ts.
+ */
+import type { ParsedArgs } from '../command.js';
+import { boolFlag, stringFlag } from '../command.js';
+import { hasFlag, numberFlag } from '../flags.js';
+import { UsageError } from '../../errors.js';
+import { readMeta } from '../../checkpoint/meta.js';
+import { isLayersModelMeta } from '../../layers/topology.js';
+import { userModelFormat } from '../../layers/load-model.js';
+import { resolveCheckpoint } from '../../workflows/checkpoints.js';
+import { parseMergeSpec, parseSplitSpec } from '../../workflows/class-plan.js';
+import { trainLayersModel, type TrainLayersOptions, type TrainLayersReport } from '../../workflows/user-model/train-layers.js';
+
+/** parseArgs options only the user-model path reads. */
+export const USER_TRAIN_OPTIONS = {
+  data: { type: 'string' },
+  'test-split': { type: 'string' },
+  'max-length': { type: 'string' },
+  'vocab-size': { type: 'string' },
+  'new-head': { type: 'boolean' },
+  'no-tensorboard': { type: 'boolean' },
+} as const;
+
+/** Flags of the built-in path that a user model has no use for (they would do nothing). */
+const BUILTIN_ONLY = ['model-config', 'digits', 'categories', 'train-limit', 'test-limit', 'per-class', 'max-steps', 'steps', 'lr-decay', 'decay-steps', 'decay-rate', 'staircase',
+  'end-learning-rate', 'power', 'cycle', 'alpha', 't-mul', 'm-mul', 'boundaries', 'values', 'warmup-steps', 'moving-average-decay', 'trainable-scopes', 'save-scope', 'restore',
+  'freeze-restored', 'freeze-scope', 'checkpoint-path', 'exclude-scopes', 'ignore-missing-vars', 'eval-every', 'stop-if-no-increase', 'min-steps', 'new-class-init', 'optimizer-state', 'checkpoint-format'];
+
+/** Whether a path names a checkpoint (or train dir) of a LayersModel. */
+export async function isLayersCheckpoint(path: string | undefined): Promise<boolean> {
+  if (path === undefined) return false;
+  try {
+    return isLayersModelMeta(await readMeta(await resolveCheckpoint(path)));
+  } catch {
+    return false;
+  }
+}
+
+/** Whether these `graft train` flags ask for the user-model path. */
+export async function wantsUserModel(args: ParsedArgs): Promise<boolean> {
+  const model = stringFlag(args, 'model');
+  if (model !== undefined && userModelFormat(model) !== null) return true;
+  if (hasFlag(args, 'data')) return true;
+  return (await isLayersCheckpoint(stringFlag(args, 'classes-from'))) || (model === undefined && (await isLayersCheckpoint(stringFlag(args, 'train-dir'))));
+}
+
+/**
+ * Options for trainLayersModel from the flags.
+ * @throws UsageError `flag_without_effect` for built-in-only flags, `bad_flag_value`.
+ */
+export function userTrainOptions(args: ParsedArgs): TrainLayersOptions {
+  const given = BUILTIN_ONLY.filter((f) => hasFlag(args, f));
+  if (given.length) {
+    throw new UsageError('flag_without_effect', `${given.map((f) => `--${f}`).join(', ')} ${given.length === 1 ? 'applies' : 'apply'} to built-in models only, not to --model FILE / --data training`, {
+      hint: `drop ${given.map((f) => `--${f}`).join(' ')} (a user model trains with model.fit: Adam, --learning-rate, --epochs, --batch-size)`, details: { flags: given },
+    });
+  }
+  const o: TrainLayersOptions = {};
+  const set = <K extends keyof TrainLayersOptions>(k: K, v: TrainLayersOptions[K] | undefined) => {
+    if (v !== undefined) o[k] = v;
+  };
+  const model = stringFlag(args, 'model');
+  set('model', model);
+  set('data', stringFlag(args, 'data'));
+  set('trainDir', stringFlag(args, 'train-dir'));
+  set('epochs', numberFlag(args, 'epochs', { integer: true, min: 1 }));
+  set('batchSize', numberFlag(args, 'batch-size', { integer: true, min: 1 }));
+  set('learningRate', numberFlag(args, 'learning-rate', { exclusiveMin: true }));
+  set('seed', numberFlag(args, 'seed', { integer: true, min: 0 }));
+  set('testSplit', numberFlag(args, 'test-split', { exclusiveMin: true, max: 0.9 }));
+  set('maxLength', numberFlag(args, 'max-length', { integer: true, min: 1, max: 4096 }));
+  set('vocabSize', numberFlag(args, 'vocab-size', { integer: true, min: 2, max: 10_000_000 }));
+  set('maxToKeep', numberFlag(args, 'max-to-keep', { integer: true, min: 1 }));
+  set('keepBest', numberFlag(args, 'keep-best', { integer: true, min: 0 }));
+  set('logEvery', numberFlag(args, 'log-every', { integer: true }));
+  if (boolFlag(args, 'new-head')) o.newHead = true;
+  if (boolFlag(args, 'no-tensorboard')) o.tensorboard = false;
+  if (boolFlag(args, 'no-nan-check')) o.nanCheck = false;
+  const classesFrom = stringFlag(args, 'classes-from');
+  if (classesFrom !== undefined) {
+    if (model !== undefined) throw new UsageError('conflicting_flags', '--model and --classes-from cannot be used together: --classes-from continues the model of that checkpoint', { hint: 'drop --model' });
+    o.classesFrom = { from: classesFrom, merges: ((args.values.merge as string[] | undefined) ?? []).map(parseMergeSpec), splits: ((args.values.split as string[] | undefined) ?? []).map(parseSplitSpec) };
+  }
+  return o;
+}
+
+/** Run the user-model path. */
+export function runUserTrain(options: TrainLayersOptions & { signal: AbortSignal }): Promise<TrainLayersReport> {
+  return trainLayersModel(options);
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+/** The report as text. */
+export function renderUserTrain(r: TrainLayersReport): string {
+  const input = r.data.input.kind === 'image' ? `images ${r.data.input.shape.join('x')}` : `token ids [${r.data.input.maxLength}]${r.data.vocabularySize ? `, vocabulary ${r.data.vocabularySize}` : ''}`;
+  const lines = [
+    `${r.model.path} (${r.model.format}) on ${r.data.path} (${r.data.layout}, ${input}): ${r.data.trainExamples} training / ${r.data.testExamples} test examples, ${r.classNames.length} classes`,
+    ...(r.model.restored ? [`weights: ${r.model.restored.restored + r.model.restored.renamed} restored from the file`] : []),
+    ...r.model.notes.map((n) => `note: ${n}`),
+    `start: ${r.start.message}`,
+  ];
+  if (r.head.action !== 'kept') lines.push(`head ${r.head.layer}: ${r.head.action}${r.head.plan ? ` (${r.head.plan.kind}: ${Object.entries(r.head.plan.summary).map(([k, v]) => `${v} ${k}`).join(', ')})` : ''}`);
+  lines.push(`trained ${r.trainedVariables.length} variables${r.frozenVariables.length ? `, ${r.frozenVariables.length} frozen` : ''}; ${r.epochsDone} epochs done`);
+  lines.push(`accuracy ${pct(r.finalAccuracy)}, loss ${r.finalLoss.toFixed(4)} (test split)`);
+  if (r.latestCheckpoint) lines.push(`checkpoint: ${r.latestCheckpoint}${r.bestCheckpoint ? ` (best: ${r.bestCheckpoint})` : ''}`);
+  if (r.tensorboard.length) lines.push(`tensorboard: ${r.tensorboard.join(', ')}`);
+  if (r.interrupted) lines.push(`interrupted by ${r.interrupted}: the epoch in progress was finished and saved`);
+  return lines.join('\n');
+}
