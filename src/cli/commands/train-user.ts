@@ -99,12 +99,13 @@ export function renderUserTrain(r: TrainLayersReport): string {
   const input = r.data.input.kind === 'image' ? `images ${r.data.input.shape.join('x')}` : `token ids [${r.data.input.maxLength}]${r.data.vocabularySize ? `, vocabulary ${r.data.vocabularySize}` : ''}`;
   const lines = [
     `${r.model.path} (${r.model.format}) on ${r.data.path} (${r.data.layout}, ${input}): ${r.data.trainExamples} training / ${r.data.testExamples} test examples, ${r.classNames.length} classes`,
-    ...(r.model.restored ? [`weights: ${r.model.restored.restored + r.model.restored.renamed} restored from the file`] : []),
+    ...(r.model.restored ? [`weights: ${r.model.restored.restored + r.model.restored.renamed} restored from ${r.model.path}`] : []),
     ...r.model.notes.map((n) => `note: ${n}`),
     `start: ${r.start.message}`,
   ];
   if (r.head.action !== 'kept') lines.push(`head ${r.head.layer}: ${r.head.action}${r.head.plan ? ` (${r.head.plan.kind}: ${Object.entries(r.head.plan.summary).map(([k, v]) => `${v} ${k}`).join(', ')})` : ''}`);
   lines.push(`trained ${r.trainedVariables.length} variables${r.frozenVariables.length ? `, ${r.frozenVariables.length} frozen` : ''}; ${r.epochsDone} epochs done`);
+  if (r.frozenChecksum) lines.push(`frozen layers: checksum ${r.frozenChecksum.before} → ${r.frozenChecksum.after} (${r.frozenChecksum.unchanged ? 'unchanged' : 'CHANGED'})`);
   lines.push(`accuracy ${pct(r.finalAccuracy)}, loss ${r.finalLoss.toFixed(4)} (test split)`);
   if (r.latestCheckpoint) lines.push(`checkpoint: ${r.latestCheckpoint}${r.bestCheckpoint ? ` (best: ${r.bestCheckpoint})` : ''}`);
   if (r.tensorboard.length) lines.push(`tensorboard: ${r.tensorboard.join(', ')}`);

@@ -36,6 +36,8 @@ import { planClassChange, type ClassChangePlan, type MergeSpec, type SplitSpec }
 import { dataInput, loadUserTask, modelInput, type UserDataSpec, type UserInput, type UserTask } from './user-task.js';
 import { changeHeadClasses, headActivation, headLayer, headUnits, withHeadUnits } from './layers-head.js';
 import { FitGuard, type EpochLogs } from './fit-callbacks.js';
+import { parametersFromLayersModel } from '../../variables/layers-adapter.js';
+import { combinedChecksum } from '../checksum.js';
 
 /** Options of {@link trainLayersModel}. */
 export interface TrainLayersOptions {
@@ -89,6 +91,8 @@ export interface TrainLayersReport {
   head: { layer: string; action: 'kept' | 'resized' | 'class-change' | 'transfer'; plan: Pick<ClassChangePlan, 'kind' | 'summary'> | null };
   trainedVariables: string[];
   frozenVariables: string[];
+  /** Checksum of the frozen layers' weights before and after training (equal = untouched). */
+  frozenChecksum: { before: string; after: string; unchanged: boolean } | null;
   epochsDone: number;
   history: EpochLogs[];
   finalAccuracy: number;
@@ -262,6 +266,9 @@ export async function trainLayersModel(options: TrainLayersOptions): Promise<Tra
     if (frozen.length) await freezeLayers(model, frozen.map((n) => n));
   }
   compileClassifier(model, options.learningRate ?? 0.003);
+  const frozenLayers = new Set(model.layers.filter((l) => !l.trainable && l.weights.length > 0).map((l) => l.name));
+  const frozenParams = parametersFromLayersModel(model).select({ include: [...frozenLayers] });
+  const checksumBefore = frozenParams.size ? combinedChecksum(frozenParams) : '';
   const guard = new FitGuard({ nanCheck: options.nanCheck ?? true, ...(options.signal ? { signal: options.signal } : {}), logEvery: options.logEvery ?? 0, label: 'train' });
   const callbacks: tfl.Callback[] = [guard];
   let ckpt: CheckpointCallback | null = null;
@@ -293,7 +300,6 @@ export async function trainLayersModel(options: TrainLayersOptions): Promise<Tra
     }
     const final = await evaluateClassifier(model, task.test);
     const saves = ckpt?.saves ?? [];
-    const trainable = model.trainableWeights.map((w) => w.originalName);
     return {
       model: p.origin,
       data: { path: task.spec.path, layout: task.spec.layout, input: task.spec.input, trainExamples: task.train.count, testExamples: task.test.count, vocabularySize: task.vocabulary?.size ?? null },
@@ -303,8 +309,9 @@ export async function trainLayersModel(options: TrainLayersOptions): Promise<Tra
         ? { action: ckpt.restored.action, message: ckpt.restored.message + (initialEpoch >= epochs ? `; ${initialEpoch} epochs are complete (epochs ${epochs}): nothing to train` : ''), warnings: ckpt.restored.warnings }
         : { action: 'fresh', message: 'no training directory: nothing resumed, nothing saved', warnings: [] },
       head: p.head,
-      trainedVariables: trainable,
-      frozenVariables: model.nonTrainableWeights.map((w) => w.originalName).filter((n) => !/moving_(mean|variance)$/.test(n)),
+      trainedVariables: parametersFromLayersModel(model).trainable().names(),
+      frozenVariables: frozenParams.names(),
+      frozenChecksum: frozenParams.size ? { before: checksumBefore, after: combinedChecksum(frozenParams), unchanged: checksumBefore === combinedChecksum(frozenParams) } : null,
       epochsDone: Math.max(initialEpoch, guard.history.at(-1)?.epoch ?? initialEpoch),
       history: guard.history,
       finalAccuracy: final.accuracy,
