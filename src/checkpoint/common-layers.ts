@@ -16,6 +16,8 @@
  *   scope prefixes. The walk stops at the first layer that differs: the shared *early* layers;
  * - `shape`: like `structure` but leaf names may differ (`kernel` vs `weights`), and the walk does
  *   not stop at a difference: the longest in-order alignment of layers with equal shape lists.
+ *   For a source known only by sorted keys (no model order), a layer pairs only one to one: the
+ *   single source layer that fits it, fitting no other destination layer; anything else is refused.
  */
 import { InvalidArgumentError } from '../errors.js';
 
@@ -238,6 +240,39 @@ export function matchCommonLayers(source: readonly VariableSpec[], destination: 
       pairedDst.add(d);
     }
     for (const d of dst.layers) if (!pairedDst.has(d) && !dstReason.has(d)) dstReason.set(d, stop ? `after the first difference (${stop.split(';')[0]})` : `the source has only ${src.layers.length} layers`);
+  } else if (order === 'sorted') {
+    // sorted keys say nothing of the model's layer order (batch_normalization < conv2d, dense_10 <
+    // dense_2): a layer pairs only with the one source layer whose weights align with it, and only
+    // when no other destination layer aligns with that source layer — else it is refused
+    const cand = new Map<LayerSpec, { layer: LayerSpec; pairs: [VariableSpec, VariableSpec][] }[]>();
+    const ambiguous = new Map<LayerSpec, string>();
+    for (const d of dst.layers) {
+      const list: { layer: LayerSpec; pairs: [VariableSpec, VariableSpec][] }[] = [];
+      for (const s of src.layers) {
+        const r = alignVariables(s, d, order);
+        if (r.pairs) list.push({ layer: s, pairs: r.pairs });
+        else if (r.ambiguous && !ambiguous.has(d)) ambiguous.set(d, r.ambiguous);
+      }
+      cand.set(d, list);
+    }
+    const rivals = (s: LayerSpec) => dst.layers.filter((d) => cand.get(d)!.some((c) => c.layer === s));
+    for (const d of dst.layers) {
+      const list = cand.get(d)!;
+      if (list.length === 1 && rivals(list[0]!.layer).length === 1) {
+        const { layer: s, pairs } = list[0]!;
+        const namesDiffer = pairs.some(([x, y]) => leafOf(x.name) !== leafOf(y.name));
+        pairings.push({
+          source: s.scope, destination: d.scope, variables: pairs.map(([x, y]) => ({ source: x.name, destination: y.name, shape: [...y.shape], dtype: y.dtype })),
+          reason: `the only source layer with shapes ${d.variables.map((v) => shapeStr(v.shape)).join(' ')}${namesDiffer ? ' (variable names differ)' : ''}${s.scope === d.scope ? '' : ` (scope ${s.scope} → ${d.scope})`}`,
+        });
+        usedSrc.add(s);
+        pairedDst.add(d);
+      } else if (list.length > 0) {
+        const others = [...new Set(list.flatMap((c) => rivals(c.layer)))];
+        dstReason.set(d, `ambiguous pairing refused: ${list.length} source layers (${list.map((c) => c.layer.scope).join(', ')}) fit ${others.length > 1 ? `${others.length} destination layers (${others.map((o) => o.scope).join(', ')})` : 'it'} by shape, and the source records no model order (sorted keys): refusing to guess`);
+      } else if (ambiguous.has(d)) dstReason.set(d, `ambiguous pairing refused: ${ambiguous.get(d)}`);
+      else dstReason.set(d, `no source layer with shapes ${d.variables.map((v) => shapeStr(v.shape)).join(' ')}`);
+    }
   } else {
     // longest common subsequence of layers with equal shape lists
     const a = src.layers;

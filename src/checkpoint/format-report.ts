@@ -6,6 +6,7 @@
 import type { RestoreEntry, RestorePlan, RestoreStatus, TensorSpec } from './restore-plan.js';
 import { RESTORE_STATUSES } from './restore-plan.js';
 import { RestoreMismatchError } from '../errors.js';
+import { matchCommonLayers, nonModelReason } from './common-layers.js';
 
 /** `[512,10]`, `[]` for a scalar. */
 export function formatShape(shape: readonly number[]): string {
@@ -70,6 +71,21 @@ function scopesOf(names: string[]): string[] {
   return [...new Set(names.map((n) => (n.includes('/') ? n.slice(0, n.indexOf('/')) : n)))];
 }
 
+/**
+ * The one-to-one pairing of the missing variables with the unused model weights of the checkpoint
+ * (common-layers.ts `shape` matching on sorted keys: layers by shapes, weights by role), when it
+ * covers every missing variable and every unused model layer; else undefined.
+ */
+function oneToOnePairing(plan: RestorePlan, missing: RestoreEntry[]): { source: string; destination: string }[] | undefined {
+  if (missing.length === 0 || missing.length !== plan.problems.length) return undefined;
+  const unused = plan.entries.filter((e) => e.status === 'unused_in_checkpoint' && e.found && !/^(optimizer|optimizer_weights)\//.test(e.name) && !nonModelReason(e.name));
+  if (unused.length !== missing.length) return undefined;
+  const spec = (e: RestoreEntry, t: RestoreEntry['expected']) => ({ name: e.name, dtype: t!.dtype, shape: [...t!.shape] });
+  const m = matchCommonLayers(unused.map((e) => spec(e, e.found)), missing.map((e) => spec(e, e.expected)), 'shape', { sourceOrder: 'sorted' });
+  const pairs = m.pairings.flatMap((p) => p.variables);
+  return pairs.length === missing.length ? pairs.map((p) => ({ source: p.source, destination: p.destination })) : undefined;
+}
+
 /** The error a failing plan throws: what is wrong, with concrete names and shapes, then what to do. */
 export function restoreMismatchError(plan: RestorePlan): RestoreMismatchError {
   const byStatus = (s: RestoreStatus): RestoreEntry[] => plan.problems.filter((e) => e.status === s);
@@ -93,14 +109,17 @@ export function restoreMismatchError(plan: RestorePlan): RestoreMismatchError {
   const more = scopes.length > shown.length ? ` and ${scopes.length - shown.length} more scopes (${plan.problems.length} variables; see the report entries)` : '';
   const quoted = shown.map((s) => `"${s}"`).join(', ');
   const hints: string[] = [];
-  const unused = plan.entries.filter((e) => e.status === 'unused_in_checkpoint');
-  if (missing.length > 0 && missing.length === unused.length && missing.every((m, i) => JSON.stringify(m.expected?.shape) === JSON.stringify(unused[i]!.found?.shape))) {
-    hints.push(`every missing variable has an unused checkpoint variable of the same shape in the same order (${missing[0]!.name} ← ${unused[0]!.name}${missing.length > 1 ? ', …' : ''}): map them one to one with assignmentMap, or restoreIntoLayersModel(model, path) which does it and reports it`);
+  const pairing = oneToOnePairing(plan, missing);
+  if (pairing) {
+    // every name differs but the layers pair one to one: excluding them all would restore nothing
+    const shownPairs = pairing.slice(0, 3).map((p) => `"${p.source}": "${p.destination}"`).join(', ');
+    hints.push(`every missing variable pairs one to one with an unused checkpoint variable by layer shapes and weight roles (${pairing.length} pairs): pass assignmentMap: {${shownPairs}${pairing.length > 3 ? `, … ${pairing.length - 3} more` : ''}} (CLI --map ${pairing[0]!.source}=${pairing[0]!.destination} …), or for a LayersModel restoreIntoLayersModel(model, path), which pairs them and reports it`);
+  } else {
+    hints.push(`pass exclude: [${quoted}]${more} (CLI --exclude ${shown.join(',')}) to restore the rest`);
   }
-  hints.push(`pass exclude: [${quoted}]${more} (CLI --exclude ${shown.join(',')}) to restore the rest`);
   if (missing.length) hints.push('or ignoreMissing: true to keep the missing ones as initialised');
   if (shape.length) hints.push('or allowShapeMismatch: true to keep the mismatched ones as initialised');
-  if (missing.length) hints.push('or map names with assignmentMap (CLI --map CKPT=VAR)');
+  if (missing.length && !pairing) hints.push('or map names with assignmentMap (CLI --map CKPT=VAR)');
   const code = missing.length ? 'missing_in_checkpoint' : shape.length ? 'shape_mismatch' : 'dtype_mismatch';
   return new RestoreMismatchError(code, `${plan.source.path}: ${parts.join('; ')}.`, plan.toJSON(), {
     hint: `${hints.join(', ')}; nothing was restored.`,
@@ -109,6 +128,7 @@ export function restoreMismatchError(plan: RestorePlan): RestoreMismatchError {
       missing: missing.map((e) => e.name),
       shapeMismatch: shape.map((e) => e.name),
       dtypeMismatch: dtype.map((e) => e.name),
+      ...(pairing ? { pairing: Object.fromEntries(pairing.map((p) => [p.source, p.destination])) } : {}),
     },
   });
 }

@@ -16,4 +16,8 @@ export { restoreIntoLayersModel } from './restore.js';
 export type { RestoreIntoLayersModelOptions, LayersRestoreReport } from './restore.js';
 export { loadUserLayersModel, userModelFormat, graftTf } from './load-model.js';
 export type { UserModelFormat, ModelBuilderArgs, LoadedUserModel } from './load-model.js';
+export { changeClasses } from './class-change.js';
+export type { ChangeClassesOptions, ChangeClassesReport, ImprintExamples } from './class-change.js';
+export { exportLayersModel, layersModelFromTopology } from './export.js';
+export type { ExportLayersModelOptions, ExportLayersModelReport, TopologyKind } from './export.js';
 export { fromKeras3Config } from './keras3-topology.js';

@@ -1,21 +1,18 @@
 /**
- * A Keras 3 model config (`config.json` of a `.keras` archive; keras/src/saving/
- * serialization_lib.py `serialize_keras_object`) written back in the Keras 2 layout that
- * tfjs-layers deserializes (`tf.models.modelFromJSON`), the inverse of formats/keras-h5/
- * keras3-config.ts for the parts both know:
- *
- * - every `{module, class_name, config, registered_name}` object loses `module`,
- *   `registered_name`, `build_config`, `compile_config` and `shared_object_id`;
- * - a dtype policy `{class_name: "DTypePolicy", config: {name: "float32"}}` becomes `"float32"`;
- * - `InputLayer.batch_shape` becomes `batch_input_shape`;
- * - Keras 3 initializer names tfjs spells otherwise (`OrthogonalInitializer` → `Orthogonal`);
- * - a functional node `{args: [keras tensors…], kwargs}` becomes Keras 2's
- *   `[[layer, node, tensor, kwargs], …]`, and `input_layers` / `output_layers` given as one
- *   `[name, node, tensor]` triple become a list of triples.
- *
- * What tfjs-layers itself lacks (a layer class it does not have, a mixed-precision policy) stays
- * for the caller to report (layers/load-model.ts: `unsupported_keras_config`).
+ * A Keras 3 model config (`config.json` of a `.keras`, `model.to_json()` of Keras 3) in the Keras 2
+ * layout tfjs-layers deserialises — the inverse of formats/keras-h5/keras3-config.ts:
+ * - every object's `module`, `registered_name`, `build_config`, `compile_config`,
+ *   `shared_object_id` dropped; a `dtype` policy `{class_name: 'DTypePolicy', config: {name}}` → its name;
+ * - a Sequential's leading `InputLayer {batch_shape}` → `batch_input_shape` on the first layer;
+ *   an `InputLayer` elsewhere: `batch_shape` → `batch_input_shape`;
+ * - functional `inbound_nodes` `[{args, kwargs}]` (keras tensors `{class_name: '__keras_tensor__',
+ *   config: {keras_history: [layer, node, tensor]}}` inside `args`) → `[[[layer, node, tensor, {}], …]]`;
+ *   a single `input_layers` / `output_layers` triple → a list of one;
+ * - initializer class names Keras 3 renamed (`OrthogonalInitializer` → `Orthogonal`).
+ * Source of truth: keras/src/saving/serialization_lib.py, keras/src/models/functional.py
+ * (`functional_from_config`, `serialize_node`).
  */
+import { InvalidArgumentError } from '../errors.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -23,49 +20,68 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 const DROPPED = new Set(['module', 'registered_name', 'build_config', 'compile_config', 'shared_object_id']);
 const RENAMED_CLASSES: Record<string, string> = { OrthogonalInitializer: 'Orthogonal' };
 
-function isKerasTensor(v: unknown): v is { config: { keras_history: [string, number, number] } } {
-  return isObj(v) && v.class_name === '__keras_tensor__' && isObj(v.config) && Array.isArray(v.config.keras_history);
-}
-
-function kerasTensors(v: unknown, out: [string, number, number][]): void {
-  if (isKerasTensor(v)) out.push(v.config.keras_history);
-  else if (Array.isArray(v)) for (const x of v) kerasTensors(x, out);
-}
-
-/** A Keras 3 inbound node → the Keras 2 list of `[layer, node, tensor, kwargs]`. */
-function node(n: unknown): unknown {
-  if (!isObj(n) || !('args' in n)) return n; // already Keras 2
-  const refs: [string, number, number][] = [];
-  kerasTensors(n.args, refs);
-  const kwargs = isObj(n.kwargs) ? Object.fromEntries(Object.entries(n.kwargs).filter(([, v]) => !isKerasTensor(v))) : {};
-  return refs.map(([l, i, t]) => [l, i, t, kwargs]);
-}
-
-function triples(v: unknown): unknown {
-  return Array.isArray(v) && v.length === 3 && typeof v[0] === 'string' ? [v] : v;
-}
-
-function walk(v: unknown, key: string, depth: number): unknown {
-  if (depth > 128) return v;
-  if (Array.isArray(v)) return v.map((x) => walk(x, '', depth + 1));
+function strip(v: unknown, depth: number): unknown {
+  if (depth > 200) throw new InvalidArgumentError('bad_topology', 'the Keras 3 config nests deeper than 200 levels', { hint: 'the config file is damaged' });
+  if (Array.isArray(v)) return v.map((x) => strip(x, depth + 1));
   if (!isObj(v)) return v;
-  if ((v.class_name === 'DTypePolicy' || v.class_name === 'FloatDTypePolicy') && isObj(v.config) && typeof v.config.name === 'string') return v.config.name;
+  if (v['class_name'] === 'DTypePolicy' && isObj(v['config']) && typeof v['config']['name'] === 'string') return v['config']['name'];
   const out: Obj = {};
   for (const [k, x] of Object.entries(v)) {
     if (DROPPED.has(k)) continue;
-    if (k === 'class_name' && typeof x === 'string') out[k] = RENAMED_CLASSES[x] ?? x;
-    else if (k === 'inbound_nodes' && Array.isArray(x)) out[k] = x.map(node);
-    else if ((k === 'input_layers' || k === 'output_layers') && key === 'config') out[k] = triples(x);
-    else out[k] = walk(x, k, depth + 1);
-  }
-  if (out.class_name === 'InputLayer' && isObj(out.config) && 'batch_shape' in out.config) {
-    const { batch_shape, ...rest } = out.config;
-    out.config = { batch_input_shape: batch_shape, ...rest };
+    out[k] = k === 'class_name' && typeof x === 'string' ? (RENAMED_CLASSES[x] ?? x) : strip(x, depth + 1);
   }
   return out;
 }
 
-/** The Keras 2 / tfjs `model_config` of a Keras 3 config (see the file comment). */
-export function fromKeras3Config(config: unknown): Obj {
-  return walk(config, '', 0) as Obj;
+/** The keras tensors referenced in a Keras 3 node's args, in order, as Keras 2 `[layer, node, tensor, {}]`. */
+function historyOf(v: unknown, out: unknown[][] = []): unknown[][] {
+  if (Array.isArray(v)) for (const x of v) historyOf(x, out);
+  else if (isObj(v)) {
+    const cfg = v['config'];
+    if (v['class_name'] === '__keras_tensor__' && isObj(cfg) && Array.isArray(cfg['keras_history'])) out.push([...cfg['keras_history'].slice(0, 3), {}]);
+    else for (const x of Object.values(v)) historyOf(x, out);
+  }
+  return out;
+}
+
+function convertModel(model: Obj): void {
+  const cfg = model['config'];
+  if (!isObj(cfg) || !Array.isArray(cfg['layers'])) return;
+  const layers = cfg['layers'] as Obj[];
+  for (const layer of layers) {
+    if (!isObj(layer)) continue;
+    const lc = layer['config'];
+    if (layer['class_name'] === 'InputLayer' && isObj(lc) && Array.isArray(lc['batch_shape'])) {
+      lc['batch_input_shape'] = lc['batch_shape'];
+      delete lc['batch_shape'];
+    }
+    if (Array.isArray(layer['inbound_nodes'])) {
+      layer['inbound_nodes'] = (layer['inbound_nodes'] as unknown[]).map((node) => (isObj(node) && 'args' in node ? historyOf(node['args']) : node));
+    }
+    if (layer['class_name'] === 'Sequential' || layer['class_name'] === 'Functional' || layer['class_name'] === 'Model') convertModel(layer);
+  }
+  if (model['class_name'] === 'Sequential' && layers[0]?.['class_name'] === 'InputLayer') {
+    const input = layers.shift()!;
+    const first = layers[0];
+    const ic = input['config'] as Obj;
+    if (first && isObj(first['config']) && !('batch_input_shape' in first['config'])) first['config']['batch_input_shape'] = ic['batch_input_shape'];
+  }
+  for (const k of ['input_layers', 'output_layers']) {
+    const v = cfg[k];
+    if (Array.isArray(v) && typeof v[0] === 'string') cfg[k] = [v];
+  }
+  if (model['class_name'] === 'Functional') model['class_name'] = 'Model';
+}
+
+/**
+ * The Keras 2 / tfjs form of a Keras 3 model config (see the file comment).
+ * @throws InvalidArgumentError `bad_topology`
+ */
+export function fromKeras3Config(config: unknown, where = 'config'): unknown {
+  if (!isObj(config) || typeof config['class_name'] !== 'string' || !isObj(config['config'])) {
+    throw new InvalidArgumentError('bad_topology', `${where}: not a Keras 3 model config ({module, class_name, config})`, { hint: 'pass the config.json inside a .keras, or model.to_json() of Keras 3' });
+  }
+  const out = strip(config, 0) as Obj;
+  convertModel(out);
+  return out;
 }

@@ -13,7 +13,7 @@ import { loadVariable } from '../checkpoint/reader.js';
 import type { RestoreReport } from '../checkpoint/restore-plan.js';
 import { valuesFromTensorValue } from '../checkpoint/tensor-bytes.js';
 import type { ClassifierModel } from '../models/types.js';
-import { applyClassChange, planClassChange, type ClassChangePlan, type MergeSpec, type SplitSpec } from './class-plan.js';
+import { applyClassChange, planClassChange, type ClassChangePlan, type MergeSpec, type SplitSpec } from '../checkpoint/class-plan.js';
 import { readCheckpointMeta, resolveCheckpoint } from './checkpoints.js';
 
 /** Options of {@link classAwareRestore}. */

@@ -19,10 +19,10 @@ import type { ExampleSet } from '../models/data/example-set.js';
 import { shuffledIndices } from '../models/data/random.js';
 import type { ClassifierModel } from '../models/types.js';
 import { disposeBatch, makeBatch } from './batches.js';
-import type { ClassChangePlan } from './class-plan.js';
+import type { ClassChangePlan } from '../checkpoint/class-plan.js';
+import { imprintColumns, type NewClassInit } from '../checkpoint/class-columns.js';
 
-/** How the columns of new and split classes start. */
-export type NewClassInit = 'fresh' | 'imprint';
+export type { NewClassInit };
 
 /** What {@link initNewClassColumns} did. */
 export interface NewClassInitReport {
@@ -59,7 +59,6 @@ export function initNewClassColumns(model: ClassifierModel, plan: ClassChangePla
   }
   const wVar = model.params.require(model.headWeights).variable;
   const bVar = model.params.require(model.headBiases).variable;
-  const K = model.numClasses;
   const F = model.featureWidth;
   const W = Float32Array.from(wVar.dataSync() as Float32Array);
   const B = Float32Array.from(bVar.dataSync() as Float32Array);
@@ -68,18 +67,7 @@ export function initNewClassColumns(model: ClassifierModel, plan: ClassChangePla
   const sample = order.slice(0, Math.min(set.count, options.sample ?? 64));
   const mu = meanFeatures(model, set, sample);
   let examples = sample.length;
-  let scale = 0;
-  for (const s of kept) {
-    let n = 0;
-    for (let f = 0; f < F; f++) n += W[f * K + s.index]! ** 2;
-    scale += Math.sqrt(n) / kept.length;
-  }
-  let meanLogit = 0;
-  for (const s of kept) {
-    let z = B[s.index]!;
-    for (let f = 0; f < F; f++) z += W[f * K + s.index]! * mu[f]!;
-    meanLogit += z / kept.length;
-  }
+  const classMeans = new Map<number, Float32Array>();
   for (const slot of fresh) {
     const idx: number[] = [];
     for (const i of order) {
@@ -87,19 +75,10 @@ export function initNewClassColumns(model: ClassifierModel, plan: ClassChangePla
       if (idx.length >= maxPer) break;
     }
     if (idx.length === 0) continue;
-    const muC = meanFeatures(model, set, Int32Array.from(idx));
+    classMeans.set(slot.index, meanFeatures(model, set, Int32Array.from(idx)));
     examples += idx.length;
-    let norm = 0;
-    for (let f = 0; f < F; f++) norm += (muC[f]! - mu[f]!) ** 2;
-    norm = Math.sqrt(norm) || 1;
-    let dot = 0;
-    for (let f = 0; f < F; f++) {
-      const w = Math.fround((scale * (muC[f]! - mu[f]!)) / norm);
-      W[f * K + slot.index] = w;
-      dot += w * mu[f]!;
-    }
-    B[slot.index] = Math.fround(meanLogit - dot);
   }
+  imprintColumns(plan, W, B, F, mu, classMeans);
   tf.tidy(() => {
     wVar.assign(tf.tensor(W, wVar.shape, 'float32'));
     bVar.assign(tf.tensor(B, bVar.shape, 'float32'));

@@ -23,10 +23,10 @@ import { loadCheckpoint } from '../checkpoint/reader.js';
 import { valuesFromTensorValue } from '../checkpoint/tensor-bytes.js';
 import type { ClassifierModel } from '../models/types.js';
 import type { Optimizer } from '../train/optimizer.js';
-import type { ClassChangePlan } from './class-plan.js';
+import type { ClassChangePlan } from '../checkpoint/class-plan.js';
+import { FIRST_MOMENT_SLOTS as FIRST_MOMENTS, remapSlotColumns } from '../checkpoint/class-columns.js';
 
-/** Slots that hold a running mean of the gradient: new columns start them at zero. */
-const FIRST_MOMENTS = new Set(['m', 'momentum']);
+export { remapSlotColumns };
 
 /** What {@link restoreOptimizerState} did. */
 export interface OptimizerStateReport {
@@ -42,28 +42,6 @@ function mean(values: Float32Array, count: number, at: (i: number) => number): n
   let s = 0;
   for (let i = 0; i < count; i++) s += values[at(i)]!;
   return count ? s / count : 0;
-}
-
-/**
- * Columns of a [rows, K] (or [K]) slot in the new class order: carried columns are the mean of
- * their sources (one source: a copy), the others per the file comment.
- */
-export function remapSlotColumns(plan: ClassChangePlan, saved: Float32Array, rows: number, firstMoment: boolean): Float32Array {
-  const oldK = plan.oldClasses.length;
-  const newK = plan.newClasses.length;
-  const out = new Float32Array(rows * newK);
-  const carried = plan.slots.filter((s) => s.from.length > 0);
-  for (let r = 0; r < rows; r++) {
-    let carriedSum = 0;
-    for (const slot of carried) {
-      const v = mean(saved, slot.from.length, (i) => r * oldK + slot.from[i]!);
-      out[r * newK + slot.index] = v;
-      carriedSum += v;
-    }
-    const fill = firstMoment || carried.length === 0 ? 0 : carriedSum / carried.length;
-    for (const slot of plan.slots) if (slot.from.length === 0) out[r * newK + slot.index] = fill;
-  }
-  return out;
 }
 
 /** Rows of a grown [rows, …] slot: saved rows copied, added rows filled per the file comment. */

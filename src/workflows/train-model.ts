@@ -32,7 +32,7 @@ import { fit, type DataPosition, type EvalRecord, type FitReport } from './fit.j
 import { classAwareRestore, type ClassAwareRestoreReport } from './class-change.js';
 import { restoreOptimizerState, type OptimizerStateReport } from './class-slots.js';
 import { initNewClassColumns, type NewClassInit, type NewClassInitReport } from './class-init.js';
-import type { MergeSpec, SplitSpec } from './class-plan.js';
+import type { MergeSpec, SplitSpec } from '../checkpoint/class-plan.js';
 import { defaultTaskFor, loadTask, taskClassNames, type TaskSpec } from './tasks.js';
 
 /**

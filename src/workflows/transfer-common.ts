@@ -4,12 +4,16 @@
  * freeze them, and report every pairing with its reason plus everything left alone and why.
  * The source is a model in memory or any readable checkpoint file (TF bundle, Keras `.h5`,
  * safetensors, tfjs `model.json`); its `.meta.json` gives the creation order; without one the
- * file's key order is used, weights inside a layer pair by role or distinct shape — an ambiguous
- * pairing is refused and reported, never guessed — and the report says so.
+ * file's model order where it records one (Keras 1/2 `layer_names`, TF2 `layer_with_weights-N`),
+ * else its key order, weights inside a layer pair by role or distinct shape — an ambiguous pairing
+ * is refused and reported, never guessed — and the report says so. Keys are matched under the
+ * names their format implies (checkpoint/source-names.ts: Keras 3 paths as TF-Keras names, TF2
+ * object-graph keys as variable paths) and read under their own.
  */
 import { InvalidArgumentError } from '../errors.js';
 import { restoreFromCheckpoint } from '../checkpoint/execute-plan.js';
-import { listVariables } from '../checkpoint/reader.js';
+import { loadCheckpoint } from '../checkpoint/reader.js';
+import { sourceNames, type SourceNames } from '../checkpoint/source-names.js';
 import type { ClassifierModel } from '../models/types.js';
 import type { Parameter, ParameterSet } from '../variables/parameter-set.js';
 import { stat } from 'node:fs/promises';
@@ -51,7 +55,7 @@ function specs(params: ParameterSet): VariableSpec[] {
   return params.toArray().map((p) => ({ name: p.name, dtype: p.variable.dtype, shape: [...p.variable.shape] }));
 }
 
-async function sourceSpecs(src: TransferSource, notes: string[]): Promise<{ specs: VariableSpec[]; label: string; params?: ParameterSet; checkpoint?: string; order: SourceOrder }> {
+async function sourceSpecs(src: TransferSource, notes: string[]): Promise<{ specs: VariableSpec[]; label: string; params?: ParameterSet; checkpoint?: string; order: SourceOrder; keys?: Map<string, string> }> {
   if (typeof src !== 'string') {
     const params = paramsOf(src);
     return { specs: specs(params), label: 'name' in src && typeof src.name === 'string' ? `model ${src.name}` : 'parameters in memory', params, order: 'creation' };
@@ -62,15 +66,29 @@ async function sourceSpecs(src: TransferSource, notes: string[]): Promise<{ spec
     throw e;
   });
   const meta = await readCheckpointMeta(ckpt).catch(() => undefined);
-  const inCkpt = new Map((await listVariables(ckpt)).map((v) => [v.name, v] as const));
+  const reader = await loadCheckpoint(ckpt);
+  let named: SourceNames;
+  try {
+    named = sourceNames(reader);
+  } finally {
+    await reader.close();
+  }
+  const keys = new Map(named.entries.map((e) => [e.name, e.key] as const));
+  const spec = (e: { name: string; dtype: string; shape: number[] }) => ({ name: e.name, dtype: e.dtype, shape: [...e.shape] });
+  notes.push(...named.notes);
   if (meta) {
     // the meta lists the variables in the model's creation order (built-in model or LayersModel alike)
-    const ordered = meta.variables.filter((v) => inCkpt.has(v.name)).map((v) => inCkpt.get(v.name)!);
-    const rest = [...inCkpt.values()].filter((v) => !ordered.includes(v));
-    return { specs: [...ordered, ...rest].map((v) => ({ name: v.name, dtype: v.dtype, shape: [...v.shape] })), label: ckpt, checkpoint: ckpt, order: 'creation' };
+    const byName = new Map(named.entries.map((e) => [e.name, e] as const));
+    const ordered = meta.variables.filter((v) => byName.has(v.name)).map((v) => byName.get(v.name)!);
+    const rest = named.entries.filter((v) => !ordered.includes(v));
+    return { specs: [...ordered, ...rest].map(spec), label: ckpt, checkpoint: ckpt, order: 'creation', keys };
+  }
+  if (named.order === 'model') {
+    notes.push(`${ckpt} records its model's layer order: layers taken in that order`);
+    return { specs: named.entries.map(spec), label: ckpt, checkpoint: ckpt, order: 'creation', keys };
   }
   notes.push(`${ckpt} has no .meta.json giving its model's order: layers taken in the file's key order; inside a layer weights pair by role (kernel, bias, gamma, beta, moving_mean, …) or by distinct shapes, never by sorted names`);
-  return { specs: [...inCkpt.values()].map((v) => ({ name: v.name, dtype: v.dtype, shape: [...v.shape] })), label: ckpt, checkpoint: ckpt, order: 'sorted' };
+  return { specs: named.entries.map(spec), label: ckpt, checkpoint: ckpt, order: 'sorted', keys };
 }
 
 /**
@@ -98,7 +116,7 @@ export async function transferCommon(src: TransferSource, dst: ClassifierModel |
     }
   } else {
     const record: Record<string, Parameter> = {};
-    for (const v of pairs) record[v.source] = dstParams.require(v.destination);
+    for (const v of pairs) record[source.keys?.get(v.source) ?? v.source] = dstParams.require(v.destination);
     const plan = await restoreFromCheckpoint(record, source.checkpoint!);
     if (plan.summary.restored + plan.summary.renamed !== pairs.length) {
       throw new InvalidArgumentError('transfer_incomplete', `${source.checkpoint}: ${pairs.length} variables paired but ${plan.summary.restored + plan.summary.renamed} restored`, { hint: 'inspect the checkpoint (graft inspect) and retry' });

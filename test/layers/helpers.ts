@@ -91,3 +91,21 @@ export function textLstm(vocabSize: number, classes = 5, seed = 11, maxLength = 
     ],
   });
 }
+
+/**
+ * A tfjs IOHandler reading a `model.json` and its weight files from disk (tfjs-node, which has
+ * `file://`, is not installed): what `tf.loadLayersModel(fileHandler(path))` needs.
+ */
+export function fileHandler(modelJson: string): tf.io.IOHandler {
+  return {
+    load: async () => {
+      const { readFile } = await import('node:fs/promises');
+      const { dirname, join } = await import('node:path');
+      const json = JSON.parse(await readFile(modelJson, 'utf8')) as { modelTopology: object; weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] };
+      const buffers: Uint8Array[] = [];
+      for (const g of json.weightsManifest) for (const p of g.paths) buffers.push(await readFile(join(dirname(modelJson), p)));
+      const all = Buffer.concat(buffers);
+      return { modelTopology: json.modelTopology, weightSpecs: json.weightsManifest.flatMap((g) => g.weights), weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) };
+    },
+  };
+}

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initBackend } from '../../src/runtime/backend.js';
 import { buildModel } from '../../src/models/registry.js';
-import { planClassChange } from '../../src/workflows/class-plan.js';
+import { planClassChange } from '../../src/checkpoint/class-plan.js';
 import { initNewClassColumns } from '../../src/workflows/class-init.js';
 import { loadTask } from '../../src/workflows/tasks.js';
 

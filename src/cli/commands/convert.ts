@@ -6,9 +6,11 @@
 import { readFile } from 'node:fs/promises';
 import type { Command, ParsedArgs } from '../command.js';
 import { boolFlag, listFlag, stringFlag } from '../command.js';
-import { UsageError } from '../../errors.js';
+import { InvalidArgumentError, UsageError } from '../../errors.js';
+import { exportLayersModel } from '../../layers/export.js';
+import { initBackend } from '../../runtime/backend.js';
 import { convertCheckpoint, type ConvertReport } from '../../formats/convert.js';
-import { hasZipSignature, readKerasArchive } from '../../formats/keras-h5/index.js';
+import { hasHdf5Signature, hasZipSignature, openKerasH5, readKerasArchive } from '../../formats/keras-h5/index.js';
 import { parseSize } from '../../formats/safetensors/index.js';
 import type { FormatName } from '../../formats/types.js';
 import { formatInt, formatShape, formatTable } from '../render/table.js';
@@ -38,6 +40,11 @@ flags:
   --config FILE      model config for a Keras 3 DST (*.keras, *.weights.h5) or a tfjs model.json:
                      a .keras file (its config.json), a model.to_json() file, or a tfjs model.json
                      (its modelTopology)                        (default: the source's own, if any)
+  --topology FILE    write a tfjs model folder tf.loadLayersModel opens (DST …/model.json): FILE is
+                     a LayersModel .meta.json, a tfjs model.json, a Keras model.to_json() file, a
+                     Keras 3 config.json, a .keras or a full-model Keras .h5; SRC is restored into
+                     that model (names mapped and reported) and written under tfjs's weight names
+                                                                              (default: none)
   --keras3-names tf-keras  from a Keras 3 source, write the TF-Keras names its paths map to
                      (dense/vars/0 → dense/kernel)                            (default: keras3 paths)
   --num-shards N     TF bundle DST: write N data files DST.data-0000i-of-0000N and one merged
@@ -57,6 +64,7 @@ a "graftDtype" field and refuse values they cannot hold exactly. Each file is wr
 examples:
   graft convert runs/mnist/model.ckpt-20000 export/mnist.safetensors --exclude global_step
   graft convert export/mnist.safetensors web/mnist/model.json
+  graft convert runs/cnn/ckpt-20 web/cnn/model.json --topology runs/cnn/ckpt-20.meta.json
   graft convert runs/big/model.ckpt-9000 export/big/ --max-shard-size 2GB
   graft convert pretrained/model.ckpt runs/new/init --rename InceptionV3=encoder --exclude InceptionV3/Logits
   graft convert pytorch_model.bin init.safetensors --layout pytorch --rename conv1=conv2d`;
@@ -89,6 +97,32 @@ export function parseRenames(values: string[]): [string, string][] {
 }
 
 /** `graft convert`. */
+/** The topology in a --topology file: JSON (meta, model.json, Keras config), a .keras's config, a full-model .h5's model_config. */
+async function readTopologyFlag(path: string): Promise<unknown> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    throw new InvalidArgumentError('bad_topology', `--topology ${path}: cannot read the file (${e instanceof Error ? e.message : String(e)})`, { hint: 'pass a .meta.json, a model.json, a Keras config JSON, a .keras or a full-model .h5', cause: e });
+  }
+  if (hasZipSignature(bytes)) return readKerasArchive(path, bytes).config;
+  if (hasHdf5Signature(bytes.subarray(0, 2056))) {
+    const r = await openKerasH5(path);
+    try {
+      const config = r.modelConfig ?? r.keras3?.config;
+      if (config === undefined) throw new InvalidArgumentError('bad_topology', `--topology ${path}: this .h5 holds weights only (no model_config)`, { hint: 'pass the model.to_json() file, a .keras, or a model.json of the same model' });
+      return config;
+    } finally {
+      await r.close();
+    }
+  }
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch (e) {
+    throw new InvalidArgumentError('bad_topology', `--topology ${path}: not JSON, a .keras or an .h5 (${e instanceof Error ? e.message : String(e)})`, { hint: 'pass a .meta.json, a model.json, a Keras config JSON, a .keras or a full-model .h5', cause: e });
+  }
+}
+
 export const convertCommand: Command<ConvertReport> = {
   name: 'convert',
   summary: 'convert between TF bundle, safetensors and tfjs weights',
@@ -101,6 +135,7 @@ export const convertCommand: Command<ConvertReport> = {
     'num-shards': { type: 'string' },
     config: { type: 'string' },
     'keras3-names': { type: 'string' },
+    topology: { type: 'string' },
     'max-shard-size': { type: 'string' },
     overwrite: { type: 'boolean' },
     ...LAYOUT_FLAGS,
@@ -123,6 +158,15 @@ export const convertCommand: Command<ConvertReport> = {
       throw new UsageError('bad_usage', `--num-shards must be a positive integer, got "${shardsRaw}"`, { hint: 'e.g. --num-shards 4' });
     }
     const renameRaw = ((args.values.rename as string[] | undefined) ?? []);
+    const topologyPath = stringFlag(args, 'topology');
+    if (topologyPath !== undefined) {
+      const clash = ['rename', 'to', 'num-shards', 'config', 'keras3-names', 'max-shard-size'].filter((f) => args.values[f] !== undefined);
+      if (clash.length > 0) throw new UsageError('bad_usage', `--topology does not combine with --${clash.join(', --')}`, { hint: 'the topology decides the names and the format (tfjs model.json)' });
+      const include = listFlag(args, 'include');
+      const exclude = listFlag(args, 'exclude');
+      await initBackend();
+      return exportLayersModel(src, dst, { topology: await readTopologyFlag(topologyPath), overwrite: boolFlag(args, 'overwrite'), ...(include.length ? { include } : {}), ...(exclude.length ? { exclude } : {}) });
+    }
     const configPath = stringFlag(args, 'config');
     const k3 = stringFlag(args, 'keras3-names');
     if (k3 !== undefined && k3 !== 'keras3' && k3 !== 'tf-keras') {

@@ -10,7 +10,7 @@ import { UsageError } from '../../errors.js';
 import { initBackend } from '../../runtime/backend.js';
 import { allModels } from '../../models/registry.js';
 import { parseRestoreSpec, type RestorePart } from '../../workflows/checkpoints.js';
-import { parseMergeSpec, parseSplitSpec } from '../../workflows/class-plan.js';
+import { parseMergeSpec, parseSplitSpec } from '../../checkpoint/class-plan.js';
 import { trainModel, type TrainModelOptions, type TrainModelReport } from '../../workflows/train-model.js';
 import type { TaskSpec } from '../../workflows/tasks.js';
 import type { TrainLayersReport } from '../../workflows/user-model/train-layers.js';

@@ -135,6 +135,10 @@ export interface Keras3Info {
 /** A Keras `.h5` / `.weights.h5` / `.keras` reader; `keras3` is set for Keras 3 files. */
 export interface KerasH5Reader extends CheckpointReader {
   readonly keras3?: Keras3Info;
+  /** Keras 1/2 files with a `layer_names` attribute: every weight name in the model's order (layers as listed, weights in `weight_names` order). */
+  readonly layerOrder?: readonly string[];
+  /** Keras 1/2 full-model files (`model.save('m.h5')`): the `model_config` root attribute, parsed. */
+  readonly modelConfig?: unknown;
 }
 
 class H5Reader implements KerasH5Reader {
@@ -143,7 +147,13 @@ class H5Reader implements KerasH5Reader {
     readonly path: string, readonly metadata: Record<string, string>, private readonly file: H5File,
     private readonly entries: Map<string, Entry>, private readonly aliases: Map<string, string>,
     readonly keras3: Keras3Info | undefined, private readonly onClose: () => Promise<void>,
+    private readonly modelOrdered = false,
+    readonly modelConfig: unknown = undefined,
   ) {}
+
+  get layerOrder(): readonly string[] | undefined {
+    return this.modelOrdered ? [...this.entries.keys()].filter((n) => !n.startsWith('optimizer_weights/')) : undefined;
+  }
 
   list(): TensorInfo[] {
     return [...this.entries.values()].map((e) => ({ ...e.info, shape: [...e.info.shape] })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -317,6 +327,8 @@ export async function openH5(h5Path: string, src: H5Source): Promise<KerasH5Read
       entries.set(name, { info: { name, dtype, shape, bytes }, datasetPath, littleEndian: meta.littleEndian !== false });
     };
     let keras3: Keras3Info | undefined;
+    let modelOrdered = false;
+    let modelConfig: unknown;
     try {
       for (const k of ['keras_version', 'backend']) { const v = strAttr(file, k); if (v?.[0]) metadata[k] = v[0]; }
       const top = file.keys();
@@ -343,6 +355,11 @@ export async function openH5(h5Path: string, src: H5Source): Promise<KerasH5Read
         metadata.keras3_names = `${n} of ${keras3.names.length} weights map to TF-Keras names${src.config === undefined ? ' (no config: by layer class and variable count)' : ' (from the config)'}`;
       } else {
         if (hasModelWeights) metadata.layout = 'full model (model_weights/)';
+        modelOrdered = layerNames !== undefined;
+        const mc = strAttr(file, 'model_config')?.[0];
+        if (mc !== undefined) {
+          try { modelConfig = JSON.parse(mc); } catch { metadata.model_config = 'present but not JSON'; }
+        }
         const rootPath = hasModelWeights ? '/model_weights' : '';
         for (const layer of layerNames ?? root.keys()) {
           const g = root.get(layer);
@@ -361,7 +378,7 @@ export async function openH5(h5Path: string, src: H5Source): Promise<KerasH5Read
     } catch (e) {
       throw e instanceof FormatError ? e : h5Error(path, 'the weight groups', e);
     }
-    return new H5Reader(path, metadata, file, entries, aliases, keras3, src.onClose ?? (async () => undefined));
+    return new H5Reader(path, metadata, file, entries, aliases, keras3, src.onClose ?? (async () => undefined), modelOrdered, modelConfig);
   } catch (e) {
     try { file.close(); } catch { /* ignore */ }
     await src.onClose?.();

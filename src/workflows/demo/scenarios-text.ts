@@ -12,7 +12,7 @@ import { loadTask } from '../tasks.js';
 import { metaExtras, readCheckpointMeta, resolveCheckpoint } from '../checkpoints.js';
 import { trainModel, type TrainModelReport } from '../train-model.js';
 import { transferCommon } from '../transfer-common.js';
-import { parseMergeSpec } from '../class-plan.js';
+import { parseMergeSpec } from '../../checkpoint/class-plan.js';
 import { timeToTarget } from '../time-to-target.js';
 import type { DemoSize, ScenarioResult } from './types.js';
 

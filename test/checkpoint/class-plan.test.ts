@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyClassChange, parseMergeSpec, parseSplitSpec, planClassChange } from '../../src/workflows/class-plan.js';
+import { applyClassChange, parseMergeSpec, parseSplitSpec, planClassChange } from '../../src/checkpoint/class-plan.js';
 import { GraftError } from '../../src/errors.js';
 
 test('same classes → same; reordered → every slot moved from its old index', () => {
