@@ -95,6 +95,7 @@ test('graft train/eval/class change/transfer-common/transfer on a builder module
     assert.equal(c.head.action, 'class-change');
     assert.deepEqual(c.head.plan, { kind: 'changed', summary: { kept: 2, new: 1, removed: 1 } });
     assert.deepEqual(c.classNames, ['card_arrival', 'exchange_rate', 'top_up_failed']);
+    assert.deepEqual(c.head.newClassInit.imprinted, ['top_up_failed'], 'the new class starts imprinted from its training examples');
     assert.ok(c.finalAccuracy > 0.6, `after the class change: ${c.finalAccuracy}`);
     assert.equal(json(['eval', '--checkpoint', join(dir, 'c'), '--data', intents2]).examples, 120, '--data: every example of the folder');
 

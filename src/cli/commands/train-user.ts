@@ -5,7 +5,7 @@
  */
 import type { ParsedArgs } from '../command.js';
 import { boolFlag, stringFlag } from '../command.js';
-import { hasFlag, numberFlag } from '../flags.js';
+import { choiceFlag, hasFlag, numberFlag } from '../flags.js';
 import { UsageError } from '../../errors.js';
 import { readMeta } from '../../checkpoint/meta.js';
 import { isLayersModelMeta } from '../../layers/topology.js';
@@ -27,7 +27,7 @@ export const USER_TRAIN_OPTIONS = {
 /** Flags of the built-in path that a user model has no use for (they would do nothing). */
 const BUILTIN_ONLY = ['model-config', 'digits', 'categories', 'train-limit', 'test-limit', 'per-class', 'max-steps', 'steps', 'lr-decay', 'decay-steps', 'decay-rate', 'staircase',
   'end-learning-rate', 'power', 'cycle', 'alpha', 't-mul', 'm-mul', 'boundaries', 'values', 'warmup-steps', 'moving-average-decay', 'trainable-scopes', 'save-scope', 'restore',
-  'freeze-restored', 'freeze-scope', 'checkpoint-path', 'exclude-scopes', 'ignore-missing-vars', 'eval-every', 'stop-if-no-increase', 'min-steps', 'new-class-init', 'optimizer-state', 'checkpoint-format'];
+  'freeze-restored', 'freeze-scope', 'checkpoint-path', 'exclude-scopes', 'ignore-missing-vars', 'eval-every', 'stop-if-no-increase', 'min-steps', 'optimizer-state', 'checkpoint-format'];
 
 /** Whether a path names a checkpoint (or train dir) of a LayersModel. */
 export async function isLayersCheckpoint(path: string | undefined): Promise<boolean> {
@@ -82,7 +82,8 @@ export function userTrainOptions(args: ParsedArgs): TrainLayersOptions {
   const classesFrom = stringFlag(args, 'classes-from');
   if (classesFrom !== undefined) {
     if (model !== undefined) throw new UsageError('conflicting_flags', '--model and --classes-from cannot be used together: --classes-from continues the model of that checkpoint', { hint: 'drop --model' });
-    o.classesFrom = { from: classesFrom, merges: ((args.values.merge as string[] | undefined) ?? []).map(parseMergeSpec), splits: ((args.values.split as string[] | undefined) ?? []).map(parseSplitSpec) };
+    const newClassInit = choiceFlag(args, 'new-class-init', ['imprint', 'fresh'] as const);
+    o.classesFrom = { from: classesFrom, merges: ((args.values.merge as string[] | undefined) ?? []).map(parseMergeSpec), splits: ((args.values.split as string[] | undefined) ?? []).map(parseSplitSpec), ...(newClassInit ? { newClassInit } : {}) };
   }
   return o;
 }
@@ -103,7 +104,7 @@ export function renderUserTrain(r: TrainLayersReport): string {
     ...r.model.notes.map((n) => `note: ${n}`),
     `start: ${r.start.message}`,
   ];
-  if (r.head.action !== 'kept') lines.push(`head ${r.head.layer}: ${r.head.action}${r.head.plan ? ` (${r.head.plan.kind}: ${Object.entries(r.head.plan.summary).map(([k, v]) => `${v} ${k}`).join(', ')})` : ''}`);
+  if (r.head.action !== 'kept') lines.push(`head ${r.head.layer}: ${r.head.action}${r.head.plan ? ` (${r.head.plan.kind}: ${Object.entries(r.head.plan.summary).map(([k, v]) => `${v} ${k}`).join(', ')})` : ''}${r.head.newClassInit?.classes.length ? `; new classes ${r.head.newClassInit.method === 'imprint' ? `imprinted from ${r.head.newClassInit.examples} examples` : 'fresh'}` : ''}`);
   lines.push(`trained ${r.trainedVariables.length} variables${r.frozenVariables.length ? `, ${r.frozenVariables.length} frozen` : ''}; ${r.epochsDone} epochs done`);
   if (r.frozenChecksum) lines.push(`frozen layers: checksum ${r.frozenChecksum.before} → ${r.frozenChecksum.after} (${r.frozenChecksum.unchanged ? 'unchanged' : 'CHANGED'})`);
   lines.push(`accuracy ${pct(r.finalAccuracy)}, loss ${r.finalLoss.toFixed(4)} (test split)`);

@@ -169,8 +169,9 @@ your model and data (model.fit with Graft's checkpoint / TensorBoard / NaN callb
   --vocab-size N             text: vocabulary cap for a builder module           (default 2000)
   --new-head                 the model's last Dense has another width than the data's classes:
                              replace it by a fresh one                         (default: refuse)
-  --classes-from DIR         (with a LayersModel checkpoint) the data's classes, head rows kept /
-                             merged (--merge a,b=c) / new; a new --train-dir
+  --classes-from DIR         (with a LayersModel checkpoint) the data's classes, head columns
+                             kept / moved / merged (--merge a,b=c) / split (--split c=a,b) / new
+                             (--new-class-init imprint | fresh, default imprint); a new --train-dir
   --no-tensorboard           write no TensorBoard event files                   (default: write)
   Resuming: --train-dir DIR alone continues DIR's LayersModel with its data. SIGINT finishes the
   current epoch and saves it (checkpoints of model.fit runs are epoch ends, so a resume is exact).
@@ -314,7 +315,7 @@ export const trainCommand: Command<TrainModelReport | TrainLayersReport> = {
       throw new UsageError('bad_usage', `graft train takes no positional arguments (got ${args.positionals.join(' ')})`, { hint: 'pass everything as flags; see graft train --help' });
     }
     if (await wantsUserModel(args)) {
-      requireFlags(args, ['merge', 'split'], hasFlag(args, 'classes-from'), '--classes-from DIR (the checkpoint whose classes change)', '--classes-from runs/old');
+      requireFlags(args, ['merge', 'split', 'new-class-init'], hasFlag(args, 'classes-from'), '--classes-from DIR (the checkpoint whose classes change)', '--classes-from runs/old');
       requireFlags(args, ['max-to-keep', 'keep-best'], hasFlag(args, 'train-dir'), '--train-dir DIR (no checkpoints are written without one)', '--train-dir runs/mine');
       const userOptions = userTrainOptions(args);
       await initBackend();

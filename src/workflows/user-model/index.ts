@@ -5,7 +5,7 @@ export { evalLayersCheckpoint } from './eval-layers.js';
 export type { EvalLayersOptions, EvalLayersReport } from './eval-layers.js';
 export { loadUserTask, modelInput, dataInput, DEFAULT_MAX_LENGTH, DEFAULT_VOCAB_SIZE } from './user-task.js';
 export type { UserInput, UserDataSpec, UserTask, LoadUserTaskOptions } from './user-task.js';
-export { headLayer, headUnits, headActivation, withHeadUnits, changeHeadClasses } from './layers-head.js';
+export { headLayer, headUnits, headActivation, withHeadUnits } from './layers-head.js';
 export { layersDestination, isLayersDestination } from './transfer-destination.js';
 export type { LayersDestination } from './transfer-destination.js';
 export { FitGuard } from './fit-callbacks.js';

@@ -32,9 +32,10 @@ import { restoreIntoLayersModel } from '../../layers/restore.js';
 import { loadUserLayersModel, userModelFormat, type UserModelFormat } from '../../layers/load-model.js';
 import type { RestoreReport } from '../../checkpoint/restore-plan.js';
 import { readCheckpointMeta, resolveCheckpoint } from '../checkpoints.js';
-import { planClassChange, type ClassChangePlan, type MergeSpec, type SplitSpec } from '../class-plan.js';
+import type { ClassChangePlan, MergeSpec, SplitSpec } from '../../checkpoint/class-plan.js';
+import { changeClasses, type ChangeClassesReport } from '../../layers/class-change.js';
 import { dataInput, loadUserTask, modelInput, type UserDataSpec, type UserInput, type UserTask } from './user-task.js';
-import { changeHeadClasses, headActivation, headLayer, headUnits, withHeadUnits } from './layers-head.js';
+import { headActivation, headLayer, headUnits, withHeadUnits } from './layers-head.js';
 import { FitGuard, type EpochLogs } from './fit-callbacks.js';
 import { parametersFromLayersModel } from '../../variables/layers-adapter.js';
 import { combinedChecksum } from '../checksum.js';
@@ -62,8 +63,12 @@ export interface TrainLayersOptions {
   vocabSize?: number;
   /** When the model's head width differs from the number of classes: rebuild the head (fresh). Default: refuse. */
   newHead?: boolean;
-  /** Continue from a checkpoint whose classes may differ: head rows by class (kept, merged, new). */
-  classesFrom?: { from: string; merges?: MergeSpec[]; splits?: SplitSpec[] };
+  /**
+   * Continue from a checkpoint whose classes may differ: head columns by class (kept, moved,
+   * merged, split, new, removed: layers/class-change.ts); new and split classes start `imprint`ed
+   * from the training examples (default, as `graft train --classes-from` for built-in models) or `fresh`.
+   */
+  classesFrom?: { from: string; merges?: MergeSpec[]; splits?: SplitSpec[]; newClassInit?: 'imprint' | 'fresh' };
   /** Transfer from a checkpoint: its body, a fresh head for the data's classes, body frozen but the last `unfreezeLast` weight layers. */
   transferFrom?: { from: string; unfreezeLast?: number };
   /** TensorBoard event files in the train dir (`train/`, `validation/`); default true. */
@@ -88,7 +93,7 @@ export interface TrainLayersReport {
   trainDir: string | null;
   start: { action: string; message: string; warnings: string[] };
   /** The head change: `resized` (--new-head), a class-change plan, or a transfer's fresh head. */
-  head: { layer: string; action: 'kept' | 'resized' | 'class-change' | 'transfer'; plan: Pick<ClassChangePlan, 'kind' | 'summary'> | null };
+  head: { layer: string; action: 'kept' | 'resized' | 'class-change' | 'transfer'; plan: Pick<ClassChangePlan, 'kind' | 'summary'> | null; newClassInit?: ChangeClassesReport['newClassInit'] };
   trainedVariables: string[];
   frozenVariables: string[];
   /** Checksum of the frozen layers' weights before and after training (equal = untouched). */
@@ -194,10 +199,19 @@ async function prepare(options: TrainLayersOptions, resume: { ckpt: string; meta
     const origin: TrainLayersReport['model'] = { source: 'checkpoint', path: src.ckpt, format: 'graft-checkpoint', restored: src.restored, notes: [] };
     if (options.classesFrom) {
       const old = src.meta.labels ?? spec.classNames;
-      const plan = planClassChange(old, newClasses, { merges: options.classesFrom.merges ?? [], splits: options.classesFrom.splits ?? [] });
-      const model = plan.kind === 'same' ? src.model : await changeHeadClasses(src.model, plan);
-      if (model !== src.model) src.model.dispose();
-      return { model, origin, task, head: { layer: headLayer(model).name, action: 'class-change', plan: { kind: plan.kind, summary: plan.summary } } };
+      const init = options.classesFrom.newClassInit ?? 'imprint';
+      const examples = init === 'imprint' ? tensorsOf(task.train) : null;
+      try {
+        const changed = await changeClasses(src.model, {
+          oldClasses: old, newClasses, head: headLayer(src.model).name, merges: options.classesFrom.merges ?? [], splits: options.classesFrom.splits ?? [], newClassInit: init,
+          ...(examples ? { examples: { x: examples.x, labels: task.train.labels, seed } } : {}),
+        });
+        src.model.dispose();
+        const { plan } = changed.report;
+        return { model: changed.model, origin, task, head: { layer: headLayer(changed.model).name, action: 'class-change', plan: { kind: plan.kind, summary: plan.summary }, newClassInit: changed.report.newClassInit } };
+      } finally {
+        if (examples) tf.dispose([examples.x, examples.y]);
+      }
     }
     const model = await withHeadUnits(src.model, newClasses.length);
     src.model.dispose();
