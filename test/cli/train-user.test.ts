@@ -144,3 +144,40 @@ test('graft train --model model.json --data PNG folders: the head must fit the c
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('graft train --data: SIGINT finishes the epoch, saves it and exits 130; a diverging run stops with non_finite before saving', async () => {
+  const { spawn } = await import('node:child_process');
+  const dir = mkdtempSync(join(tmpdir(), 'graft-cli-user-sig-'));
+  try {
+    const intents = join(dir, 'intents');
+    await writeIntentFiles(intents, ['card_arrival', 'exchange_rate'], 30);
+    writeFileSync(join(dir, 'a.mjs'), BUILD_A);
+    const run = join(dir, 'run');
+    const args = ['train', '--model', join(dir, 'a.mjs'), '--data', intents, '--train-dir', run, '--learning-rate', '0.02', '--batch-size', '4'];
+    const child = spawn(bin, [...args, '--epochs', '100000', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    const code = await new Promise<number | null>((resolve) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d;
+        if (/epoch 2 /.test(stderr) && !child.killed) child.kill('SIGINT');
+      });
+      child.on('exit', (c) => resolve(c));
+    });
+    assert.equal(code, 130, stderr);
+    const r = JSON.parse(stdout);
+    assert.equal(r.interrupted, 'SIGINT');
+    assert.ok(r.epochsDone >= 2 && r.epochsDone < 100000);
+    assert.equal(r.latestCheckpoint, join(run, `model.ckpt-${r.epochsDone}`), 'the epoch in progress was finished and saved');
+
+    const nan = graft([...args, '--epochs', String(r.epochsDone + 5), '--learning-rate', '1e38', '--json']);
+    assert.equal(nan.status, 1, nan.stderr);
+    assert.equal(JSON.parse(nan.stdout).error.code, 'non_finite');
+    const again = json(['eval', '--checkpoint', run]);
+    assert.equal(again.checkpoint, r.latestCheckpoint, 'the last good checkpoint stays the latest');
+    assert.ok(Number.isFinite(again.loss));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

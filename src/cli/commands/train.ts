@@ -125,11 +125,11 @@ export function interruptedExitCode(reason: string | null): number {
  * Run `fn` with an AbortSignal that SIGINT/SIGTERM abort (reason: the signal's name): training
  * finishes its step, saves and returns. A second signal exits at once with 128 + its number.
  */
-export async function withSignals<R>(fn: (signal: AbortSignal) => Promise<R>): Promise<R> {
+export async function withSignals<R>(fn: (signal: AbortSignal) => Promise<R>, unit: 'step' | 'epoch' = 'step'): Promise<R> {
   const controller = new AbortController();
   const on = (sig: NodeJS.Signals) => {
     if (controller.signal.aborted) process.exit(interruptedExitCode(sig));
-    process.stderr.write(`graft: ${sig}: finishing the current step and saving (send it again to quit without saving)\n`);
+    process.stderr.write(`graft: ${sig}: finishing the current ${unit} and saving (send it again to quit without saving)\n`);
     controller.abort(sig);
   };
   process.on('SIGINT', on);
@@ -319,7 +319,7 @@ export const trainCommand: Command<TrainModelReport | TrainLayersReport> = {
       requireFlags(args, ['max-to-keep', 'keep-best'], hasFlag(args, 'train-dir'), '--train-dir DIR (no checkpoints are written without one)', '--train-dir runs/mine');
       const userOptions = userTrainOptions(args);
       await initBackend();
-      const report = await withSignals((signal) => runUserTrain({ ...userOptions, signal }));
+      const report = await withSignals((signal) => runUserTrain({ ...userOptions, signal }), 'epoch');
       for (const w of report.start.warnings) process.stderr.write(`warning: ${w}\n`);
       return report;
     }

@@ -154,5 +154,5 @@ async function runLayersTransfer(args: ParsedArgs, mode: TransferMode, from: str
   if (boolFlag(args, 'no-nan-check')) o.nanCheck = false;
   if (boolFlag(args, 'no-tensorboard')) o.tensorboard = false;
   await initBackend();
-  return withSignals((signal) => trainLayersModel({ ...o, signal }));
+  return withSignals((signal) => trainLayersModel({ ...o, signal }), 'epoch');
 }
