@@ -96,6 +96,8 @@ test('graft train/eval/class change/transfer-common/transfer on a builder module
     assert.deepEqual(c.head.plan, { kind: 'changed', summary: { kept: 2, new: 1, removed: 1 } });
     assert.deepEqual(c.classNames, ['card_arrival', 'exchange_rate', 'top_up_failed']);
     assert.deepEqual(c.head.newClassInit.imprinted, ['top_up_failed'], 'the new class starts imprinted from its training examples');
+    assert.ok(c.data.vocabularySize > a.data.vocabularySize, 'the new intent\'s words were added to the vocabulary');
+    assert.match(c.model.notes.join(' '), new RegExp(`vocabulary grown from ${a.data.vocabularySize} to ${c.data.vocabularySize} words`));
     assert.ok(c.finalAccuracy > 0.6, `after the class change: ${c.finalAccuracy}`);
     assert.equal(json(['eval', '--checkpoint', join(dir, 'c'), '--data', intents2]).examples, 120, '--data: every example of the folder');
 

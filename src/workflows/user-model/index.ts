@@ -10,3 +10,4 @@ export { layersDestination, isLayersDestination } from './transfer-destination.j
 export type { LayersDestination } from './transfer-destination.js';
 export { FitGuard } from './fit-callbacks.js';
 export type { FitGuardOptions, EpochLogs } from './fit-callbacks.js';
+export { withEmbeddingRows } from './grow-embedding.js';

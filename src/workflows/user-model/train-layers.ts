@@ -34,7 +34,8 @@ import type { RestoreReport } from '../../checkpoint/restore-plan.js';
 import { readCheckpointMeta, resolveCheckpoint } from '../checkpoints.js';
 import type { ClassChangePlan, MergeSpec, SplitSpec } from '../../checkpoint/class-plan.js';
 import { changeClasses, type ChangeClassesReport } from '../../layers/class-change.js';
-import { dataInput, loadUserTask, modelInput, type UserDataSpec, type UserInput, type UserTask } from './user-task.js';
+import { withEmbeddingRows } from './grow-embedding.js';
+import { DEFAULT_VOCAB_SIZE, dataInput, loadUserTask, modelInput, type UserDataSpec, type UserInput, type UserTask } from './user-task.js';
 import { headActivation, headLayer, headUnits, withHeadUnits } from './layers-head.js';
 import { FitGuard, type EpochLogs } from './fit-callbacks.js';
 import { parametersFromLayersModel } from '../../variables/layers-adapter.js';
@@ -68,7 +69,11 @@ export interface TrainLayersOptions {
    * merged, split, new, removed: layers/class-change.ts); new and split classes start `imprint`ed
    * from the training examples (default, as `graft train --classes-from` for built-in models) or `fresh`.
    */
-  classesFrom?: { from: string; merges?: MergeSpec[]; splits?: SplitSpec[]; newClassInit?: 'imprint' | 'fresh' };
+  classesFrom?: {
+    from: string; merges?: MergeSpec[]; splits?: SplitSpec[]; newClassInit?: 'imprint' | 'fresh';
+    /** Text: add the new data's unseen training words to the vocabulary, with new Embedding rows (default true; capped by `vocabSize`, default 2000). */
+    growVocabulary?: boolean;
+  };
   /** Transfer from a checkpoint: its body, a fresh head for the data's classes, body frozen but the last `unfreezeLast` weight layers. */
   transferFrom?: { from: string; unfreezeLast?: number };
   /** TensorBoard event files in the train dir (`train/`, `validation/`); default true. */
@@ -194,9 +199,16 @@ async function prepare(options: TrainLayersOptions, resume: { ckpt: string; meta
     const { spec, vocabulary } = userDataOf(src.meta, src.ckpt);
     const data = options.data ?? spec.path;
     // the new classes are the data's own; the encoding (input, vocabulary) is the source's
-    const task = await loadUserTask(data, { input: spec.input, ...taskOptions, vocabulary });
+    const grow = !!options.classesFrom && options.classesFrom.growVocabulary !== false && !!vocabulary;
+    const task = await loadUserTask(data, { input: spec.input, ...taskOptions, vocabulary, ...(grow ? { extendVocabulary: true, vocabSize: Math.max(vocabulary!.size, options.vocabSize ?? DEFAULT_VOCAB_SIZE) } : {}) });
     const newClasses = task.train.classNames;
-    const origin: TrainLayersReport['model'] = { source: 'checkpoint', path: src.ckpt, format: 'graft-checkpoint', restored: src.restored, notes: [] };
+    if (grow && task.vocabulary!.size > vocabulary!.size) {
+      const grown = await withEmbeddingRows(src.model, task.vocabulary!.size);
+      src.model.dispose();
+      src.model = grown;
+    }
+    const notes = vocabulary && task.vocabulary && task.vocabulary.size > vocabulary.size ? [`vocabulary grown from ${vocabulary.size} to ${task.vocabulary.size} words (new Embedding rows start from its initializer; old ids keep their rows)`] : [];
+    const origin: TrainLayersReport['model'] = { source: 'checkpoint', path: src.ckpt, format: 'graft-checkpoint', restored: src.restored, notes };
     if (options.classesFrom) {
       const old = src.meta.labels ?? spec.classNames;
       const init = options.classesFrom.newClassInit ?? 'imprint';

@@ -87,8 +87,10 @@ export interface LoadUserTaskOptions {
   seed?: number;
   /** Text: use this vocabulary (a checkpoint's) instead of building one. */
   vocabulary?: Vocabulary;
-  /** Text: cap of a vocabulary built here. */
+  /** Text: cap of a vocabulary built here (or grown with `extendVocabulary`). */
   vocabSize?: number;
+  /** Text: follow `vocabulary` with the training split's words it lacks, up to `vocabSize` entries (a class change's new words). */
+  extendVocabulary?: boolean;
   /**
    * Label the data with these classes (a checkpoint's labels) instead of its own sorted ones; every
    * class of the data must be among them (`unknown_class` otherwise).
@@ -137,7 +139,10 @@ export async function loadUserTask(path: string, options: LoadUserTaskOptions): 
   if (input.kind !== 'tokens') throw new InvalidArgumentError('not_image_data', `${path}: text data, but the model reads images`, { hint: 'pass a folder of image folders' });
   const texts = raw as { texts: string[] };
   const trainTexts = split.train.map((i) => texts.texts[i]!);
-  const vocabulary = options.vocabulary ?? Vocabulary.build(trainTexts, { maxSize: options.vocabSize ?? DEFAULT_VOCAB_SIZE });
+  const maxSize = options.vocabSize ?? DEFAULT_VOCAB_SIZE;
+  const vocabulary = options.vocabulary
+    ? options.extendVocabulary ? options.vocabulary.extend(trainTexts, { maxSize }) : options.vocabulary
+    : Vocabulary.build(trainTexts, { maxSize });
   const all = textExampleSet({ texts: texts.texts, labels, classNames }, vocabulary, input.maxLength, { padding: 'pre' });
   return { spec, train: subset(all, split.train), test: subset(all, split.test), vocabulary };
 }
