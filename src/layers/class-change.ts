@@ -151,6 +151,12 @@ export async function changeClasses(model: tfl.LayersModel, options: ChangeClass
   try {
     const oldLeaves = leafLayers(model);
     const newLeaves = leafLayers(next);
+    const drift = oldLeaves.findIndex(({ layer }, i) => newLeaves[i]?.layer.getClassName() !== layer.getClassName() || newLeaves[i]!.layer.weights.length !== layer.weights.length);
+    if (drift >= 0 || newLeaves.length !== oldLeaves.length) {
+      throw new InvalidArgumentError('bad_topology', `the model rebuilt from its own topology differs from it at layer ${drift >= 0 ? oldLeaves[drift]!.layer.name : newLeaves.length} (${oldLeaves.length} vs ${newLeaves.length} layers)`, {
+        hint: 'a layer does not serialise all of its state (custom layer?); change the head in code', details: { layer: drift >= 0 ? oldLeaves[drift]!.layer.name : null },
+      });
+    }
     const oldNames = parametersFromLayersModel(model);
     const kerasOf = new Map(oldNames.toArray().map((p) => [p.variable, p.name] as const));
     const pairs: { from: tf.Variable; to: tf.Variable }[] = [];
