@@ -113,7 +113,13 @@ test('graft train/eval/class change/transfer-common/transfer on a builder module
     // transfer --mode freeze: a fresh head over the frozen body
     const f = json(['transfer', '--mode', 'freeze', '--from', join(dir, 'c'), '--data', intents, '--train-dir', join(dir, 'f'), '--epochs', '1', '--learning-rate', '0.02']);
     assert.deepEqual(f.trainedVariables, ['head/kernel', 'head/bias']);
+    assert.deepEqual(f.frozenVariables, ['embedding/embeddings']);
     assert.equal(f.frozenChecksum.unchanged, true);
+    // features: the frozen body runs once, the head trains on its features — the same head training
+    const g = json(['transfer', '--mode', 'features', '--from', join(dir, 'c'), '--data', intents, '--train-dir', join(dir, 'g'), '--epochs', '1', '--learning-rate', '0.02']);
+    assert.deepEqual(g.features, { width: 16, train: 96, test: 24 });
+    assert.equal(g.frozenChecksum.unchanged, true);
+    assert.ok(Math.abs(g.finalLoss - f.finalLoss) < 1e-4, `features ${g.finalLoss} vs freeze ${f.finalLoss}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -106,6 +106,7 @@ export function renderUserTrain(r: TrainLayersReport): string {
   ];
   if (r.head.action !== 'kept') lines.push(`head ${r.head.layer}: ${r.head.action}${r.head.plan ? ` (${r.head.plan.kind}: ${Object.entries(r.head.plan.summary).map(([k, v]) => `${v} ${k}`).join(', ')})` : ''}${r.head.newClassInit?.classes.length ? `; new classes ${r.head.newClassInit.method === 'imprint' ? `imprinted from ${r.head.newClassInit.examples} examples` : 'fresh'}` : ''}`);
   lines.push(`trained ${r.trainedVariables.length} variables${r.frozenVariables.length ? `, ${r.frozenVariables.length} frozen` : ''}; ${r.epochsDone} epochs done`);
+  if (r.features) lines.push(`features: ${r.features.width} per example, computed once for ${r.features.train} training and ${r.features.test} test examples; the head trained on them`);
   if (r.frozenChecksum) lines.push(`frozen layers: checksum ${r.frozenChecksum.before} → ${r.frozenChecksum.after} (${r.frozenChecksum.unchanged ? 'unchanged' : 'CHANGED'})`);
   lines.push(`accuracy ${pct(r.finalAccuracy)}, loss ${r.finalLoss.toFixed(4)} (test split)`);
   if (r.latestCheckpoint) lines.push(`checkpoint: ${r.latestCheckpoint}${r.bestCheckpoint ? ` (best: ${r.bestCheckpoint})` : ''}`);

@@ -43,9 +43,10 @@ task (a .txt file per class, .csv/.jsonl, or image folders; default the checkpoi
 body is restored, the head (the last Dense) replaced by a fresh one for D's classes, and
   freeze    trains the head only (every other layer frozen: layer.trainable = false)
   finetune  also trains the last K weight layers below the head (--unfreeze-last K)
+  features  runs the frozen body once over D and trains the head on its features (recomputed
+            by every run: no features file for LayersModels)
 with model.fit (Adam, --learning-rate) and the checkpoint + TensorBoard callbacks into
---train-dir; --test-split F and --seed N split D as graft train does. (features mode is for
-built-in models.)
+--train-dir; --test-split F and --seed N split D as graft train does.
 
 examples:
   graft transfer --mode features --from runs/digits04 --digits 5,6,7,8,9 --train-dir runs/features
@@ -134,15 +135,12 @@ export const transferCommand: Command<TransferReport | TrainLayersReport> = {
 
 /** `graft transfer` from a LayersModel checkpoint: trainLayersModel with `transferFrom`. */
 async function runLayersTransfer(args: ParsedArgs, mode: TransferMode, from: string): Promise<TrainLayersReport> {
-  if (mode === 'features') {
-    throw new UsageError('mode_not_for_layers_model', `--mode features precomputes a built-in model's features; ${from} holds a LayersModel`, { hint: 'use --mode freeze (the same head training, the body run every step) or --mode finetune --unfreeze-last K' });
-  }
   const builtinOnly = ['digits', 'categories', 'train-limit', 'test-limit', 'per-class', 'exclude-scopes', 'trainable-scopes', 'ignore-missing-vars'].filter((f) => hasFlag(args, f));
   if (builtinOnly.length) {
     throw new UsageError('flag_without_effect', `${builtinOnly.map((f) => `--${f}`).join(', ')} apply to built-in models, not to a LayersModel --from`, { hint: `drop ${builtinOnly.map((f) => `--${f}`).join(' ')}; the new task is --data D`, details: { flags: builtinOnly } });
   }
   const set = <T>(v: T | undefined, f: (x: T) => void) => { if (v !== undefined) f(v); };
-  const o: Parameters<typeof trainLayersModel>[0] = { transferFrom: { from, unfreezeLast: mode === 'finetune' ? numberFlag(args, 'unfreeze-last', { integer: true, min: 1 }) ?? 1 : 0 }, epochs: numberFlag(args, 'epochs', { integer: true, min: 1 }) ?? 3 };
+  const o: Parameters<typeof trainLayersModel>[0] = { transferFrom: { from, unfreezeLast: mode === 'finetune' ? numberFlag(args, 'unfreeze-last', { integer: true, min: 1 }) ?? 1 : 0, features: mode === 'features' }, epochs: numberFlag(args, 'epochs', { integer: true, min: 1 }) ?? 3 };
   set(stringFlag(args, 'data'), (v) => (o.data = v));
   set(stringFlag(args, 'train-dir'), (v) => (o.trainDir = v));
   set(numberFlag(args, 'batch-size', { integer: true, min: 1 }), (v) => (o.batchSize = v));

@@ -37,8 +37,10 @@ import { changeClasses, type ChangeClassesReport } from '../../layers/class-chan
 import { withEmbeddingRows } from './grow-embedding.js';
 import { DEFAULT_VOCAB_SIZE, dataInput, loadUserTask, modelInput, type UserDataSpec, type UserInput, type UserTask } from './user-task.js';
 import { headActivation, headLayer, headUnits, withHeadUnits } from './layers-head.js';
+import { findHead, headFeatures } from '../../layers/class-head.js';
 import { FitGuard, type EpochLogs } from './fit-callbacks.js';
-import { parametersFromLayersModel } from '../../variables/layers-adapter.js';
+import { kerasLayerNames, leafLayers, parametersFromLayersModel } from '../../variables/layers-adapter.js';
+import { ParameterSet } from '../../variables/parameter-set.js';
 import { combinedChecksum } from '../checksum.js';
 
 /** Options of {@link trainLayersModel}. */
@@ -74,8 +76,12 @@ export interface TrainLayersOptions {
     /** Text: add the new data's unseen training words to the vocabulary, with new Embedding rows (default true; capped by `vocabSize`, default 2000). */
     growVocabulary?: boolean;
   };
-  /** Transfer from a checkpoint: its body, a fresh head for the data's classes, body frozen but the last `unfreezeLast` weight layers. */
-  transferFrom?: { from: string; unfreezeLast?: number };
+  /**
+   * Transfer from a checkpoint: its body, a fresh head for the data's classes, body frozen but the
+   * last `unfreezeLast` weight layers; `features` (with `unfreezeLast` 0): the frozen body runs
+   * once over the data and the head trains on its features (fitHeadOnFeatures).
+   */
+  transferFrom?: { from: string; unfreezeLast?: number; features?: boolean };
   /** TensorBoard event files in the train dir (`train/`, `validation/`); default true. */
   tensorboard?: boolean;
   /** Stop on a NaN/Inf loss or weights (default true). */
@@ -110,6 +116,8 @@ export interface TrainLayersReport {
   latestCheckpoint: string | null;
   bestCheckpoint: string | null;
   tensorboard: string[];
+  /** `transferFrom.features`: the head was trained on the frozen body's features, computed once. */
+  features: { width: number; train: number; test: number } | null;
   interrupted: string | null;
 }
 
@@ -285,15 +293,18 @@ export async function trainLayersModel(options: TrainLayersOptions): Promise<Tra
       throw new InvalidArgumentError('classes_changed', `${options.data}: classes ${got.join(', ')} differ from those of ${resume.ckpt} (${want.join(', ')})`, { hint: 'train the changed classes into a new --train-dir with --classes-from ' + options.trainDir });
     }
   }
-  const body = model.layers.filter((l) => l.weights.length > 0 && l !== headLayer(model));
+  // freezing selects TF-Keras names (the adapter's), which differ from tfjs's automatic layer names
+  const kerasName = new Map(leafLayers(model).map(({ layer }, i) => [layer, kerasLayerNames(model)[i]!] as const));
+  const head = headLayer(model);
+  const body = leafLayers(model).map(({ layer }) => layer).filter((l) => l.weights.length > 0 && l !== head);
   if (p.freezeAllBut) {
     const keep = p.freezeAllBut.unfreezeLast;
-    const frozen = body.slice(0, Math.max(0, body.length - keep)).map((l) => l.name);
-    if (frozen.length) await freezeLayers(model, frozen.map((n) => n));
+    const frozen = body.slice(0, Math.max(0, body.length - keep)).map((l) => kerasName.get(l)!);
+    if (frozen.length) await freezeLayers(model, frozen);
   }
   compileClassifier(model, options.learningRate ?? 0.003);
-  const frozenLayers = new Set(model.layers.filter((l) => !l.trainable && l.weights.length > 0).map((l) => l.name));
-  const frozenParams = parametersFromLayersModel(model).select({ include: [...frozenLayers] });
+  const frozenLayers = leafLayers(model).map(({ layer }) => layer).filter((l) => !l.trainable && l.weights.length > 0).map((l) => kerasName.get(l)!);
+  const frozenParams = frozenLayers.length ? parametersFromLayersModel(model).select({ include: frozenLayers }) : new ParameterSet();
   const checksumBefore = frozenParams.size ? combinedChecksum(frozenParams) : '';
   const guard = new FitGuard({ nanCheck: options.nanCheck ?? true, ...(options.signal ? { signal: options.signal } : {}), logEvery: options.logEvery ?? 0, label: 'train' });
   const callbacks: tfl.Callback[] = [guard];
@@ -317,9 +328,12 @@ export async function trainLayersModel(options: TrainLayersOptions): Promise<Tra
     const initialEpoch = ckpt?.initialEpoch ?? 0;
     const train = tensorsOf(task.train);
     const test = tensorsOf(task.test);
+    let featureWidth: number | null = null;
     try {
       if (initialEpoch < epochs) {
-        await model.fit(train.x, train.y, { epochs, initialEpoch, batchSize: options.batchSize ?? 32, shuffle: false, verbose: 0, validationData: [test.x, test.y], callbacks });
+        const fitArgs = { epochs, initialEpoch, batchSize: options.batchSize ?? 32, shuffle: false, verbose: 0, callbacks };
+        if (options.transferFrom?.features) featureWidth = await fitHeadOnFeatures(model, train, test, fitArgs);
+        else await model.fit(train.x, train.y, { ...fitArgs, validationData: [test.x, test.y] });
       }
     } finally {
       tf.dispose([train.x, train.y, test.x, test.y]);
@@ -345,9 +359,38 @@ export async function trainLayersModel(options: TrainLayersOptions): Promise<Tra
       latestCheckpoint: saves.at(-1)?.path ?? (resume?.ckpt ?? null),
       bestCheckpoint: [...saves].reverse().find((s) => s.bestPath)?.bestPath ?? null,
       tensorboard: tb?.paths ?? [],
+      features: featureWidth === null ? null : { width: featureWidth, train: task.train.count, test: task.test.count },
       interrupted: guard.interrupted,
     };
   } finally {
     await ckpt?.close();
+  }
+}
+
+/**
+ * Train only the head on the frozen body's features (`graft transfer --mode features`): the
+ * features the head reads (layers/class-head.ts `headFeatures`, inference mode) are computed once
+ * for both splits, and a model of the head layer alone — the same layer object, so its weights
+ * are the full model's — is fitted on them with the full model's optimizer (the checkpoint
+ * callback saves the full model and that optimizer's state). Returns the feature width.
+ * @throws InvalidArgumentError `body_not_frozen` when anything but the head would train.
+ */
+async function fitHeadOnFeatures(model: tfl.LayersModel, train: { x: tf.Tensor; y: tf.Tensor }, test: { x: tf.Tensor; y: tf.Tensor }, fitArgs: tfl.ModelFitArgs): Promise<number> {
+  const head = headLayer(model);
+  const headWeights = new Set(head.trainableWeights.map((w) => w.name));
+  if (model.trainableWeights.some((w) => !headWeights.has(w.name))) {
+    throw new InvalidArgumentError('body_not_frozen', 'features mode trains the head alone, but other layers are trainable', { hint: 'use --mode finetune to train body layers too' });
+  }
+  const features = headFeatures(model, findHead(model, head.name));
+  const fTrain = features([train.x]);
+  const fTest = features([test.x]);
+  try {
+    const width = fTrain.shape[1];
+    const headOnly = tfl.sequential({ layers: [tfl.layers.inputLayer({ inputShape: [width] }), head] });
+    headOnly.compile({ optimizer: model.optimizer, loss: model.loss, metrics: ['acc'] });
+    await headOnly.fit(fTrain, train.y, { ...fitArgs, validationData: [fTest, test.y] });
+    return width;
+  } finally {
+    tf.dispose([fTrain, fTest]);
   }
 }
