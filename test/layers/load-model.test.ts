@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadUserLayersModel, userModelFormat } from '../../src/layers/load-model.js';
 import { openCheckpoint } from '../../src/formats/open.js';
-import { setupBackend } from './helpers.js';
+import { functionalCnn, setupBackend } from './helpers.js';
 
 const F = new URL('../../../test/fixtures/', import.meta.url).pathname;
 
@@ -66,6 +66,26 @@ test('a Keras 3 .keras archive: config.json written back for tfjs-layers, weight
   }
   await assert.rejects(loadUserLayersModel(join(F, 'keras3/written-here-keras3151-zoo/zoo.keras')), (e: { code?: string; message?: string; hint?: string }) =>
     e.code === 'unsupported_keras_config' && /GRUCell does not support reset_after/.test(e.message!) && /JS module/.test(e.hint!));
+});
+
+test('a LayersModel saved the usual tfjs way (model.save: model.json + weights.bin, as tfjs-node\'s file:// handler writes) loads back with the same predictions', async () => {
+  await setupBackend();
+  const dir = mkdtempSync(join(tmpdir(), 'graft-tfjs-save-'));
+  try {
+    const m = functionalCnn(5, 4);
+    await m.save(tf.io.withSaveHandler(async (a) => {
+      const data = a.weightData as ArrayBuffer;
+      writeFileSync(join(dir, 'weights.bin'), Buffer.from(data));
+      writeFileSync(join(dir, 'model.json'), JSON.stringify({ modelTopology: a.modelTopology, format: a.format, generatedBy: a.generatedBy, convertedBy: a.convertedBy, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }] }));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }));
+    const r = await loadUserLayersModel(join(dir, 'model.json'));
+    assert.equal(r.restore!.report.summary.restored + r.restore!.report.summary.renamed, m.weights.length);
+    const x = tf.randomUniform([3, 28, 28, 1], 0, 1, 'float32', 9);
+    assert.deepEqual((r.model.predict(x) as tf.Tensor).dataSync(), (m.predict(x) as tf.Tensor).dataSync());
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('a builder module: build(args) gets the data facts and Graft\'s tf; bad modules are typed errors', async () => {

@@ -46,7 +46,8 @@ body is restored, the head (the last Dense) replaced by a fresh one for D's clas
   features  runs the frozen body once over D and trains the head on its features (recomputed
             by every run: no features file for LayersModels)
 with model.fit (Adam, --learning-rate) and the checkpoint + TensorBoard callbacks into
---train-dir; --test-split F and --seed N split D as graft train does.
+--train-dir; --test-split F (default 0.2) and --seed N split D as graft train does;
+--no-tensorboard writes no event files.
 
 examples:
   graft transfer --mode features --from runs/digits04 --digits 5,6,7,8,9 --train-dir runs/features
