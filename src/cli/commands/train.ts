@@ -173,6 +173,8 @@ your model and data (model.fit with Graft's checkpoint / TensorBoard / NaN callb
                              kept / moved / merged (--merge a,b=c) / split (--split c=a,b) / new
                              (--new-class-init imprint | fresh, default imprint); a new --train-dir
   --no-tensorboard           write no TensorBoard event files                   (default: write)
+  also taken: --train-dir, --epochs, --batch-size, --learning-rate (Adam), --seed (split and the
+  builder's seed), --max-to-keep, --keep-best (by val_acc), --no-nan-check, --log-every (batches)
   Resuming: --train-dir DIR alone continues DIR's LayersModel with its data. SIGINT finishes the
   current epoch and saves it (checkpoints of model.fit runs are epoch ends, so a resume is exact).
 
