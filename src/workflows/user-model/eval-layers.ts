@@ -12,7 +12,8 @@ import { layersModelFromMeta } from '../../layers/topology.js';
 import { restoreIntoLayersModel } from '../../layers/restore.js';
 import { take } from '../../models/data/example-set.js';
 import { loadUserTask, type UserInput } from './user-task.js';
-import { compileClassifier, evaluateClassifier, userDataOf } from './train-layers.js';
+import { compileClassifier, evaluateClassifier } from './classifier.js';
+import { userDataOf } from './data-spec.js';
 
 /** Options of {@link evalLayersCheckpoint}. */
 export interface EvalLayersOptions {

@@ -1,5 +1,7 @@
 /** The user's own tf.LayersModel on the user's own data: train with model.fit, evaluate, head changes, transfer-common destinations. */
-export { trainLayersModel, compileClassifier, evaluateClassifier, tensorsOf, userDataOf } from './train-layers.js';
+export { trainLayersModel } from './train-layers.js';
+export { compileClassifier, evaluateClassifier, tensorsOf, fitHeadOnFeatures } from './classifier.js';
+export { userDataOf, MAX_TOKEN_LENGTH } from './data-spec.js';
 export type { TrainLayersOptions, TrainLayersReport } from './train-layers.js';
 export { evalLayersCheckpoint } from './eval-layers.js';
 export type { EvalLayersOptions, EvalLayersReport } from './eval-layers.js';

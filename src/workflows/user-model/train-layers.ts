@@ -21,13 +21,8 @@ import { InvalidArgumentError } from '../../errors.js';
 import { latestCheckpoint } from '../../checkpoint/state.js';
 import { checkpointOwnership } from '../../checkpoint/run-files.js';
 import type { CheckpointMeta } from '../../checkpoint/meta.js';
-import type { ExampleSet } from '../../models/data/example-set.js';
-import { Vocabulary } from '../../models/data/vocabulary.js';
-import { MAX_CLASSES } from '../../models/data/user/user-data.js';
-import { MAX_IMAGE_SIDE } from '../../models/data/user/image-decode.js';
 import { checkpointCallback, type CheckpointCallback } from '../../layers/checkpoint-callback.js';
 import { tensorBoardCallback, type TensorBoardCallback } from '../../layers/observe-callbacks.js';
-import { adam } from '../../layers/optimizers.js';
 import { freezeLayers } from '../../layers/freeze.js';
 import { isLayersModelMeta, layersModelFromMeta } from '../../layers/topology.js';
 import { restoreIntoLayersModel } from '../../layers/restore.js';
@@ -37,9 +32,10 @@ import { readCheckpointMeta, resolveCheckpoint } from '../checkpoints.js';
 import type { ClassChangePlan, MergeSpec, SplitSpec } from '../../checkpoint/class-plan.js';
 import { changeClasses, type ChangeClassesReport } from '../../layers/class-change.js';
 import { withEmbeddingRows } from './grow-embedding.js';
-import { DEFAULT_VOCAB_SIZE, dataInput, loadUserTask, modelInput, type UserDataSpec, type UserInput, type UserTask } from './user-task.js';
-import { headActivation, headLayer, headUnits, withHeadUnits } from './layers-head.js';
-import { findHead, headFeatures } from '../../layers/class-head.js';
+import { DEFAULT_VOCAB_SIZE, dataInput, loadUserTask, modelInput, type UserInput, type UserTask } from './user-task.js';
+import { compileClassifier, evaluateClassifier, fitHeadOnFeatures, tensorsOf } from './classifier.js';
+import { userDataOf } from './data-spec.js';
+import { headLayer, headUnits, withHeadUnits } from './layers-head.js';
 import { FitGuard, type EpochLogs } from './fit-callbacks.js';
 import { kerasLayerNames, leafLayers, parametersFromLayersModel } from '../../variables/layers-adapter.js';
 import { ParameterSet } from '../../variables/parameter-set.js';
@@ -123,9 +119,6 @@ export interface TrainLayersReport {
   interrupted: string | null;
 }
 
-/** Longest token sequence a stored data spec may ask for (the CLI's --max-length cap). */
-export const MAX_TOKEN_LENGTH = 4096;
-
 /** A train dir's latest own checkpoint and its meta, when it holds a LayersModel. */
 async function resumable(trainDir: string | undefined): Promise<{ ckpt: string; meta: CheckpointMeta } | null> {
   if (!trainDir) return null;
@@ -136,61 +129,6 @@ async function resumable(trainDir: string | undefined): Promise<{ ckpt: string; 
     throw new InvalidArgumentError('train_dir_holds_builtin_model', `${trainDir}: its checkpoints are of the built-in model "${meta.model?.name ?? 'unknown'}", not a LayersModel`, { hint: 'resume it with graft train --model NAME, or train the user model into another --train-dir' });
   }
   return { ckpt: listed, meta };
-}
-
-/** The data spec and vocabulary a Graft LayersModel checkpoint stored. */
-export function userDataOf(meta: CheckpointMeta, where: string): { spec: UserDataSpec; vocabulary?: Vocabulary } {
-  const extra = (meta.extra ?? {}) as { userData?: UserDataSpec; vocabulary?: unknown };
-  const spec = extra.userData;
-  if (!spec || typeof spec.path !== 'string' || !Array.isArray(spec.classNames) || typeof spec.input !== 'object' || spec.input === null) {
-    throw new InvalidArgumentError('meta_without_data_spec', `${where}: the .meta.json has no user data spec (extra.userData)`, { hint: 'pass the data with --data (checkpoints of graft train --data have one)' });
-  }
-  // every number here sizes an allocation or a loop: checked before use (a damaged or hostile meta)
-  const side = (v: unknown) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= MAX_IMAGE_SIDE;
-  const input = spec.input as { kind?: unknown; shape?: unknown; maxLength?: unknown };
-  const inputOk = input.kind === 'image'
-    ? Array.isArray(input.shape) && input.shape.length === 3 && side(input.shape[0]) && side(input.shape[1]) && (input.shape[2] === 1 || input.shape[2] === 3)
-    : input.kind === 'tokens' && Number.isInteger(input.maxLength) && (input.maxLength as number) >= 1 && (input.maxLength as number) <= MAX_TOKEN_LENGTH;
-  const ok = inputOk && spec.classNames.length >= 1 && spec.classNames.length <= MAX_CLASSES && spec.classNames.every((c) => typeof c === 'string')
-    && typeof spec.testSplit === 'number' && spec.testSplit > 0 && spec.testSplit < 1 && Number.isSafeInteger(spec.seed) && spec.seed >= 0;
-  if (!ok) {
-    throw new InvalidArgumentError('bad_meta_data_spec', `${where}: the .meta.json's extra.userData is not a valid data spec (input ${JSON.stringify(spec.input).slice(0, 80)}, ${spec.classNames.length} classes, test split ${spec.testSplit}, seed ${spec.seed})`, {
-      hint: 'the meta file is damaged; re-save the checkpoint, or evaluate with --data', details: { path: where },
-    });
-  }
-  return { spec, ...(Array.isArray(extra.vocabulary) ? { vocabulary: new Vocabulary(extra.vocabulary as string[]) } : {}) };
-}
-
-/** Compile the way the CLI trains: Adam, categorical cross-entropy (from logits for a linear head), `acc`. */
-export function compileClassifier(model: tfl.LayersModel, learningRate: number): void {
-  const logits = headActivation(model) === 'linear';
-  model.compile({
-    optimizer: adam(learningRate),
-    loss: logits ? (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.losses.softmaxCrossEntropy(yTrue, yPred) : 'categoricalCrossentropy',
-    metrics: ['acc'],
-  });
-}
-
-/** x and one-hot y tensors of an example set. */
-export function tensorsOf(set: ExampleSet): { x: tf.Tensor; y: tf.Tensor } {
-  return tf.tidy(() => ({
-    x: tf.tensor(set.x instanceof Float32Array ? set.x : Float32Array.from(set.x), [set.count, ...set.exampleShape], 'float32'),
-    y: tf.oneHot(tf.tensor1d(set.labels, 'int32'), set.classNames.length).toFloat(),
-  }));
-}
-
-/** Loss and accuracy of a compiled model on a set. */
-export async function evaluateClassifier(model: tfl.LayersModel, set: ExampleSet, batchSize = 64): Promise<{ loss: number; accuracy: number }> {
-  if (set.count === 0) return { loss: Number.NaN, accuracy: 0 };
-  const { x, y } = tensorsOf(set);
-  try {
-    const out = model.evaluate(x, y, { batchSize }) as tf.Scalar[];
-    const [loss, acc] = await Promise.all(out.map((t) => t.data()));
-    tf.dispose(out);
-    return { loss: loss![0]!, accuracy: acc![0]! };
-  } finally {
-    tf.dispose([x, y]);
-  }
 }
 
 interface Prepared {
@@ -385,30 +323,3 @@ export async function trainLayersModel(options: TrainLayersOptions): Promise<Tra
   }
 }
 
-/**
- * Train only the head on the frozen body's features (`graft transfer --mode features`): the
- * features the head reads (layers/class-head.ts `headFeatures`, inference mode) are computed once
- * for both splits, and a model of the head layer alone — the same layer object, so its weights
- * are the full model's — is fitted on them with the full model's optimizer (the checkpoint
- * callback saves the full model and that optimizer's state). Returns the feature width.
- * @throws InvalidArgumentError `body_not_frozen` when anything but the head would train.
- */
-async function fitHeadOnFeatures(model: tfl.LayersModel, train: { x: tf.Tensor; y: tf.Tensor }, test: { x: tf.Tensor; y: tf.Tensor }, fitArgs: tfl.ModelFitArgs): Promise<number> {
-  const head = headLayer(model);
-  const headWeights = new Set(head.trainableWeights.map((w) => w.name));
-  if (model.trainableWeights.some((w) => !headWeights.has(w.name))) {
-    throw new InvalidArgumentError('body_not_frozen', 'features mode trains the head alone, but other layers are trainable', { hint: 'use --mode finetune to train body layers too' });
-  }
-  const features = headFeatures(model, findHead(model, head.name));
-  const fTrain = features([train.x]);
-  const fTest = features([test.x]);
-  try {
-    const width = fTrain.shape[1];
-    const headOnly = tfl.sequential({ layers: [tfl.layers.inputLayer({ inputShape: [width] }), head] });
-    headOnly.compile({ optimizer: model.optimizer, loss: model.loss, metrics: ['acc'] });
-    await headOnly.fit(fTrain, train.y, { ...fitArgs, validationData: [fTest, test.y] });
-    return width;
-  } finally {
-    tf.dispose([fTrain, fTest]);
-  }
-}

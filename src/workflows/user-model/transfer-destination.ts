@@ -15,7 +15,7 @@ import { loadUserLayersModel, userModelFormat } from '../../layers/load-model.js
 import type { Vocabulary } from '../../models/data/vocabulary.js';
 import { readCheckpointMeta, resolveCheckpoint } from '../checkpoints.js';
 import { dataInput, loadUserTask, modelInput, type UserDataSpec } from './user-task.js';
-import { userDataOf } from './train-layers.js';
+import { userDataOf } from './data-spec.js';
 
 /** A destination LayersModel and what its saved `.meta.json` should say. */
 export interface LayersDestination {
