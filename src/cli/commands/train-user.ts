@@ -14,6 +14,29 @@ import { resolveCheckpoint } from '../../workflows/checkpoints.js';
 import { parseMergeSpec, parseSplitSpec } from '../../workflows/class-plan.js';
 import { trainLayersModel, type TrainLayersOptions, type TrainLayersReport } from '../../workflows/user-model/train-layers.js';
 
+/** The user-model part of `graft train --help`. */
+export const USER_TRAIN_HELP = `your model and data (model.fit with Graft's checkpoint / TensorBoard / NaN callbacks):
+  --model FILE               a tfjs model.json, a Keras .h5 (full model) or .keras, or an ES
+                             module (.js/.mjs) exporting build({numClasses, inputShape, vocabSize,
+                             maxLength, classNames, seed, tf}) that returns a tf.LayersModel
+  --data D                   a folder of CLASS.txt files (one example per line), a .csv with
+                             text,label columns, a .jsonl of {"text","label"}, or a folder of
+                             class folders of PNG/JPEG images (exactly the model's input size;
+                             grey → 1 channel (luma), RGB → 3)
+  --test-split F             fraction of each class held out (seeded by --seed)  (default 0.2)
+  --max-length N             text: token ids per example (when the model leaves it open) (default 16)
+  --vocab-size N             text: vocabulary cap for a builder module           (default 2000)
+  --new-head                 the model's last Dense has another width than the data's classes:
+                             replace it by a fresh one                         (default: refuse)
+  --classes-from DIR         (with a LayersModel checkpoint) the data's classes, head columns
+                             kept / moved / merged (--merge a,b=c) / split (--split c=a,b) / new
+                             (--new-class-init imprint | fresh, default imprint); a new --train-dir
+  --no-tensorboard           write no TensorBoard event files                   (default: write)
+  also taken: --train-dir, --epochs, --batch-size, --learning-rate (Adam), --seed (split and the
+  builder's seed), --max-to-keep, --keep-best (by val_acc), --no-nan-check, --log-every (batches)
+  Resuming: --train-dir DIR alone continues DIR's LayersModel with its data. SIGINT finishes the
+  current epoch and saves it (checkpoints of model.fit runs are epoch ends, so a resume is exact).`;
+
 /** parseArgs options only the user-model path reads. */
 export const USER_TRAIN_OPTIONS = {
   data: { type: 'string' },

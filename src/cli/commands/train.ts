@@ -14,7 +14,8 @@ import { parseMergeSpec, parseSplitSpec } from '../../checkpoint/class-plan.js';
 import { trainModel, type TrainModelOptions, type TrainModelReport } from '../../workflows/train-model.js';
 import type { TaskSpec } from '../../workflows/tasks.js';
 import type { TrainLayersReport } from '../../workflows/user-model/train-layers.js';
-import { USER_TRAIN_OPTIONS, renderUserTrain, runUserTrain, userTrainOptions, wantsUserModel } from './train-user.js';
+import { interruptedExitCode, withSignals } from '../signals.js';
+import { USER_TRAIN_HELP, USER_TRAIN_OPTIONS, renderUserTrain, runUserTrain, userTrainOptions, wantsUserModel } from './train-user.js';
 
 // Flags shared with `graft transfer` (data selection, numbers, TF-slim spellings as aliases).
 
@@ -114,33 +115,7 @@ function checkContext(args: ParsedArgs): void {
   requireFlags(args, ['max-to-keep', 'keep-best', 'checkpoint-format'], hasFlag(args, 'train-dir'), '--train-dir DIR (no checkpoints are written without one)', '--train-dir runs/mnist');
 }
 
-/** Exit code of an interrupted run: 128 + signal number, as a shell reports it (130 SIGINT, 143 SIGTERM). */
-export function interruptedExitCode(reason: string | null): number {
-  if (reason === 'SIGINT') return 130;
-  if (reason === 'SIGTERM') return 143;
-  return reason === null ? 0 : 1;
-}
-
-/**
- * Run `fn` with an AbortSignal that SIGINT/SIGTERM abort (reason: the signal's name): training
- * finishes its step, saves and returns. A second signal exits at once with 128 + its number.
- */
-export async function withSignals<R>(fn: (signal: AbortSignal) => Promise<R>, unit: 'step' | 'epoch' = 'step'): Promise<R> {
-  const controller = new AbortController();
-  const on = (sig: NodeJS.Signals) => {
-    if (controller.signal.aborted) process.exit(interruptedExitCode(sig));
-    process.stderr.write(`graft: ${sig}: finishing the current ${unit} and saving (send it again to quit without saving)\n`);
-    controller.abort(sig);
-  };
-  process.on('SIGINT', on);
-  process.on('SIGTERM', on);
-  try {
-    return await fn(controller.signal);
-  } finally {
-    process.off('SIGINT', on);
-    process.off('SIGTERM', on);
-  }
-}
+export { interruptedExitCode, withSignals } from '../signals.js';
 
 /** Percent with one decimal. */
 export function pct(x: number | null | undefined): string {
@@ -156,27 +131,7 @@ usage: graft train [--model NAME] [--train-dir DIR] [--tune-scope SCOPE]… [--s
        graft train --model FILE --data D [--train-dir DIR] [--epochs N] [--new-head] [--json]
        graft train --classes-from DIR --data D --train-dir NEW [--merge a,b=c]… [--json]
 
-your model and data (model.fit with Graft's checkpoint / TensorBoard / NaN callbacks):
-  --model FILE               a tfjs model.json, a Keras .h5 (full model) or .keras, or an ES
-                             module (.js/.mjs) exporting build({numClasses, inputShape, vocabSize,
-                             maxLength, classNames, seed, tf}) that returns a tf.LayersModel
-  --data D                   a folder of CLASS.txt files (one example per line), a .csv with
-                             text,label columns, a .jsonl of {"text","label"}, or a folder of
-                             class folders of PNG/JPEG images (exactly the model's input size;
-                             grey → 1 channel (luma), RGB → 3)
-  --test-split F             fraction of each class held out (seeded by --seed)  (default 0.2)
-  --max-length N             text: token ids per example (when the model leaves it open) (default 16)
-  --vocab-size N             text: vocabulary cap for a builder module           (default 2000)
-  --new-head                 the model's last Dense has another width than the data's classes:
-                             replace it by a fresh one                         (default: refuse)
-  --classes-from DIR         (with a LayersModel checkpoint) the data's classes, head columns
-                             kept / moved / merged (--merge a,b=c) / split (--split c=a,b) / new
-                             (--new-class-init imprint | fresh, default imprint); a new --train-dir
-  --no-tensorboard           write no TensorBoard event files                   (default: write)
-  also taken: --train-dir, --epochs, --batch-size, --learning-rate (Adam), --seed (split and the
-  builder's seed), --max-to-keep, --keep-best (by val_acc), --no-nan-check, --log-every (batches)
-  Resuming: --train-dir DIR alone continues DIR's LayersModel with its data. SIGINT finishes the
-  current epoch and saves it (checkpoints of model.fit runs are epoch ends, so a resume is exact).
+${USER_TRAIN_HELP}
 
 built-in model and data:
   --model NAME               ${allModels().map((m) => m.name).join(', ')}   (default mnist-cnn)
