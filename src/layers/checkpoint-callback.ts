@@ -35,6 +35,8 @@ export interface CheckpointCallbackOptions {
   extra?: ParameterSet;
   /** Class labels written to `.meta.json`. */
   labels?: string[];
+  /** More JSON for every `.meta.json`'s `extra` (e.g. the data spec and vocabulary `graft eval` rebuilds the inputs from). */
+  metaExtra?: Record<string, unknown>;
   /** File format (default `tf-bundle`). */
   format?: SaverFormat;
   /** fsync files (default true). */
@@ -171,7 +173,7 @@ export async function checkpointCallback(model: tfl.LayersModel, dir: string, op
     params,
     maxToKeep: options.maxToKeep ?? 5,
     ...(options.keepBest ? { keepBest: { metric: options.keepBest.monitor, mode: options.keepBest.mode, maxToKeep: options.keepBest.maxToKeep ?? 1 } } : {}),
-    meta: { model: layersModelMeta(model), ...(options.labels ? { labels: options.labels } : {}) },
+    meta: { model: layersModelMeta(model), ...(options.labels ? { labels: options.labels } : {}), ...(options.metaExtra ? { extra: options.metaExtra } : {}) },
     ...(options.format ? { format: options.format } : {}),
     ...(options.fsync !== undefined ? { fsync: options.fsync } : {}),
   });

@@ -14,6 +14,8 @@ export type { LayerSelection } from './freeze.js';
 export { layersModelMeta, layersModelFromMeta, isLayersModelMeta, LAYERS_MODEL_META_NAME } from './topology.js';
 export { restoreIntoLayersModel } from './restore.js';
 export type { RestoreIntoLayersModelOptions, LayersRestoreReport } from './restore.js';
+export { loadUserLayersModel, userModelFormat, graftTf } from './load-model.js';
+export type { UserModelFormat, ModelBuilderArgs, LoadedUserModel } from './load-model.js';
 export { changeClasses } from './class-change.js';
 export type { ChangeClassesOptions, ChangeClassesReport, ImprintExamples } from './class-change.js';
 export { exportLayersModel, layersModelFromTopology } from './export.js';

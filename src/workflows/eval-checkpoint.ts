@@ -4,7 +4,9 @@
  * `variables_to_restore()`), optionally with parts from other checkpoints (the staged model's
  * CNN from its own directory) — and evaluate on the task's test split (or another split size).
  */
-import { RestoreMismatchError } from '../errors.js';
+import { InvalidArgumentError, RestoreMismatchError } from '../errors.js';
+import { isLayersModelMeta } from '../layers/topology.js';
+import { evalLayersCheckpoint } from './user-model/eval-layers.js';
 import { restoreFromCheckpoint } from '../checkpoint/execute-plan.js';
 import { emaVariablesToRestore } from '../checkpoint/ema.js';
 import type { RestoreReport } from '../checkpoint/restore-plan.js';
@@ -25,10 +27,14 @@ export interface EvalCheckpointOptions {
   scopeMatching?: ScopeMatching;
   /** Evaluate both raw and EMA weights (`ema` ignored). */
   both?: boolean;
+  /** A LayersModel checkpoint trained on user data: evaluate on all of this data set (default: the stored test split). */
+  data?: string;
 }
 
 /** The result of an evaluation. */
 export interface EvalCheckpointReport {
+  /** LayersModel checkpoints: the data evaluated (the stored test split, or all of `--data`). */
+  data?: { path: string; split: 'test' | 'all'; input: unknown };
   checkpoint: string;
   model: string;
   config: Record<string, unknown>;
@@ -52,6 +58,13 @@ export interface EvalCheckpointReport {
 export async function evalCheckpoint(path: string, options: EvalCheckpointOptions = {}): Promise<EvalCheckpointReport> {
   const ckpt = await resolveCheckpoint(path);
   const meta = await readCheckpointMeta(ckpt);
+  if (isLayersModelMeta(meta)) {
+    if (options.ema || options.both || options.restore?.length) {
+      throw new InvalidArgumentError('not_for_layers_model', `${ckpt}: --ema, --both and --restore apply to built-in models; this checkpoint holds a LayersModel`, { hint: 'evaluate it without them (graft eval --checkpoint DIR [--data D])' });
+    }
+    return evalLayersCheckpoint(ckpt, meta, { ...(options.data !== undefined ? { data: options.data } : {}), ...(options.task?.testLimit !== undefined ? { testLimit: options.task.testLimit } : {}) });
+  }
+  if (options.data !== undefined) throw new InvalidArgumentError('not_for_builtin_model', `${ckpt}: --data applies to LayersModel checkpoints; this one holds the built-in model ${meta.model?.name}`, { hint: 'select built-in data with --test-limit (the task is in the .meta.json)' });
   const model = await modelFromCheckpointMeta(meta, ckpt);
   const ex = metaExtras(meta);
   const inMain = new Set(meta.variables.map((v) => v.name));

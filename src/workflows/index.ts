@@ -37,3 +37,5 @@ export { runDemo, demoDocument, SCENARIOS, QUICK, FULL } from './demo/index.js';
 export type { RunDemoOptions, DemoReport, ScenarioName, DemoSize, ScenarioResult } from './demo/index.js';
 export { renderHtmlReport, lineChartSvg } from './report/index.js';
 export type { ReportDocument, ReportSection, ReportTable, ChartSpec, ChartSeries } from './report/index.js';
+export { trainLayersModel, evalLayersCheckpoint, loadUserTask, modelInput, dataInput, headLayer, headUnits, headActivation, withHeadUnits, layersDestination, isLayersDestination, compileClassifier, evaluateClassifier } from './user-model/index.js';
+export type { TrainLayersOptions, TrainLayersReport, EvalLayersOptions, EvalLayersReport, UserInput, UserDataSpec, UserTask, LoadUserTaskOptions, LayersDestination } from './user-model/index.js';

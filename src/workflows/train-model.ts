@@ -27,6 +27,7 @@ import { exponentialDecay, naturalExpDecay, inverseTimeDecay, polynomialDecay, c
 import { ParameterSet } from '../variables/parameter-set.js';
 import { combinedChecksum } from './checksum.js';
 import { largestDimension, matchesScopes, metaExtras, readCheckpointMeta, resolveCheckpoint, scopeSelection, withManagers, type RestorePart, type ScopeMatching } from './checkpoints.js';
+import { SummaryWriter } from '../train/summary/summary-writer.js';
 import { fit, type DataPosition, type EvalRecord, type FitReport } from './fit.js';
 import { classAwareRestore, type ClassAwareRestoreReport } from './class-change.js';
 import { restoreOptimizerState, type OptimizerStateReport } from './class-slots.js';
@@ -168,6 +169,12 @@ export interface TrainModelOptions {
   /** Progress lines on stderr every N steps; default 0. */
   logEvery?: number;
   label?: string;
+  /**
+   * Write TensorBoard event files into `trainDir` (`loss`, `learning_rate` per step,
+   * `eval/accuracy` at each evaluation, flushed with every checkpoint), as TF1's Estimator does in
+   * its model_dir. Default true when there is a `trainDir`.
+   */
+  tensorboard?: boolean;
 }
 
 /** What a training run did; plain data. */
@@ -206,6 +213,8 @@ export interface TrainModelReport {
   interrupted: string | null;
   trainExamples: number;
   testExamples: number;
+  /** The TensorBoard event file written (null without a train dir or with `tensorboard: false`). */
+  tensorboard: string | null;
 }
 
 /**
@@ -356,30 +365,38 @@ async function runTrainModel(options: TrainModelOptions, managers: CheckpointMan
   };
 
   const early = options.earlyStopping ? stopIfNoIncrease(options.earlyStopping) : undefined;
-  const report = await fit((inputs, training) => model.logits(inputs, { training }), task.train, {
-    optimizer,
-    varList: model.params,
-    globalStep,
-    ...(ema ? { ema } : {}),
-    epochs,
-    ...(Number.isFinite(budget) ? { maxSteps: budget } : {}),
-    start: resume.start,
-    nanCheck,
-    ...(options.signal ? { signal: options.signal } : {}),
-    ...(options.stopWhen || early ? { shouldStop: (e: EvalRecord) => (early?.update(e.step, e.accuracy) ?? false) || (options.stopWhen?.(e) ?? false) } : {}),
-    batchSize,
-    seed,
-    evalSet: task.test,
-    ...(options.evalEvery ? { evalEvery: options.evalEvery } : {}),
-    ...(options.evalAtStart ? { evalAtStart: true } : {}),
-    logEvery: options.logEvery ?? 0,
-    label: options.label ?? model.name,
-    onEval: async (e, position) => {
-      const metrics: Record<string, number> = { accuracy: e.accuracy, loss: e.loss };
-      if (e.emaAccuracy !== undefined) metrics.emaAccuracy = e.emaAccuracy;
-      await saveAt(e.step, position, metrics);
-    },
-  });
+  const events = options.trainDir && options.tensorboard !== false ? await SummaryWriter.create(options.trainDir) : undefined;
+  let report: FitReport;
+  try {
+    report = await fit((inputs, training) => model.logits(inputs, { training }), task.train, {
+      optimizer,
+      varList: model.params,
+      globalStep,
+      ...(ema ? { ema } : {}),
+      epochs,
+      ...(Number.isFinite(budget) ? { maxSteps: budget } : {}),
+      start: resume.start,
+      nanCheck,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.stopWhen || early ? { shouldStop: (e: EvalRecord) => (early?.update(e.step, e.accuracy) ?? false) || (options.stopWhen?.(e) ?? false) } : {}),
+      batchSize,
+      seed,
+      evalSet: task.test,
+      ...(options.evalEvery ? { evalEvery: options.evalEvery } : {}),
+      ...(options.evalAtStart ? { evalAtStart: true } : {}),
+      logEvery: options.logEvery ?? 0,
+      label: options.label ?? model.name,
+      ...(events ? { summaryWriter: events } : {}),
+      onEval: async (e, position) => {
+        const metrics: Record<string, number> = { accuracy: e.accuracy, loss: e.loss };
+        if (e.emaAccuracy !== undefined) metrics.emaAccuracy = e.emaAccuracy;
+        await saveAt(e.step, position, metrics);
+        await events?.flush();
+      },
+    });
+  } finally {
+    await events?.close();
+  }
   // Interrupted: the step in flight finished; save it (no evaluation, so no best/ entry).
   if (report.interrupted && report.steps > 0) await saveAt(globalStepValue(globalStep), report.position, {});
   const after = frozen.size ? combinedChecksum(frozen) : '';
@@ -409,5 +426,6 @@ async function runTrainModel(options: TrainModelOptions, managers: CheckpointMan
     interrupted: report.interrupted ? String(options.signal?.reason ?? 'aborted') : null,
     trainExamples: task.train.count,
     testExamples: task.test.count,
+    tensorboard: events?.path ?? null,
   };
 }

@@ -100,3 +100,30 @@ test('graft train --checkpoint-format safetensors: checkpoints are .safetensors,
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('graft train writes TensorBoard events into the train dir (loss, learning_rate per step, eval/accuracy); --no-tensorboard writes none', async () => {
+  const { readEventFile } = await import('../../src/train/summary/event-reader.js');
+  const { readdirSync } = await import('node:fs');
+  const dir = mkdtempSync(join(tmpdir(), 'graft-cli-train-tb-'));
+  const off = mkdtempSync(join(tmpdir(), 'graft-cli-train-tb-off-'));
+  try {
+    const args = ['train', '--model', 'mnist-cnn', '--model-config', '{"conv1Filters":4,"conv2Filters":8,"fcUnits":16}', '--digits', '0,1', '--train-limit', '96', '--test-limit', '40', '--learning-rate', '0.01', '--log-every', '0', '--json'];
+    const r = graft([...args, '--train-dir', dir]);
+    assert.equal(r.status, 0, r.stderr);
+    const doc = JSON.parse(r.stdout);
+    assert.match(doc.tensorboard, /events\.out\.tfevents\.\d+\./);
+    const events = await readEventFile(doc.tensorboard);
+    const steps = (tag: string) => events.flatMap((e) => (e.summary?.value ?? []).filter((v) => v.tag === tag).map(() => e.step));
+    assert.deepEqual(steps('loss'), [1, 2, 3]);
+    assert.deepEqual(steps('learning_rate'), [1, 2, 3]);
+    const acc = events.flatMap((e) => (e.summary?.value ?? []).filter((v) => v.tag === 'eval/accuracy').map((v) => v.simpleValue));
+    assert.deepEqual(acc, [Math.fround(doc.finalAccuracy)]);
+    const q = graft([...args, '--train-dir', off, '--no-tensorboard']);
+    assert.equal(q.status, 0, q.stderr);
+    assert.equal(JSON.parse(q.stdout).tensorboard, null);
+    assert.ok(!readdirSync(off).some((f) => f.startsWith('events.out.tfevents.')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(off, { recursive: true, force: true });
+  }
+});

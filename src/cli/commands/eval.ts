@@ -16,6 +16,7 @@ const HELP = `graft eval — evaluate a checkpoint (raw or EMA weights), rebuild
 
 usage: graft eval --checkpoint PATH [--ema | --both] [--restore DIR[:SCOPE,…]]… [--test-limit N] [--json]
        graft eval --watch DIR [--max-steps N] [--timeout SECS] [--eval-interval-secs S] [same options]
+       graft eval --checkpoint PATH [--data D] [--test-limit N] [--json]     (a LayersModel checkpoint)
 
   --checkpoint PATH        a training directory (its latest checkpoint) or a prefix such as
                            runs/mnist/model.ckpt-200 (alias --checkpoint_path)   (required)
@@ -34,15 +35,20 @@ usage: graft eval --checkpoint PATH [--ema | --both] [--restore DIR[:SCOPE,…]]
   --timeout SECS           with --watch: stop when no new checkpoint came for SECS (default: never)
   --eval-interval-secs S   with --watch: at least S seconds between evaluations    (default 0)
   --poll-secs S            with --watch: seconds between looks at DIR's state file (default 1)
+  --data D                 LayersModel checkpoints (graft train --model FILE --data …): evaluate
+                           on every example of D, its classes matched to the checkpoint's labels
+                           by name                                   (default: the stored test split)
   --json                   print the report as one JSON document (with --watch: at the end)
 
-The data (MNIST digits or BANKING77 intents), labels and vocabulary come from the .meta.json.
+The data (MNIST digits or BANKING77 intents; or your data folder, its split, seed and input
+encoding), labels, vocabulary and — for a LayersModel — the topology come from the .meta.json.
 
 examples:
   graft eval --checkpoint runs/mnist --both
   graft eval --checkpoint runs/mnist/model.ckpt-300 --ema --json
   graft eval --checkpoint runs/lstm --restore runs/cnn:inference/conv
-  graft eval --watch runs/mnist --max-steps 2000 --timeout 600 --json`;
+  graft eval --watch runs/mnist --max-steps 2000 --timeout 600 --json
+  graft eval --checkpoint runs/mine --data held-out-intents/`;
 
 /** `graft eval`. */
 export const evalCommand: Command<EvalCheckpointReport | EvalWatchReport> = {
@@ -60,6 +66,7 @@ export const evalCommand: Command<EvalCheckpointReport | EvalWatchReport> = {
     timeout: { type: 'string' },
     'eval-interval-secs': { type: 'string' },
     'poll-secs': { type: 'string' },
+    data: { type: 'string' },
   },
   aliases: {
     checkpoint_path: 'checkpoint', 'checkpoint-path': 'checkpoint', test_limit: 'test-limit', max_steps: 'max-steps',
@@ -88,6 +95,7 @@ export const evalCommand: Command<EvalCheckpointReport | EvalWatchReport> = {
       both: boolFlag(args, 'both'),
       restore,
       scopeMatching: 'tf' as const,
+      ...(stringFlag(args, 'data') !== undefined ? { data: stringFlag(args, 'data')! } : {}),
       ...(limit !== undefined ? { task: { testLimit: limit } } : {}),
     };
     if (watch === undefined) return evalCheckpoint(path, evalOptions);
@@ -119,7 +127,7 @@ function renderOne(e: WatchedEvaluation): string {
 }
 
 function renderReport(r: EvalCheckpointReport): string {
-  const lines = [`${r.checkpoint} (${r.model}, ${r.labels.length} classes, ${r.examples} test examples)`];
+  const lines = [`${r.checkpoint} (${r.model}, ${r.labels.length} classes, ${r.examples} ${r.data?.split === 'all' ? `examples of ${r.data.path}` : 'test examples'})`];
   for (const p of r.restored) lines.push(`  restored ${p.summary.restored + p.summary.renamed} variables from ${p.from}${p.summary.renamed ? ` (${p.summary.renamed} from moving averages)` : ''}`);
   if (r.rawAccuracy !== undefined) lines.push(`accuracy: raw ${pct(r.rawAccuracy)}, moving averages ${pct(r.emaAccuracy)}`);
   else lines.push(`accuracy (${r.weights === 'ema' ? 'moving averages' : 'raw weights'}): ${pct(r.accuracy)}, loss ${r.loss.toFixed(4)}`);

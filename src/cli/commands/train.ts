@@ -13,6 +13,9 @@ import { parseRestoreSpec, type RestorePart } from '../../workflows/checkpoints.
 import { parseMergeSpec, parseSplitSpec } from '../../checkpoint/class-plan.js';
 import { trainModel, type TrainModelOptions, type TrainModelReport } from '../../workflows/train-model.js';
 import type { TaskSpec } from '../../workflows/tasks.js';
+import type { TrainLayersReport } from '../../workflows/user-model/train-layers.js';
+import { interruptedExitCode, withSignals } from '../signals.js';
+import { USER_TRAIN_HELP, USER_TRAIN_OPTIONS, renderUserTrain, runUserTrain, userTrainOptions, wantsUserModel } from './train-user.js';
 
 // Flags shared with `graft transfer` (data selection, numbers, TF-slim spellings as aliases).
 
@@ -112,46 +115,25 @@ function checkContext(args: ParsedArgs): void {
   requireFlags(args, ['max-to-keep', 'keep-best', 'checkpoint-format'], hasFlag(args, 'train-dir'), '--train-dir DIR (no checkpoints are written without one)', '--train-dir runs/mnist');
 }
 
-/** Exit code of an interrupted run: 128 + signal number, as a shell reports it (130 SIGINT, 143 SIGTERM). */
-export function interruptedExitCode(reason: string | null): number {
-  if (reason === 'SIGINT') return 130;
-  if (reason === 'SIGTERM') return 143;
-  return reason === null ? 0 : 1;
-}
-
-/**
- * Run `fn` with an AbortSignal that SIGINT/SIGTERM abort (reason: the signal's name): training
- * finishes its step, saves and returns. A second signal exits at once with 128 + its number.
- */
-export async function withSignals<R>(fn: (signal: AbortSignal) => Promise<R>): Promise<R> {
-  const controller = new AbortController();
-  const on = (sig: NodeJS.Signals) => {
-    if (controller.signal.aborted) process.exit(interruptedExitCode(sig));
-    process.stderr.write(`graft: ${sig}: finishing the current step and saving (send it again to quit without saving)\n`);
-    controller.abort(sig);
-  };
-  process.on('SIGINT', on);
-  process.on('SIGTERM', on);
-  try {
-    return await fn(controller.signal);
-  } finally {
-    process.off('SIGINT', on);
-    process.off('SIGTERM', on);
-  }
-}
+export { interruptedExitCode, withSignals } from '../signals.js';
 
 /** Percent with one decimal. */
 export function pct(x: number | null | undefined): string {
   return x === null || x === undefined ? '—' : `${(100 * x).toFixed(1)}%`;
 }
 
-const HELP = `graft train — train a built-in model with TF1-style scopes, LR decay and moving averages
+const HELP = `graft train — train a built-in model with TF1-style scopes, LR decay and moving averages,
+or your own tf.LayersModel on your own data with model.fit
 
 usage: graft train [--model NAME] [--train-dir DIR] [--tune-scope SCOPE]… [--save-scope SCOPE]…
                    [--restore DIR[:SCOPE,…]]… [--freeze-restored] [--lr-decay KIND
                    --decay-steps N [--decay-rate R] [--staircase]] [--moving-average-decay D] [--json]
+       graft train --model FILE --data D [--train-dir DIR] [--epochs N] [--new-head] [--json]
+       graft train --classes-from DIR --data D --train-dir NEW [--merge a,b=c]… [--json]
 
-model and data:
+${USER_TRAIN_HELP}
+
+built-in model and data:
   --model NAME               ${allModels().map((m) => m.name).join(', ')}   (default mnist-cnn)
   --model-config JSON        config overrides, e.g. '{"lstmUnits":64}'           (default {})
   --digits 0,1,…             MNIST digits to use (relabelled in this order)      (default all)
@@ -208,6 +190,8 @@ training:
   --max-to-keep N            latest checkpoints kept                             (default 5)
   --keep-best N              best-by-accuracy checkpoints kept in DIR/best       (default 1)
   --log-every N              progress line on stderr every N steps               (default 20)
+  --no-tensorboard           no TensorBoard event files (by default: loss, learning_rate,
+                             eval/accuracy in DIR/events.out.tfevents.*)       (default: write)
   --json                     print the report as one JSON document
 
 A resumed run continues the data where its checkpoint left it (epoch, example, shuffle), so
@@ -225,12 +209,15 @@ TF-slim spellings are accepted: --train_dir, --trainable_scopes, --checkpoint_pa
 examples:
   graft train --model crnn --tune-scope inference/conv --save-scope inference/conv --train-dir runs/cnn
   graft train --model crnn --restore runs/cnn:inference/conv --freeze-restored --tune-scope inference/lstm_layer --save-scope inference/lstm_layer --train-dir runs/lstm
-  graft train --model mnist-cnn --lr-decay exponential --decay-steps 100 --decay-rate 0.9 --staircase --moving-average-decay 0.99 --train-dir runs/mnist`;
+  graft train --model mnist-cnn --lr-decay exponential --decay-steps 100 --decay-rate 0.9 --staircase --moving-average-decay 0.99 --train-dir runs/mnist
+  graft train --model build.mjs --data my-intents/ --train-dir runs/mine --epochs 10
+  graft train --model keras/model.h5 --data photos/ --new-head --train-dir runs/photos
+  graft eval --checkpoint runs/mine`;
 
 /** `graft train`. */
-export const trainCommand: Command<TrainModelReport> = {
+export const trainCommand: Command<TrainModelReport | TrainLayersReport> = {
   name: 'train',
-  summary: 'train a built-in model with TF1-style scopes, decay and EMA',
+  summary: 'train a built-in model with TF1-style scopes, decay and EMA, or your own model on your data',
   help: HELP,
   options: {
     model: { type: 'string' },
@@ -277,12 +264,23 @@ export const trainCommand: Command<TrainModelReport> = {
     'max-to-keep': { type: 'string' },
     'keep-best': { type: 'string' },
     'log-every': { type: 'string' },
+    ...USER_TRAIN_OPTIONS,
   },
   aliases: SLIM_ALIASES,
-  async run(args: ParsedArgs): Promise<TrainModelReport> {
+  async run(args: ParsedArgs): Promise<TrainModelReport | TrainLayersReport> {
     if (args.positionals.length) {
       throw new UsageError('bad_usage', `graft train takes no positional arguments (got ${args.positionals.join(' ')})`, { hint: 'pass everything as flags; see graft train --help' });
     }
+    if (await wantsUserModel(args)) {
+      requireFlags(args, ['merge', 'split', 'new-class-init'], hasFlag(args, 'classes-from'), '--classes-from DIR (the checkpoint whose classes change)', '--classes-from runs/old');
+      requireFlags(args, ['max-to-keep', 'keep-best'], hasFlag(args, 'train-dir'), '--train-dir DIR (no checkpoints are written without one)', '--train-dir runs/mine');
+      const userOptions = userTrainOptions(args);
+      await initBackend();
+      const report = await withSignals((signal) => runUserTrain({ ...userOptions, signal }), 'epoch');
+      for (const w of report.start.warnings) process.stderr.write(`warning: ${w}\n`);
+      return report;
+    }
+    requireFlags(args, ['data', 'test-split', 'max-length', 'vocab-size', 'new-head'], false, '--model FILE (your own model; built-in models train on their built-in data)', '--model build.mjs');
     const options: TrainModelOptions = { model: stringFlag(args, 'model') ?? 'mnist-cnn', task: taskFlags(args), scopeMatching: 'tf' };
     const cfg = stringFlag(args, 'model-config');
     if (cfg !== undefined) {
@@ -306,6 +304,7 @@ export const trainCommand: Command<TrainModelReport> = {
     set('seed', options.task?.seed);
     set('evalEvery', numberFlag(args, 'eval-every', { integer: true, min: 1 }));
     if (boolFlag(args, 'no-nan-check')) options.nanCheck = false;
+    if (boolFlag(args, 'no-tensorboard')) options.tensorboard = false;
     const patience = numberFlag(args, 'stop-if-no-increase', { integer: true, min: 1 });
     const minSteps = numberFlag(args, 'min-steps', { integer: true, min: 0 });
     if (patience !== undefined) options.earlyStopping = { maxStepsWithoutImprovement: patience, ...(minSteps !== undefined ? { minSteps } : {}) };
@@ -368,10 +367,12 @@ export const trainCommand: Command<TrainModelReport> = {
     for (const w of report.start.warnings) process.stderr.write(`warning: ${w}\n`);
     return report;
   },
-  exitCode(r: TrainModelReport): number {
+  exitCode(r: TrainModelReport | TrainLayersReport): number {
     return interruptedExitCode(r.interrupted);
   },
-  render(r: TrainModelReport): string {
+  render(report: TrainModelReport | TrainLayersReport): string {
+    if ('head' in report) return renderUserTrain(report);
+    const r = report;
     const lines = [
       `${r.model}: ${r.trainExamples} training / ${r.testExamples} test examples, ${r.classNames.length} classes`,
       `start: ${r.start.message}`,
@@ -391,6 +392,7 @@ export const trainCommand: Command<TrainModelReport> = {
     }
     if (r.frozenChecksum) lines.push(`frozen variables: checksum ${r.frozenChecksum.before} → ${r.frozenChecksum.after} (${r.frozenChecksum.unchanged ? 'unchanged' : 'CHANGED'})`);
     if (r.latestCheckpoint) lines.push(`saved ${r.savedVariables.length} variables: ${r.latestCheckpoint}${r.bestCheckpoint ? ` (best: ${r.bestCheckpoint})` : ''}`);
+    if (r.tensorboard) lines.push(`tensorboard: ${r.tensorboard}`);
     return lines.join('\n');
   },
 };

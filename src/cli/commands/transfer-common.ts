@@ -17,6 +17,10 @@ import type { ClassifierModel } from '../../models/types.js';
 import { modelFromCheckpointMeta, readCheckpointMeta, resolveCheckpoint } from '../../workflows/checkpoints.js';
 import type { MatchMode } from '../../checkpoint/common-layers.js';
 import { formatTransferCommon, transferCommon, type TransferCommonReport } from '../../workflows/transfer-common.js';
+import { isLayersDestination, layersDestination } from '../../workflows/user-model/transfer-destination.js';
+import { parametersFromLayersModel } from '../../variables/layers-adapter.js';
+import type { ParameterSet } from '../../variables/parameter-set.js';
+import { layersModelMeta } from '../../layers/topology.js';
 
 const HELP = `graft transfer-common — copy the layers two architectures share
 
@@ -26,7 +30,10 @@ usage: graft transfer-common SRC DST [--match structure|shape|name] [--freeze] [
 SRC   the trained source: a checkpoint prefix or training directory (its .meta.json gives the
       layer order; without one the sorted keys are used)
 DST   the destination: a checkpoint/directory with a .meta.json (its values are loaded first),
-      or a built-in model name (e.g. intent-b) built fresh with --dst-config
+      a built-in model name (e.g. intent-b) built fresh with --dst-config, or your own model: a
+      model.json / .h5 / .keras file, or a builder module (.js/.mjs) built for --data (default:
+      SRC's data) with SRC's vocabulary; the saved .meta.json then holds the topology and data
+      spec, so graft train --classes-from OUT --train-dir NEW continues from it
 
   --match MODE        structure: layer i ↔ layer i while leaf names and shapes agree, across
                       scope prefixes, stopping at the first difference (the shared early layers)
@@ -37,12 +44,14 @@ DST   the destination: a checkpoint/directory with a .meta.json (its values are 
   --out PREFIX        save the initialised destination as PREFIX (+ .meta.json); required
                       unless --dry-run (DST itself is never rewritten)
   --dst-config JSON   config of a DST given by model name, e.g. '{"vocabSize":812}'
+  --data D            the data a builder-module DST is built for (its classes)  (default: SRC's)
   --json              print {match, pairings, leftAlone, copied, frozen, …}
 
 examples:
   graft transfer-common runs/intent-a intent-b --dst-config '{"numClasses":20,"vocabSize":812}' --dry-run
   graft transfer-common runs/intent-a runs/intent-b-init --freeze --out runs/intent-b-warm/model.ckpt
-  graft transfer-common runs/intent-a runs/intent-b-init --match shape --json --dry-run`;
+  graft transfer-common runs/intent-a runs/intent-b-init --match shape --json --dry-run
+  graft transfer-common runs/mine build-b.mjs --data my-intents/ --out runs/b-init/model.ckpt`;
 
 /** Result of the command: the report plus where the destination was saved. */
 export type TransferCommonResult = TransferCommonReport & { saved: string | null };
@@ -71,6 +80,7 @@ export const transferCommonCommand: Command<TransferCommonResult> = {
     'dry-run': { type: 'boolean' },
     out: { type: 'string' },
     'dst-config': { type: 'string' },
+    data: { type: 'string' },
   },
   aliases: { dry_run: 'dry-run' },
   async run(args: ParsedArgs): Promise<TransferCommonResult> {
@@ -93,6 +103,21 @@ export const transferCommonCommand: Command<TransferCommonResult> = {
       }
     }
     await initBackend();
+    if (await isLayersDestination(dst)) {
+      requireFlags(args, ['dst-config'], false, 'a built-in DST model name (a LayersModel DST has its own topology)', 'a built-in DST');
+      const data = stringFlag(args, 'data');
+      const d = await layersDestination(dst, { src, ...(data !== undefined ? { data } : {}) });
+      const params: ParameterSet = parametersFromLayersModel(d.model);
+      const report = await transferCommon(src, params, { match, freeze: boolFlag(args, 'freeze'), dryRun });
+      let saved: string | null = null;
+      if (!dryRun && out !== undefined) {
+        await mkdir(dirname(resolve(out)), { recursive: true });
+        saved = await new Saver({ varList: params }).save(out, { meta: { ...d.meta, model: layersModelMeta(d.model), extra: { ...d.meta.extra, transferCommon: { from: report.source, match, copied: report.copied } } } });
+      }
+      d.model.dispose();
+      return { ...report, saved };
+    }
+    requireFlags(args, ['data'], false, 'a LayersModel DST (model file, builder module or LayersModel checkpoint)', 'DST build-b.mjs');
     const d = await destination(dst, config);
     const report = await transferCommon(src, d.model, { match, freeze: boolFlag(args, 'freeze'), dryRun });
     let saved: string | null = null;

@@ -9,6 +9,9 @@ import { initBackend } from '../../runtime/backend.js';
 import { transfer, type TransferMode, type TransferOptions, type TransferReport } from '../../workflows/transfer.js';
 import { numberFlag, regexListFlag, requireFlags } from '../flags.js';
 import { DATA_OPTIONS, SLIM_ALIASES, interruptedExitCode, pct, taskFlags, withSignals } from './train.js';
+import { isLayersCheckpoint, renderUserTrain } from './train-user.js';
+import { trainLayersModel, type TrainLayersReport } from '../../workflows/user-model/train-layers.js';
+import { hasFlag } from '../flags.js';
 
 const HELP = `graft transfer — transfer learning: freeze, features or finetune from a pretrained checkpoint
 
@@ -36,13 +39,25 @@ usage: graft transfer --mode freeze|features|finetune --from CKPT [--digits …|
   --no-nan-check           do not stop on a NaN/Inf loss or non-finite variables (default: check)
   --json                   print the report as one JSON document
 
+A LayersModel checkpoint (graft train --model FILE --data …) as --from: --data D names the new
+task (a .txt file per class, .csv/.jsonl, or image folders; default the checkpoint's data); its
+body is restored, the head (the last Dense) replaced by a fresh one for D's classes, and
+  freeze    trains the head only (every other layer frozen: layer.trainable = false)
+  finetune  also trains the last K weight layers below the head (--unfreeze-last K)
+  features  runs the frozen body once over D and trains the head on its features (recomputed
+            by every run: no features file for LayersModels)
+with model.fit (Adam, --learning-rate) and the checkpoint + TensorBoard callbacks into
+--train-dir; --test-split F (default 0.2) and --seed N split D as graft train does;
+--no-tensorboard writes no event files.
+
 examples:
   graft transfer --mode features --from runs/digits04 --digits 5,6,7,8,9 --train-dir runs/features
   graft transfer --mode freeze --from runs/digits04 --digits 5,6,7,8,9 --exclude-scopes Logits --trainable-scopes Logits
-  graft transfer --mode finetune --from runs/digits04 --digits 5,6,7,8,9 --unfreeze-last 2 --train-dir runs/ft`;
+  graft transfer --mode finetune --from runs/digits04 --digits 5,6,7,8,9 --unfreeze-last 2 --train-dir runs/ft
+  graft transfer --mode freeze --from runs/mine --data new-intents/ --train-dir runs/mine-head`;
 
 /** `graft transfer`. */
-export const transferCommand: Command<TransferReport> = {
+export const transferCommand: Command<TransferReport | TrainLayersReport> = {
   name: 'transfer',
   summary: 'transfer learning: freeze, features or finetune from a pretrained checkpoint',
   help: HELP,
@@ -61,9 +76,12 @@ export const transferCommand: Command<TransferReport> = {
     'max-to-keep': { type: 'string' },
     'log-every': { type: 'string' },
     'no-nan-check': { type: 'boolean' },
+    data: { type: 'string' },
+    'test-split': { type: 'string' },
+    'no-tensorboard': { type: 'boolean' },
   },
   aliases: { ...SLIM_ALIASES, 'checkpoint-path': 'from', checkpoint_path: 'from', unfreeze_last: 'unfreeze-last' },
-  async run(args: ParsedArgs): Promise<TransferReport> {
+  async run(args: ParsedArgs): Promise<TransferReport | TrainLayersReport> {
     const mode = stringFlag(args, 'mode');
     const from = stringFlag(args, 'from');
     if (mode === undefined || from === undefined || args.positionals.length) {
@@ -72,6 +90,8 @@ export const transferCommand: Command<TransferReport> = {
     if (!['freeze', 'features', 'finetune'].includes(mode)) {
       throw new UsageError('bad_flag_value', `--mode ${mode}: expected freeze, features or finetune`, { hint: 'see graft transfer --help' });
     }
+    if (await isLayersCheckpoint(from)) return runLayersTransfer(args, mode as TransferMode, from);
+    requireFlags(args, ['data', 'test-split', 'no-tensorboard'], false, 'a LayersModel checkpoint as --from (built-in models take --digits / --categories)', '--from runs/mine');
     const options: TransferOptions = { mode: mode as TransferMode, from, task: taskFlags(args), scopeMatching: 'tf', ignoreMissingVars: boolFlag(args, 'ignore-missing-vars') };
     requireFlags(args, ['unfreeze-last'], mode === 'finetune', '--mode finetune (freeze and features train only the head)', '--mode finetune');
     requireFlags(args, ['max-to-keep'], stringFlag(args, 'train-dir') !== undefined, '--train-dir DIR (no checkpoints are written without one)', '--train-dir runs/ft');
@@ -96,10 +116,12 @@ export const transferCommand: Command<TransferReport> = {
     for (const w of report.start.warnings) process.stderr.write(`warning: ${w}\n`);
     return report;
   },
-  exitCode(r: TransferReport): number {
+  exitCode(r: TransferReport | TrainLayersReport): number {
     return interruptedExitCode(r.interrupted);
   },
-  render(r: TransferReport): string {
+  render(report: TransferReport | TrainLayersReport): string {
+    if ('head' in report) return renderUserTrain(report);
+    const r = report;
     const lines = [
       `transfer (${r.mode}) from ${r.from} → ${r.model} with ${r.classNames.length} classes`,
       `start: ${r.start.message}`,
@@ -112,3 +134,25 @@ export const transferCommand: Command<TransferReport> = {
     return lines.join('\n');
   },
 };
+
+/** `graft transfer` from a LayersModel checkpoint: trainLayersModel with `transferFrom`. */
+async function runLayersTransfer(args: ParsedArgs, mode: TransferMode, from: string): Promise<TrainLayersReport> {
+  const builtinOnly = ['digits', 'categories', 'train-limit', 'test-limit', 'per-class', 'exclude-scopes', 'trainable-scopes', 'ignore-missing-vars'].filter((f) => hasFlag(args, f));
+  if (builtinOnly.length) {
+    throw new UsageError('flag_without_effect', `${builtinOnly.map((f) => `--${f}`).join(', ')} apply to built-in models, not to a LayersModel --from`, { hint: `drop ${builtinOnly.map((f) => `--${f}`).join(' ')}; the new task is --data D`, details: { flags: builtinOnly } });
+  }
+  const set = <T>(v: T | undefined, f: (x: T) => void) => { if (v !== undefined) f(v); };
+  const o: Parameters<typeof trainLayersModel>[0] = { transferFrom: { from, unfreezeLast: mode === 'finetune' ? numberFlag(args, 'unfreeze-last', { integer: true, min: 1 }) ?? 1 : 0, features: mode === 'features' }, epochs: numberFlag(args, 'epochs', { integer: true, min: 1 }) ?? 3 };
+  set(stringFlag(args, 'data'), (v) => (o.data = v));
+  set(stringFlag(args, 'train-dir'), (v) => (o.trainDir = v));
+  set(numberFlag(args, 'batch-size', { integer: true, min: 1 }), (v) => (o.batchSize = v));
+  set(numberFlag(args, 'learning-rate', { exclusiveMin: true }), (v) => (o.learningRate = v));
+  set(numberFlag(args, 'max-to-keep', { integer: true, min: 1 }), (v) => (o.maxToKeep = v));
+  set(numberFlag(args, 'seed', { integer: true, min: 0 }), (v) => (o.seed = v));
+  set(numberFlag(args, 'test-split', { exclusiveMin: true, max: 0.9 }), (v) => (o.testSplit = v));
+  set(numberFlag(args, 'log-every', { integer: true }), (v) => (o.logEvery = v));
+  if (boolFlag(args, 'no-nan-check')) o.nanCheck = false;
+  if (boolFlag(args, 'no-tensorboard')) o.tensorboard = false;
+  await initBackend();
+  return withSignals((signal) => trainLayersModel({ ...o, signal }), 'epoch');
+}

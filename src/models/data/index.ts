@@ -1,4 +1,4 @@
-/** Real-data loaders for the built-in models: MNIST (IDX) and BANKING77 (CSV), tokenizer, vocabulary. */
+/** Real-data loaders: MNIST (IDX) and BANKING77 (CSV) for the built-in models, the user's own data (text files per class, CSV/JSONL, image folders), tokenizer, vocabulary. */
 export { dataDir, dataPath, setDataDir } from './paths.js';
 export { seededRng, shuffledIndices } from './random.js';
 export type { Rng } from './random.js';
@@ -11,3 +11,5 @@ export { tokenize, Vocabulary, PAD_ID, OOV_ID, PAD_TOKEN, OOV_TOKEN } from './vo
 export type { BuildVocabularyOptions, EncodedTexts } from './vocabulary.js';
 export { loadBanking77, banking77Categories, textExampleSet } from './banking77.js';
 export type { LabelledTexts, LoadBanking77Options } from './banking77.js';
+export { detectDataLayout, loadUserTexts, listUserImages, decodeUserImages, imageShapeOf, decodeImage, stratifiedSplit } from './user/index.js';
+export type { DataLayout, UserTexts, UserImageFiles, DecodedImage, SplitIndices } from './user/index.js';
