@@ -11,8 +11,7 @@
  * yield it sleeps until `minIntervalSecs` have passed since the checkpoint was found (the
  * consumer's work counts toward it). Added: an `AbortSignal` ends the wait early.
  */
-import { stat } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { stat } from '../io/fs.js';
 import { InvalidArgumentError } from '../errors.js';
 import { latestCheckpoint, type StateFileOptions } from './state.js';
 
@@ -46,9 +45,9 @@ export async function getCheckpointMtimes(prefixes: readonly string[]): Promise<
   const out: number[] = [];
   for (const prefix of prefixes) {
     for (const path of [`${prefix}.index`, prefix]) {
-      const st = await stat(path, { bigint: true }).catch(() => undefined);
+      const st = await stat(path).catch(() => undefined);
       if (st?.isFile()) {
-        out.push(Number(st.mtimeNs) / 1e9);
+        out.push(st.mtimeMs / 1000);
         break;
       }
     }
@@ -117,4 +116,16 @@ export async function* checkpointsIterator(dir: string, options: CheckpointsIter
       }
     }
   }
+}
+
+/** A timer promise that rejects when `signal` aborts (node:timers/promises' `setTimeout`, without Node). */
+function sleep(ms: number, _value?: undefined, options: { signal?: AbortSignal } = {}): Promise<void> {
+  const { signal } = options;
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const done = (): void => { signal?.removeEventListener('abort', onAbort); resolve(); };
+    const timer = setTimeout(done, ms);
+    const onAbort = (): void => { clearTimeout(timer); reject(signal!.reason); };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }

@@ -10,8 +10,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { stat } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
+import { stat } from '../io/fs.js';
+import { basename, dirname, resolve } from '../io/path.js';
 import { InvalidArgumentError } from '../errors.js';
 import { writeTfjsWeights } from '../formats/tfjs/writer.js';
 import type { ConvertReport } from '../formats/convert.js';

@@ -18,12 +18,12 @@
  *
  * Running a module runs its code: name only modules you trust, as with `node file.js`.
  */
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { resolve } from '../io/path.js';
+import { fileUrlOf } from '#graft/runtime-host';
 import * as tfc from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { FormatError, InvalidArgumentError } from '../errors.js';
-import { openRegularFile, readRegularFile } from '../io/open-file.js';
+import { openRegularFile, readRegularFile } from '#graft/node';
 import { loadH5, strAttr, type H5Group } from '../formats/keras-h5/reader.js';
 import { readKerasArchive } from '../formats/keras-h5/keras-zip.js';
 import { fromKeras3Config } from './keras3-topology.js';
@@ -159,7 +159,7 @@ async function fromModule(path: string, args: Omit<ModelBuilderArgs, 'tf'> | und
   if (!args) throw new InvalidArgumentError('builder_needs_data', `${path}: a builder module needs the data's classes and input shape`, { hint: 'pass --data with the module' });
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(resolve(path)).href)) as Record<string, unknown>;
+    mod = (await import(fileUrlOf(resolve(path)))) as Record<string, unknown>;
   } catch (cause) {
     const code = (cause as { code?: string }).code;
     throw new InvalidArgumentError(code === 'ERR_MODULE_NOT_FOUND' && String((cause as Error).message).includes(resolve(path)) ? 'model_not_found' : 'bad_model_module', `${path}: cannot import the module: ${(cause as Error).message.split('\n')[0]}`, {

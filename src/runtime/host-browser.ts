@@ -5,6 +5,8 @@ export const existsSync: typeof Node.existsSync = () => false;
 export const availableParallelism: typeof Node.availableParallelism = () =>
   Math.max(1, (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1);
 export const fileURLToPath: typeof Node.fileURLToPath = (url) => String(url).replace(/^file:\/\//, '');
+export const fileUrlOf: typeof Node.fileUrlOf = (path) => path; // a page imports modules by URL
+export const loadAverage: typeof Node.loadAverage = () => undefined;
 export const RUNTIME_HOST: typeof Node.RUNTIME_HOST = 'browser';
 export const requireNative: typeof Node.requireNative = () => {
   throw new Error('native addons do not load in a browser');

@@ -4,10 +4,20 @@
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { availableParallelism, loadavg } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export { existsSync, availableParallelism, fileURLToPath };
+
+/** The `file://` URL of a path, as a string (for `import()` of a user's module). */
+export function fileUrlOf(path: string): string {
+  return pathToFileURL(path).href;
+}
+
+/** The 1-minute load average, or undefined where the host has none. */
+export function loadAverage(): number | undefined {
+  return loadavg()[0];
+}
 
 /** `'node'` here, `'browser'` in the browser variant. */
 export const RUNTIME_HOST: 'node' | 'browser' = 'node';

@@ -18,7 +18,7 @@ import * as esbuild from 'esbuild';
 const repo = new URL('../../../', import.meta.url).pathname;
 const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { exports: Record<string, unknown>; imports: Record<string, Record<string, string>> };
 const subpaths = Object.keys(pkg.exports).filter((k) => k !== './package.json').map((k) => (k === '.' ? 'graft' : `graft/${k.slice(2)}`));
-const NODE_ONLY = /dist\/src\/(io\/(node|open-file|publish|atomic-file|fault)|formats\/crc-node|formats\/keras-h5\/h5-node|runtime\/host-node)\.js$|node_modules\/(h5wasm|@node-rs)\//;
+const NODE_ONLY = /dist\/src\/(io\/(node|open-file|publish|atomic-file|fault)|formats\/crc-node|formats\/keras-h5\/h5-node|runtime\/host-node|models\/data\/user\/image-codecs-node)\.js$|node_modules\/(h5wasm|@node-rs|pngjs)\//;
 
 async function bundle(contents: string, external: string[]): Promise<{ out: Uint8Array; inputs: string[]; warnings: string[] }> {
   const r = await esbuild.build({

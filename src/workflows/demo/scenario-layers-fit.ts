@@ -8,9 +8,9 @@
  * accuracy across the run; the cost of the callbacks against a plain `model.fit`; and the run
  * continued from its checkpoint until early stopping ends it.
  */
-import { readdir } from 'node:fs/promises';
-import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { readdir } from '../../io/fs.js';
+import { join } from '../../io/path.js';
+import { availableParallelism, loadAverage } from '#graft/runtime-host';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
@@ -178,7 +178,7 @@ export async function layersFitScenario(work: string, size: DemoSize): Promise<S
     const evals = [...ca.probe!.evals, ...cc.probe!.evals];
     const across = emaAcrossRun(evals);
     const overhead = stoppedSeconds / plainSeconds - 1;
-    const load = loadavg()[0]!;
+    const load = loadAverage() ?? Number.NaN;
     // a cost below zero is the machine's noise, not a gain: say so rather than print a negative cost
     const costWords = overhead >= 0
       ? `the callbacks + a checkpoint per epoch cost ${(100 * overhead).toFixed(0)}% over plain model.fit (${stoppedSeconds.toFixed(1)} vs ${plainSeconds.toFixed(1)} s, ${stopAt} epoch(s))`
@@ -211,7 +211,7 @@ export async function layersFitScenario(work: string, size: DemoSize): Promise<S
           `Resume: one run went through ${epochs} epochs; another stopped after ${stopAt}, and a fresh model — its own initial weights drawn, its own optimizer — resumed from that directory with checkpointCallback(…).initialEpoch. At epoch ${epochs} the two agree byte for byte: ${through.weights.length} weights ${same.weights ? '=' : '≠'}, ${through.optimizer.length} optimizer values (iterations, Adam m and v) ${same.optimizer ? '=' : '≠'}, ${through.shadows.length} EMA shadows ${same.shadows ? '=' : '≠'}. (shuffle: false, because tfjs shuffles with Math.random, which cannot be seeded; the digits are loaded shuffled with a seed.)`,
           `Then the run-through was continued from its own checkpoint in a fresh model until early stopping ${stopped === null ? `did not stop it within ${size.maxEpochs + 2} epochs` : `stopped it after epoch ${stopped + 1} and put back the weights of epoch ${cc.es!.bestEpoch! + 1}`}; best/ holds epoch ${bestStep} (val_acc ${pct(Math.max(...valAcc))}%).`,
           `Moving averages across the run: over the second half (${across.evaluations} evaluations every ${evalEvery} steps) the EMA weights average ${pct(across.emaMean)}% vs ${pct(across.rawMean)}% for the raw weights; eval-to-eval swing ${across.emaSwing.toFixed(1)} vs ${across.rawSwing.toFixed(1)} points; the EMA is ahead in ${across.emaAhead} of ${across.evaluations}.`,
-          `Cost of the callbacks: the stopped run (LR schedule, EMA, NaN check, a checkpoint with fsync every epoch, TensorBoard files) took ${stoppedSeconds.toFixed(2)} s for ${stopAt} epoch(s) vs ${plainSeconds.toFixed(2)} s for a plain model.fit of the same model and data: ${overhead >= 0 ? `${(100 * overhead).toFixed(0)}% more` : 'less, i.e. the cost is below the noise'} (the plain run is the mean of one before and one after the stopped run; 1-minute load average ${load.toFixed(1)} on ${cpus().length} cores: on a busy machine these seconds say little; per-step figures for the reference CNN: npm run bench -- train-cnn-layers).`,
+          `Cost of the callbacks: the stopped run (LR schedule, EMA, NaN check, a checkpoint with fsync every epoch, TensorBoard files) took ${stoppedSeconds.toFixed(2)} s for ${stopAt} epoch(s) vs ${plainSeconds.toFixed(2)} s for a plain model.fit of the same model and data: ${overhead >= 0 ? `${(100 * overhead).toFixed(0)}% more` : 'less, i.e. the cost is below the noise'} (the plain run is the mean of one before and one after the stopped run; 1-minute load average ${load.toFixed(1)} on ${availableParallelism()} cores: on a busy machine these seconds say little; per-step figures for the reference CNN: npm run bench -- train-cnn-layers).`,
         ],
         charts: [
           { title: 'test accuracy during model.fit: raw vs moving averages', xLabel: 'step', yLabel: 'accuracy', series: [

@@ -10,7 +10,7 @@
  * `maxLength` (the model's input length). Images: see decodeUserImages (exact size, 1 or 3
  * channels, values in [0, 1]).
  */
-import { resolve } from 'node:path';
+import { resolve } from '../../io/path.js';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { InvalidArgumentError } from '../../errors.js';
 import { subset, type ExampleSet } from '../../models/data/example-set.js';

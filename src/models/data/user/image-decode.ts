@@ -9,8 +9,7 @@
  * Alpha is dropped (not composited); a pixel is grey when R = G = B. Any decoder failure is a
  * FormatError `bad_image` naming the file.
  */
-import { PNG } from 'pngjs';
-import jpeg from 'jpeg-js';
+import { decodeJpegRgba, decodePngRgba, type RgbaImage } from '#graft/image';
 import { FormatError } from '../../../errors.js';
 
 /** Longest side accepted (pixels): larger images are refused before decoding. */
@@ -68,23 +67,25 @@ function toRgb(path: string, rgba: Uint8Array, width: number, height: number): D
  * @throws FormatError `bad_image` (not PNG/JPEG, damaged), `image_too_large`.
  */
 export function decodeImage(bytes: Uint8Array, path: string): DecodedImage {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (isPng(bytes)) {
-    if (bytes.length < 24 || buf.toString('latin1', 12, 16) !== 'IHDR') throw bad(path, 'PNG without an IHDR chunk first');
-    checkSide(path, buf.readUInt32BE(16), buf.readUInt32BE(20));
-    let png: PNG;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (bytes.length < 24 || String.fromCharCode(...bytes.subarray(12, 16)) !== 'IHDR') throw bad(path, 'PNG without an IHDR chunk first');
+    checkSide(path, view.getUint32(16), view.getUint32(20));
+    let png: RgbaImage;
     try {
-      png = PNG.sync.read(buf);
+      png = decodePngRgba(bytes);
     } catch (e) {
+      if (e instanceof FormatError) throw e;
       throw bad(path, `not a readable PNG (${(e as Error).message})`, e);
     }
     return toRgb(path, png.data, png.width, png.height);
   }
   if (isJpeg(bytes)) {
-    let img: { width: number; height: number; data: Uint8Array };
+    let img: RgbaImage;
     try {
-      img = jpeg.decode(buf, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: (MAX_IMAGE_SIDE * MAX_IMAGE_SIDE) / 1e6, maxMemoryUsageInMB: 512 });
+      img = decodeJpegRgba(bytes, { maxResolutionInMP: (MAX_IMAGE_SIDE * MAX_IMAGE_SIDE) / 1e6, maxMemoryUsageInMB: 512 });
     } catch (e) {
+      if (e instanceof FormatError) throw e;
       throw bad(path, `not a readable JPEG (${(e as Error).message})`, e);
     }
     checkSide(path, img.width, img.height);

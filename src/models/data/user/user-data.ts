@@ -13,10 +13,10 @@
  * ignored. Split: split.ts. Caps (named constants below) keep a hostile folder from exhausting
  * memory; each failure is a typed error naming the file.
  */
-import { readdir, stat } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
+import { readdir, stat } from '../../../io/fs.js';
+import { basename, extname, join } from '../../../io/path.js';
 import { FormatError, InvalidArgumentError } from '../../../errors.js';
-import { readRegularFile } from '../../../io/open-file.js';
+import { readRegularFile } from '#graft/node';
 import { withFsErrors } from '../../../io/fs-errors.js';
 import { parseCsvObjects } from '../csv.js';
 import type { LabelledTexts } from '../banking77.js';
