@@ -19,7 +19,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const { values } = parseArgs({
   options: {
     warmup: { type: 'string', default: '2' }, steps: { type: 'string', default: '5' }, windows: { type: 'string', default: '3' },
-    'no-peer': { type: 'boolean', default: false }, 'head-examples': { type: 'string', default: '2000' }, 'head-epochs': { type: 'string', default: '4' },
+    'no-peer': { type: 'boolean', default: false }, 'head-examples': { type: 'string', default: '2000' }, 'head-epochs': { type: 'string', default: '8' },
   },
 });
 const num = (v: string | undefined, d: number) => Math.max(1, Number.parseInt(v ?? '', 10) || d);
@@ -78,7 +78,7 @@ try {
       const sps = r.samples_per_s as number;
       console.log(JSON.stringify({ bench: 'browser-train', engine: `chromium-wasm-simd-${config.name}`, ...r, ...(peerRate ? { ratio_to_pytorch: Number((sps / peerRate).toFixed(3)) } : {}), ...load() }));
       if (config.name === 'threads') {
-        const h = await page.evaluate((a) => (globalThis as unknown as { graftBench: { head(a: unknown): Promise<Record<string, unknown>> } }).graftBench.head(a), { examples: num(values['head-examples'], 2000), epochs: num(values['head-epochs'], 4) });
+        const h = await page.evaluate((a) => (globalThis as unknown as { graftBench: { head(a: unknown): Promise<Record<string, unknown>> } }).graftBench.head(a), { examples: num(values['head-examples'], 2000), epochs: num(values['head-epochs'], 8) });
         console.log(JSON.stringify({ bench: 'browser-train', engine: 'chromium-transfer-head-step', ...h, ...load() }));
       }
     } catch (e) {
