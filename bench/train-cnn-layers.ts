@@ -28,7 +28,7 @@ import { exponentialDecay } from '../src/train/schedules.js';
 import {
   adam, checkpointCallback, earlyStoppingCallback, learningRateScheduleCallback, movingAverageCallback, tensorBoardCallback, terminateOnNaN,
 } from '../src/layers/index.js';
-import { median, runPeer } from './workloads/harness.js';
+import { kernelsByTime, median, runPeer } from './workloads/harness.js';
 import { createW1Layers } from './workloads/w1-layers.js';
 
 const BENCH = 'train-cnn-layers';
@@ -178,19 +178,10 @@ async function child(engine: string): Promise<void> {
   }));
   if (values.profile) {
     const p = await tf.profile(async () => { await model.fit(x.slice(0, BATCH), y.slice(0, BATCH), { batchSize: BATCH, epochs: 1, verbose: 0 }); });
-    const by = new Map<string, { ms: number; calls: number }>();
-    let total = 0;
-    for (const k of p.kernels) {
-      const ms = Number(k.kernelTimeMs) || 0;
-      total += ms;
-      const e = by.get(k.name) ?? { ms: 0, calls: 0 };
-      e.ms += ms;
-      e.calls++;
-      by.set(k.name, e);
-    }
+    const { total, kernels } = kernelsByTime(p.kernels);
     console.log(JSON.stringify({
       ...common, variant: 'profile', note: 'one fit step of one batch (includes fit setup)', kernel_ms: r1(total),
-      top_kernels: [...by.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 16).map(([name, e]) => ({ name, ms: Number(e.ms.toFixed(2)), calls: e.calls })),
+      top_kernels: kernels.slice(0, 16),
     }));
   }
   model.dispose();

@@ -160,9 +160,15 @@ async function profileStep(step: () => number): Promise<Record<string, unknown>>
   const t0 = performance.now();
   const p = await tf.profile(() => { step(); });
   const wall = performance.now() - t0;
+  const { total, kernels } = kernelsByTime(p.kernels);
+  return { wall_ms: Number(wall.toFixed(1)), kernel_ms: Number(total.toFixed(1)), kernel_calls: p.kernels.length, kernels };
+}
+
+/** A `tf.profile` result's kernels summed by name, longest total first, and the total kernel ms. */
+export function kernelsByTime(list: readonly { name: string; kernelTimeMs: unknown }[]): { total: number; kernels: { name: string; ms: number; calls: number }[] } {
   const by = new Map<string, { ms: number; calls: number }>();
   let total = 0;
-  for (const k of p.kernels) {
+  for (const k of list) {
     const ms = Number(k.kernelTimeMs) || 0;
     total += ms;
     const e = by.get(k.name) ?? { ms: 0, calls: 0 };
@@ -170,9 +176,8 @@ async function profileStep(step: () => number): Promise<Record<string, unknown>>
     e.calls += 1;
     by.set(k.name, e);
   }
-  const top = [...by.entries()].sort((a, b) => b[1].ms - a[1].ms)
-    .map(([name, e]) => ({ name, ms: Number(e.ms.toFixed(2)), calls: e.calls }));
-  return { wall_ms: Number(wall.toFixed(1)), kernel_ms: Number(total.toFixed(1)), kernel_calls: p.kernels.length, kernels: top };
+  const kernels = [...by.entries()].sort((a, b) => b[1].ms - a[1].ms).map(([name, e]) => ({ name, ms: Number(e.ms.toFixed(2)), calls: e.calls }));
+  return { total, kernels };
 }
 
 /** Run the PyTorch peer (bench/peers/torch_train.py) and return its JSON line (or a skipped one). */

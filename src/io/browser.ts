@@ -27,7 +27,6 @@ function errorOf(op: string, path: unknown): unknown {
 
 export const openRegularFile: typeof Node.openRegularFile = fileOp('open');
 export const readRegularFile: typeof Node.readRegularFile = fileOp('read');
-export const readExactly: typeof Node.readExactly = fileOp('read');
 export const awaitPublished: typeof Node.awaitPublished = fileOp('read');
 export const checkSnapshot: typeof Node.checkSnapshot = fileOp('read');
 export const recoverDirectory: typeof Node.recoverDirectory = fileOp('recover');

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { availableParallelism as nodeParallelism } from 'node:os';
 
-export { openRegularFile, readRegularFile, readExactly } from './open-file.js';
+export { openRegularFile, readRegularFile } from './open-file.js';
 export type { RegularFile } from './open-file.js';
 export { Publish, awaitPublished, checkSnapshot, recoverDirectory, recoverPublish, SnapshotChangedError } from './publish.js';
 export { AtomicFile, atomicWriteFile, pidAlive, tempSibling, fsyncDir } from './atomic-file.js';

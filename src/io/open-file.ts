@@ -18,32 +18,18 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { FileSystemError, FormatError } from '../errors.js';
 import { toFileSystemError } from './fs-errors.js';
+import type { ByteSource } from './byte-source.js';
 
-/** A regular file open for positioned reads. */
-export interface RegularFile {
-  /** The path it was opened by. */
-  readonly path: string;
-  /** Size in bytes, from fstat at open. */
-  readonly size: number;
+/**
+ * A regular file open for positioned reads: a ByteSource (io/byte-source.ts) whose `size` is the
+ * fstat size at open; a read past it, or into a file that shrank since, is FormatError `truncated`.
+ */
+export interface RegularFile extends ByteSource {
   /** Device and inode (for snapshot checks, publish.ts `checkSnapshot`). */
   readonly dev: number;
   readonly ino: number;
   /** The underlying handle (for libraries that take one). */
   readonly handle: FileHandle;
-  /**
-   * Bytes [offset, offset + length); both must lie within `size`.
-   * @throws FormatError `truncated` when the file ends early (it shrank since open).
-   */
-  read(offset: number, length: number): Promise<Uint8Array>;
-  /** Read `target.length` bytes at `offset` into `target` (same checks as `read`). */
-  readInto(target: Uint8Array, offset: number): Promise<void>;
-  /**
-   * The whole file, refusing one over `maxBytes` before allocating.
-   * @throws FormatError `file_too_large_to_read`.
-   */
-  readAll(maxBytes: number): Promise<Uint8Array>;
-  close(): Promise<void>;
-  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /** Options of `openRegularFile`. */
@@ -186,22 +172,5 @@ export async function readRegularFile(path: string, maxBytes: number, options: O
     return await f.readAll(maxBytes);
   } finally {
     await f.close();
-  }
-}
-
-/**
- * Read exactly `target.length` bytes at `position` of an open file into `target` (short reads
- * retried), or fail with FormatError `truncated` naming `what` was being read.
- */
-export async function readExactly(fh: FileHandle, target: Uint8Array, position: number, path: string, what: string): Promise<void> {
-  let done = 0;
-  while (done < target.length) {
-    const { bytesRead } = await fh.read(target, done, target.length - done, position + done);
-    if (bytesRead === 0) {
-      throw new FormatError('truncated', `${path}: file ended after ${position + done} bytes while reading ${what}`, {
-        hint: 'the file was truncated or changed while open; re-download or re-export it', details: { path, field: what },
-      });
-    }
-    done += bytesRead;
   }
 }

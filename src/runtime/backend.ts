@@ -16,7 +16,7 @@ import { BackendError } from '../errors.js';
 import { howToGetNative } from './install-context.js';
 import { LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD, registerJsKernelPack } from './kernels-js/index.js';
 import { RUNTIME_HOST } from '#graft/runtime-host';
-import { setupBrowserBackend, type BrowserBackendName, type BrowserFacts } from './browser-backend.js';
+import { setupBrowserBackend, startBackend, type BrowserBackendName, type BrowserFacts } from './browser-backend.js';
 
 /** What can be asked for: a TF.js backend, or `native` (wasm + native kernels, required to load). */
 export type BackendName = 'wasm' | 'cpu' | 'native' | 'tfjs-node';
@@ -239,21 +239,8 @@ function fastHint(on: 'cpu' | 'wasm'): string {
   return `${pre}build the native oneDNN kernels: ${HOW_TO_GET_NATIVE} (needs g++ and make); "graft doctor" then shows kernels: native`;
 }
 
-async function start(name: string): Promise<void> {
-  let ok = false;
-  let cause: unknown;
-  try {
-    ok = await tf.setBackend(name);
-    await tf.ready();
-  } catch (e) {
-    cause = e;
-  }
-  if (!ok) {
-    throw new BackendError('backend_unavailable', `TF.js backend "${name}" failed to start`, {
-      hint: name === 'cpu' ? 'reinstall @tensorflow/tfjs' : 'set GRAFT_BACKEND=cpu to use the (slow) cpu backend',
-      cause,
-    });
-  }
+function start(name: string): Promise<void> {
+  return startBackend(name, name === 'cpu' ? 'reinstall @tensorflow/tfjs' : 'set GRAFT_BACKEND=cpu to use the (slow) cpu backend');
 }
 
 async function tryTfjsNode(): Promise<{ ok: true } | { ok: false; error: string }> {

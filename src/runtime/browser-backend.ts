@@ -94,7 +94,11 @@ async function facts(): Promise<BrowserFacts> {
   };
 }
 
-async function start(name: string, hint: string): Promise<void> {
+/**
+ * `tf.setBackend(name)` + `tf.ready()`, or BackendError `backend_unavailable` with `hint` (Node's
+ * path in backend.ts uses it too; `where` ends the message, e.g. " in this page").
+ */
+export async function startBackend(name: string, hint: string, where = ''): Promise<void> {
   let ok = false;
   let cause: unknown;
   try {
@@ -103,8 +107,10 @@ async function start(name: string, hint: string): Promise<void> {
   } catch (e) {
     cause = e;
   }
-  if (!ok) throw new BackendError('backend_unavailable', `TF.js backend "${name}" failed to start in this page`, { hint, cause });
+  if (!ok) throw new BackendError('backend_unavailable', `TF.js backend "${name}" failed to start${where}`, { hint, cause });
 }
+
+const start = (name: string, hint: string): Promise<void> => startBackend(name, hint, ' in this page');
 
 /**
  * Set up TF.js in a browser page and say what runs and why (module comment). Called by

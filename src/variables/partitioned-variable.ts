@@ -15,14 +15,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ScopeError } from '../errors.js';
-import type { Constraint } from './create.js';
-import type { ReuseMode } from './graph-keys.js';
 import { deriveSeed, type Initializer } from './initializers.js';
 import { formatShape } from './names.js';
 import { callPartitioner, iterSlices, type Partitioner } from './partitioners.js';
-import type { Regularizer } from './regularizers.js';
 import type { VariableDtype } from './scope-stack.js';
-import { defaultInitializer, getSingleVariable, shapesCompatible, storageDtype, type InitializerLike, type StoreCore } from './single-variable.js';
+import { defaultInitializer, getSingleVariable, shapesCompatible, storageDtype, type SingleVariableRequest, type StoreCore } from './single-variable.js';
 
 /** A variable stored as parts along one axis (TF's `PartitionedVariable`). */
 export class PartitionedVariable implements Iterable<tf.Variable> {
@@ -65,17 +62,9 @@ export class PartitionedVariable implements Iterable<tf.Variable> {
   }
 }
 
-/** The options of a partitioned get_variable, completed with the scope's defaults. */
-export interface PartitionedRequest {
-  shape?: number[];
-  dtype: VariableDtype;
-  initializer?: InitializerLike;
-  regularizer?: Regularizer | null;
-  trainable: boolean;
-  collections?: string[];
-  reuse: ReuseMode;
+/** The options of a partitioned get_variable, completed with the scope's defaults (those of one variable, its slice info aside, and the partitioner). */
+export interface PartitionedRequest extends Omit<SingleVariableRequest, 'saveSliceInfo'> {
   partitioner?: Partitioner;
-  constraint?: Constraint;
 }
 
 function scopeError(code: string, message: string, name: string, hint: string, details: Record<string, unknown> = {}): ScopeError {

@@ -42,7 +42,7 @@ export async function readAt(fh: ByteSource, position: number, n: number, path: 
   return b;
 }
 
-/** Fill `target` from `position` or fail with `truncated` (io/open-file.ts `readExactly`). */
+/** Fill `target` from `position` or fail with `truncated` (io/byte-source.ts `readExactly`). */
 export const readInto = readExactly;
 
 const bad = (path: string, msg: string): FormatError =>
